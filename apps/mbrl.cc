@@ -1,0 +1,185 @@
+// The mbrl command-line app: parse arguments, build from config, run. Kept thin; the work is
+// in the library.
+#include <cstdio>
+#include <iostream>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <CLI/CLI.hpp>
+
+#include "mbrl/agents/agent_registry.h"
+#include "mbrl/algorithms/episode.h"
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/error.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/atomic_file.h"
+#include "mbrl/log/log.h"
+#include "mbrl/register_builtins.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::optional<uint64_t> seed;
+  std::string device;
+  std::string run_dir;
+  std::string log_level;
+};
+
+struct EvalArgs {
+  std::string run_dir;
+  int64_t episodes = 10;
+  std::optional<uint64_t> seed;
+  std::string device;
+};
+
+// --seed/--device/--log-level are shorthands for --set overrides
+std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
+                                      const std::optional<uint64_t>& seed,
+                                      const std::string& device, const std::string& log_level) {
+  std::vector<std::string> out = sets;
+  if (seed) out.push_back("seed=" + std::to_string(*seed));
+  if (!device.empty()) out.push_back("device=" + device);
+  if (!log_level.empty()) out.push_back("log_level=" + log_level);
+  return out;
+}
+
+std::vector<spdlog::sink_ptr> console_sinks() {
+  return {std::make_shared<spdlog::sinks::stdout_color_sink_mt>()};
+}
+
+int train(const TrainArgs& args) {
+  mbrl::ConfigNode config = mbrl::load_config(
+      args.config, overrides_of(args.sets, args.seed, args.device, args.log_level));
+  mbrl::Experiment experiment(config, mbrl::default_run_name(args.config));
+  mbrl::RunDir run_dir = experiment.create_run_dir(
+      args.run_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(args.run_dir));
+  auto sinks = console_sinks();
+  sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
+  mbrl::log::configure(experiment.options().log_level, sinks);
+  experiment.run(run_dir);
+  std::cout << "run written to " << run_dir.path().string() << "\n";
+  return kExitOk;
+}
+
+int eval(const EvalArgs& args) {
+  if (args.episodes < 1) {
+    throw mbrl::ConfigError("--episodes", "",
+                            "expected a positive integer, got " + std::to_string(args.episodes));
+  }
+  mbrl::RunDir run_dir = mbrl::RunDir::open(args.run_dir);
+  mbrl::ConfigNode config = mbrl::load_config(run_dir.config_path().string(),
+                                              overrides_of({}, args.seed, args.device, ""));
+  mbrl::Experiment experiment(config, "eval");
+  mbrl::log::configure(experiment.options().log_level, console_sinks());
+  mbrl::load_agent(*experiment.agent(), run_dir.path() / "agent.pt");
+  std::vector<double> returns = experiment.evaluate(args.episodes);
+  auto [mean, std] = mbrl::mean_std(returns);
+  std::string csv = "episode,episode_return\n";
+  for (size_t i = 0; i < returns.size(); ++i)
+    csv += std::to_string(i) + "," + std::to_string(returns[i]) + "\n";
+  mbrl::write_file_atomic(run_dir.path() / "eval.csv", csv);
+  std::printf("%s: %lld episodes, return %.2f +- %.2f (mean +- std)\n", run_dir.path().c_str(),
+              static_cast<long long>(returns.size()), mean, std);
+  return kExitOk;
+}
+
+template <class Base>
+void print_registry(const mbrl::Registry<Base>& r) {
+  std::printf("%s:\n", r.kind().c_str());
+  for (const auto& type : r.types()) {
+    std::printf("  %-28s %s\n", type.c_str(), r.entry(type).summary.c_str());
+  }
+}
+
+void print_envs() {
+  std::printf("envs:\n");
+  for (const auto& type : mbrl::env_registry().types()) {
+    mbrl::ConfigNode node = mbrl::load_config_string("type: " + type, "list");
+    auto env = mbrl::make_env(node, mbrl::BuildContext{});
+    const auto& spec = env->spec();
+    std::printf("  %-28s obs %-3lld act %-3lld steps %-5lld %s\n", type.c_str(),
+                static_cast<long long>(spec.obs_dim()), static_cast<long long>(spec.act_dim()),
+                static_cast<long long>(spec.max_episode_steps),
+                mbrl::env_registry().entry(type).summary.c_str());
+  }
+}
+
+int list(const std::string& kind) {
+  const std::vector<std::string> kinds{"envs", "agents", "algorithms"};
+  if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string known;
+    for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
+    throw mbrl::ConfigError("mbrl list", "",
+                            "unknown kind '" + kind + "'; expected one of " + known);
+  }
+  if (kind.empty() || kind == "envs") print_envs();
+  if (kind.empty() || kind == "agents") print_registry(mbrl::agent_registry());
+  if (kind.empty() || kind == "algorithms") print_registry(mbrl::algorithm_registry());
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mbrl: model-based reinforcement learning (PETS, MBPO, ...) on LibTorch and MuJoCo"};
+  app.require_subcommand(1);
+
+  TrainArgs train_args;
+  auto* train_cmd = app.add_subcommand("train", "Train from a YAML config; writes a run folder");
+  train_cmd->add_option("config", train_args.config, "YAML config file (or a run's config.yaml)")
+      ->required();
+  train_cmd->add_option("--set", train_args.sets,
+                        "Override a config value: key.path=value (repeatable)");
+  train_cmd->add_option("--seed", train_args.seed, "Run seed (same as --set seed=N)");
+  train_cmd->add_option("--device", train_args.device,
+                        "auto, cpu or cuda (same as --set device=...)");
+  train_cmd->add_option("--run-dir", train_args.run_dir, "Write the run into exactly this folder");
+  train_cmd->add_option("--log-level", train_args.log_level,
+                        "trace, debug, info, warn, error, off");
+
+  EvalArgs eval_args;
+  auto* eval_cmd = app.add_subcommand("eval", "Evaluate the saved agent of a run folder");
+  eval_cmd->add_option("run_dir", eval_args.run_dir, "A run folder written by mbrl train")
+      ->required();
+  eval_cmd->add_option("--episodes", eval_args.episodes, "Evaluation episodes (default 10)");
+  eval_cmd->add_option("--seed", eval_args.seed, "Seed of the evaluation episodes");
+  eval_cmd->add_option("--device", eval_args.device, "auto, cpu or cuda");
+
+  std::string list_kind;
+  auto* list_cmd = app.add_subcommand("list", "List registered components");
+  list_cmd->add_option("kind", list_kind, "envs, agents or algorithms (default: all)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    mbrl::register_builtins();
+    if (*train_cmd) return train(train_args);
+    if (*eval_cmd) return eval(eval_args);
+    if (*list_cmd) return list(list_kind);
+  } catch (const mbrl::ConfigError& e) {
+    std::fprintf(stderr, "mbrl: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const mbrl::Error& e) {
+    std::fprintf(stderr, "mbrl: error: %s\n", e.what());
+    return kExitFailure;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "mbrl: error: %s\n", e.what_without_backtrace());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mbrl: error: %s\n", e.what());
+    return kExitFailure;
+  }
+  return kExitFailure;
+}

@@ -1,0 +1,18 @@
+# Finds every dependency. All come from Debian 12 (scripts/install_deps.sh), except that a CUDA
+# LibTorch 2.x is used instead of Debian's when CMAKE_PREFIX_PATH points at one.
+
+find_package(Torch REQUIRED)
+find_package(OpenMP REQUIRED)  # Debian's TorchConfig does not add -fopenmp; at::parallel_for needs it
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(mujoco REQUIRED)
+find_package(Threads REQUIRED)
+
+message(STATUS "mbrl: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
+
+# One interface target carries LibTorch's flags (ABI define) and libraries to every mbrl target.
+add_library(mbrl_torch INTERFACE)
+target_include_directories(mbrl_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+target_link_libraries(mbrl_torch INTERFACE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX Threads::Threads)
+separate_arguments(_mbrl_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+target_compile_options(mbrl_torch INTERFACE ${_mbrl_torch_flags})

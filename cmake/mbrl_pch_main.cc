@@ -1,0 +1,1 @@
+int main() { return 0; }  // anchor executable that owns the executables' precompiled header

@@ -1,0 +1,75 @@
+// Experiment: builds every component of a config, then runs it in a run folder.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mbrl/agents/agent.h"
+#include "mbrl/algorithms/algorithm.h"
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/build_context.h"
+#include "mbrl/envs/env.h"
+#include "mbrl/io/run_dir.h"
+
+namespace mbrl {
+
+/// The top-level keys of an experiment config (besides the component sections env, model,
+/// agent, algorithm).
+struct ExperimentOptions {
+  std::string name;             // runs/<name>/...; default: the config path below configs/
+  uint64_t seed = 0;            // the run seed; every component derives its own from it
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int threads = 0;              // LibTorch and pool threads; 0: every hardware thread
+  std::string log_level = "info";
+  std::string run_root = "runs";  // parent of the run folders
+};
+
+/// A fully built experiment. Construction parses the whole config and builds every component
+/// (env, model, agent, algorithm), then rejects keys no component read; any bad input throws
+/// ConfigError before anything is written.
+class Experiment {
+ public:
+  /// `default_name` is used when the config has no `name` key.
+  Experiment(ConfigNode config, const std::string& default_name);
+
+  const ExperimentOptions& options() const { return options_; }
+  const BuildContext& context() const { return ctx_; }
+  const std::shared_ptr<Env>& env() const { return env_; }
+  const std::shared_ptr<Agent>& agent() const { return agent_; }
+  const std::shared_ptr<Algorithm>& algorithm() const { return algorithm_; }
+  /// The resolved config as YAML: every key that was read, defaults filled in. Loading it
+  /// reproduces this experiment.
+  std::string resolved_yaml() const;
+
+  /// Creates the run folder (`path` exactly, or `<run_root>/<name>/<UTC time>-s<seed>/`) and
+  /// writes config.yaml into it.
+  RunDir create_run_dir(const std::optional<std::filesystem::path>& path = std::nullopt) const;
+  /// Runs the algorithm, writing metrics into `run_dir`, then saves the agent to agent.pt.
+  void run(const RunDir& run_dir);
+
+  /// Returns of `episodes` evaluation episodes (ActMode::kEval) on a fresh env; episode i is
+  /// reset with seed derive_seed(seed, "eval") + i.
+  std::vector<double> evaluate(int64_t episodes);
+
+ private:
+  ConfigNode config_;
+  ExperimentOptions options_;
+  BuildContext ctx_;
+  std::shared_ptr<Env> env_;
+  std::shared_ptr<Agent> agent_;
+  std::shared_ptr<Algorithm> algorithm_;
+};
+
+/// The run name of a config file: its path below a `configs/` folder without the extension
+/// (configs/pets/cartpole.yaml -> pets/cartpole), else the file's stem.
+std::string default_run_name(const std::string& config_path);
+
+/// Saves the agent's learned state to `path` (atomically) / loads it; DataError on mismatch.
+void save_agent(const Agent& agent, const std::filesystem::path& path);
+void load_agent(Agent& agent, const std::filesystem::path& path);
+
+}  // namespace mbrl

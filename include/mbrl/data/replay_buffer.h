@@ -1,0 +1,78 @@
+// ReplayBuffer: ring storage of transitions with uniform sampling and episode boundaries.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include "mbrl/core/types.h"
+
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
+
+namespace mbrl {
+
+/// A fixed-capacity ring of transitions (mbrl-lib's ReplayBuffer), stored as preallocated CPU
+/// tensors: obs/next_obs [capacity, obs_dim] float32, act [capacity, act_dim] float32,
+/// reward [capacity] float32, terminated/truncated [capacity] bool, plus the step index of each
+/// transition within its episode (for episode boundaries). When full, the oldest is overwritten.
+///
+/// Positions used by `at` and `episodes` count from the oldest stored transition (0) to the
+/// newest (size() - 1). Threading: not thread-safe.
+class ReplayBuffer {
+ public:
+  ReplayBuffer(int64_t capacity, int64_t obs_dim, int64_t act_dim);
+
+  int64_t capacity() const { return capacity_; }
+  int64_t size() const { return size_; }
+  int64_t obs_dim() const { return obs_dim_; }
+  int64_t act_dim() const { return act_dim_; }
+  /// Transitions ever added (including overwritten ones).
+  int64_t num_added() const { return num_added_; }
+
+  /// Adds one transition. obs, next_obs: [obs_dim]; act: [act_dim]. The next transition starts a
+  /// new episode when `terminated || truncated`.
+  void add(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs, double reward,
+           bool terminated, bool truncated);
+  /// Adds a batch [B, ...] in order, as B calls of `add`.
+  void add_batch(const TransitionBatch& batch);
+
+  /// `batch_size` transitions drawn uniformly with replacement using `gen` (a CPU generator).
+  TransitionBatch sample(int64_t batch_size, at::Generator& gen) const;
+  /// Every stored transition, oldest first (a copy).
+  TransitionBatch all() const;
+  /// Transitions at `positions` ([N] int64, oldest = 0).
+  TransitionBatch at(const at::Tensor& positions) const;
+
+  /// Complete stored episodes as [begin, end) position ranges, oldest first: an episode whose
+  /// first step was overwritten, or that has not ended yet, is left out.
+  std::vector<std::pair<int64_t, int64_t>> episodes() const;
+
+  /// Writes the stored transitions (atomically) to `path`; throws IoError on failure.
+  void save(const std::filesystem::path& path) const;
+  /// Reads a file written by `save`; throws DataError naming the path (and the bad entry) when it
+  /// is missing, corrupt or of other dimensions than this buffer. Capacity may differ: the newest
+  /// transitions that fit are kept.
+  void load(const std::filesystem::path& path);
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive, const std::string& source);
+
+ private:
+  // storage slot of position p (oldest = 0)
+  at::Tensor slots(const at::Tensor& positions) const;
+
+  int64_t capacity_, obs_dim_, act_dim_;
+  int64_t size_ = 0;
+  int64_t next_ = 0;  // slot written next
+  int64_t num_added_ = 0;
+  int64_t episode_step_ = 0;  // step index the next transition gets
+  at::Tensor obs_, act_, next_obs_, reward_, terminated_, truncated_, step_in_episode_;
+};
+
+}  // namespace mbrl

@@ -1,0 +1,26 @@
+// The agent registry: built-in agents, one line each.
+#include "mbrl/agents/agent_registry.h"
+
+#include "mbrl/agents/random_agent.h"
+
+namespace mbrl {
+namespace {
+
+std::shared_ptr<Agent> make_random_agent(const ConfigNode&, const BuildContext& ctx) {
+  return std::make_shared<RandomAgent>(ctx.env().action_space, ctx.cpu_generator("agent"));
+}
+
+}  // namespace
+
+Registry<Agent>& agent_registry() {
+  static Registry<Agent> registry("agents");
+  return registry;
+}
+
+void register_agents() {
+  auto& r = agent_registry();
+  if (r.contains("random")) return;
+  r.add("random", make_random_agent, "uniform random actions within the action bounds");
+}
+
+}  // namespace mbrl

@@ -1,0 +1,137 @@
+// Experiment: config -> components -> run folder -> training loop.
+#include "mbrl/algorithms/experiment.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/agents/agent_registry.h"
+#include "mbrl/algorithms/episode.h"
+#include "mbrl/core/device.h"
+#include "mbrl/core/rng.h"
+#include "mbrl/core/thread_pool.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/atomic_file.h"
+#include "mbrl/log/log.h"
+#include "mbrl/log/metrics.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+ExperimentOptions read_options(const ConfigNode& config, const std::string& default_name) {
+  ExperimentOptions o;
+  o.name = config.get_or("name", default_name);
+  o.seed = config.get_or("seed", o.seed);
+  o.device = config.get_or("device", o.device);
+  o.threads = config.get_or("threads", o.threads);
+  o.log_level = config.get_or("log_level", o.log_level);
+  o.run_root = config.get_or("run_root", o.run_root);
+  if (o.name.empty() || o.name.find("..") != std::string::npos || o.name.front() == '/') {
+    throw config.error("name", "expected a relative folder name, got '" + o.name + "'");
+  }
+  return o;
+}
+
+}  // namespace
+
+Experiment::Experiment(ConfigNode config, const std::string& default_name)
+    : config_(std::move(config)) {
+  options_ = read_options(config_, default_name);
+  with_config_context(config_, [&] {
+    log::parse_level(options_.log_level);
+    ctx_.device = parse_device(options_.device);
+    const int threads = configure_threads(options_.threads);
+    ctx_.thread_pool = std::make_shared<ThreadPool>(threads);
+  });
+  ctx_.seed = options_.seed;
+  seed_global_generators(derive_seed(options_.seed, "torch_global"));
+
+  // env first: its spec and task functions are what every other component is sized by
+  const ConfigNode env_node = config_.child("env");
+  env_ = make_env(env_node, ctx_);
+  ctx_.env_spec = env_->spec();
+  ctx_.provide<Env>(env_);
+  auto maker = std::make_shared<EnvMaker>();
+  const BuildContext base_ctx = ctx_;
+  maker->make = [env_node, base_ctx](const std::string& role) {
+    BuildContext c = base_ctx;
+    c.seed = derive_seed(base_ctx.seed, role);
+    return make_env(env_node, c);
+  };
+  ctx_.provide<EnvMaker>(maker);
+
+  agent_ = agent_registry().create(config_.child("agent"), ctx_);
+  ctx_.provide<Agent>(agent_);
+  algorithm_ = algorithm_registry().create(config_.child("algorithm"), ctx_);
+
+  config_.check_all_read();
+}
+
+std::string Experiment::resolved_yaml() const { return emit_yaml(config_.resolved()); }
+
+RunDir Experiment::create_run_dir(const std::optional<fs::path>& path) const {
+  RunDir dir = path ? RunDir::create_at(*path)
+                    : RunDir::create(options_.run_root, options_.name, options_.seed);
+  write_file_atomic(dir.config_path(), resolved_yaml());
+  return dir;
+}
+
+void Experiment::run(const RunDir& run_dir) {
+  MetricsWriter metrics(run_dir.path());
+  RunContext run{&run_dir, &metrics};
+  auto logger = log::logger("run");
+  logger->info("run folder: {}", run_dir.path().string());
+  logger->info("device {}, {} threads, seed {}", ctx_.device.str(), at::get_num_threads(),
+               options_.seed);
+  algorithm_->run(run);
+  save_agent(*agent_, run_dir.path() / "agent.pt");
+  logger->info("done; results in {}", run_dir.path().string());
+}
+
+std::vector<double> Experiment::evaluate(int64_t episodes) {
+  auto env = ctx_.get<EnvMaker>()->make("eval");
+  const uint64_t base = derive_seed(options_.seed, "eval");
+  std::vector<double> returns;
+  for (int64_t i = 0; i < episodes; ++i) {
+    returns.push_back(run_episode(*env, *agent_, ActMode::kEval, nullptr, base + i).episode_return);
+  }
+  return returns;
+}
+
+std::string default_run_name(const std::string& config_path) {
+  fs::path p = fs::path(config_path).lexically_normal();
+  fs::path rel;
+  bool below_configs = false;
+  for (const auto& part : p) {
+    if (below_configs) rel /= part;
+    if (part == "configs") below_configs = true, rel.clear();
+  }
+  if (!below_configs || rel.empty()) return p.stem().string();
+  return (rel.parent_path() / rel.stem()).string();
+}
+
+void save_agent(const Agent& agent, const fs::path& path) {
+  write_atomic(path, [&](const fs::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    agent.save(archive);
+    archive.save_to(tmp.string());
+  });
+}
+
+void load_agent(Agent& agent, const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw DataError(path.string() + ": agent file does not exist");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error&) {
+    throw DataError(path.string() + ": not an agent file (cannot be read as a torch archive)");
+  }
+  try {
+    agent.load(archive);
+  } catch (const c10::Error& e) {
+    throw DataError(path.string() + ": does not match this agent: " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace mbrl

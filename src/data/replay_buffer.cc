@@ -1,0 +1,199 @@
+// ReplayBuffer: ring storage, sampling, episode boundaries and serialization.
+#include "mbrl/data/replay_buffer.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/io/atomic_file.h"
+
+namespace mbrl {
+
+ReplayBuffer::ReplayBuffer(int64_t capacity, int64_t obs_dim, int64_t act_dim)
+    : capacity_(capacity), obs_dim_(obs_dim), act_dim_(act_dim) {
+  MBRL_CHECK_ARG(capacity > 0, "capacity", "expected a positive integer, got ", capacity);
+  MBRL_CHECK(obs_dim > 0 && act_dim > 0, "ReplayBuffer: dims must be positive");
+  obs_ = torch::zeros({capacity, obs_dim});
+  next_obs_ = torch::zeros({capacity, obs_dim});
+  act_ = torch::zeros({capacity, act_dim});
+  reward_ = torch::zeros({capacity});
+  terminated_ = torch::zeros({capacity}, torch::kBool);
+  truncated_ = torch::zeros({capacity}, torch::kBool);
+  step_in_episode_ = torch::zeros({capacity}, torch::kInt64);
+}
+
+void ReplayBuffer::add(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs,
+                       double reward, bool terminated, bool truncated) {
+  MBRL_CHECK_SHAPE(obs, {obs_dim_}, "obs");
+  MBRL_CHECK_SHAPE(act, {act_dim_}, "act");
+  MBRL_CHECK_SHAPE(next_obs, {obs_dim_}, "next_obs");
+  obs_[next_].copy_(obs);
+  act_[next_].copy_(act);
+  next_obs_[next_].copy_(next_obs);
+  reward_.data_ptr<float>()[next_] = static_cast<float>(reward);
+  terminated_.data_ptr<bool>()[next_] = terminated;
+  truncated_.data_ptr<bool>()[next_] = truncated;
+  step_in_episode_.data_ptr<int64_t>()[next_] = episode_step_;
+  episode_step_ = (terminated || truncated) ? 0 : episode_step_ + 1;
+  next_ = (next_ + 1) % capacity_;
+  size_ = std::min(size_ + 1, capacity_);
+  ++num_added_;
+}
+
+void ReplayBuffer::add_batch(const TransitionBatch& batch) {
+  batch.check(obs_dim_, act_dim_);
+  const int64_t n = batch.size();
+  if (n == 0) return;
+  auto done = batch.terminated.logical_or(batch.truncated).to(torch::kCPU).contiguous();
+
+  // step index within the episode of every row, continuing the current episode
+  auto steps = torch::empty({n}, torch::kInt64);
+  int64_t* st = steps.data_ptr<int64_t>();
+  const bool* d = done.data_ptr<bool>();
+  for (int64_t i = 0; i < n; ++i) {
+    st[i] = episode_step_;
+    episode_step_ = d[i] ? 0 : episode_step_ + 1;
+  }
+
+  // rows that would be overwritten within this same batch are skipped
+  const int64_t skip = std::max<int64_t>(0, n - capacity_);
+  auto rows = torch::arange(skip, n);
+  auto idx = (rows + next_).remainder(capacity_);
+  auto put = [&](at::Tensor& dst, const at::Tensor& src) {
+    dst.index_copy_(0, idx,
+                    src.index_select(0, rows.to(src.device())).to(torch::kCPU, dst.scalar_type()));
+  };
+  put(obs_, batch.obs);
+  put(act_, batch.act);
+  put(next_obs_, batch.next_obs);
+  put(reward_, batch.reward);
+  put(terminated_, batch.terminated);
+  put(truncated_, batch.truncated);
+  put(step_in_episode_, steps);
+  next_ = (next_ + n) % capacity_;
+  size_ = std::min(size_ + n, capacity_);
+  num_added_ += n;
+}
+
+at::Tensor ReplayBuffer::slots(const at::Tensor& positions) const {
+  const int64_t oldest = size_ < capacity_ ? 0 : next_;
+  return (positions + oldest).remainder(capacity_);
+}
+
+TransitionBatch ReplayBuffer::at(const at::Tensor& positions) const {
+  auto idx = slots(positions.to(torch::kInt64));
+  return {obs_.index_select(0, idx),        act_.index_select(0, idx),
+          next_obs_.index_select(0, idx),   reward_.index_select(0, idx),
+          terminated_.index_select(0, idx), truncated_.index_select(0, idx)};
+}
+
+TransitionBatch ReplayBuffer::sample(int64_t batch_size, at::Generator& gen) const {
+  MBRL_CHECK(size_ > 0, "ReplayBuffer::sample: the buffer is empty");
+  MBRL_CHECK_ARG(batch_size > 0, "batch_size", "expected a positive integer, got ", batch_size);
+  auto idx = torch::randint(size_, {batch_size}, gen, torch::kInt64);
+  return at(idx);
+}
+
+TransitionBatch ReplayBuffer::all() const { return at(torch::arange(size_)); }
+
+std::vector<std::pair<int64_t, int64_t>> ReplayBuffer::episodes() const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  auto data = at(torch::arange(size_));
+  auto done = data.terminated.logical_or(data.truncated);
+  auto steps = step_in_episode_.index_select(0, slots(torch::arange(size_)));
+  const bool* d = done.data_ptr<bool>();
+  const int64_t* s = steps.data_ptr<int64_t>();
+  int64_t begin = -1;
+  for (int64_t p = 0; p < size_; ++p) {
+    if (s[p] == 0) begin = p;
+    if (d[p] && begin >= 0) {
+      out.emplace_back(begin, p + 1);
+      begin = -1;
+    }
+  }
+  return out;
+}
+
+void ReplayBuffer::save(torch::serialize::OutputArchive& archive) const {
+  auto data = all();
+  archive.write("obs", data.obs);
+  archive.write("act", data.act);
+  archive.write("next_obs", data.next_obs);
+  archive.write("reward", data.reward);
+  archive.write("terminated", data.terminated);
+  archive.write("truncated", data.truncated);
+  archive.write("step_in_episode", step_in_episode_.index_select(0, slots(torch::arange(size_))));
+  archive.write("counters", torch::tensor({num_added_, episode_step_}, torch::kInt64));
+}
+
+void ReplayBuffer::load(torch::serialize::InputArchive& archive, const std::string& source) {
+  auto read = [&](const char* key, at::ScalarType dtype, std::vector<int64_t> dims) {
+    at::Tensor t;
+    if (!archive.try_read(key, t))
+      throw DataError(source + ": replay buffer entry '" + key + "' is missing");
+    bool ok = t.scalar_type() == dtype && t.dim() == static_cast<int64_t>(dims.size());
+    for (size_t i = 0; ok && i < dims.size(); ++i) ok = dims[i] < 0 || t.size(i) == dims[i];
+    if (!ok) {
+      throw DataError(detail::str(source, ": replay buffer entry '", key, "' has shape ", t.sizes(),
+                                  " and type ", t.scalar_type(), "; this buffer expects [",
+                                  dims.size() > 1 ? "N, " + std::to_string(dims[1]) : "N", "]"));
+    }
+    return t;
+  };
+  TransitionBatch b{read("obs", torch::kFloat32, {-1, obs_dim_}),
+                    read("act", torch::kFloat32, {-1, act_dim_}),
+                    read("next_obs", torch::kFloat32, {-1, obs_dim_}),
+                    read("reward", torch::kFloat32, {-1}),
+                    read("terminated", torch::kBool, {-1}),
+                    read("truncated", torch::kBool, {-1})};
+  auto steps = read("step_in_episode", torch::kInt64, {-1});
+  auto counters = read("counters", torch::kInt64, {2});
+  const int64_t n = b.size();
+  for (const auto& t : {b.act, b.next_obs, b.reward, b.terminated, b.truncated, steps}) {
+    if (t.size(0) != n) throw DataError(source + ": replay buffer entries have different lengths");
+  }
+  if (!torch::isfinite(b.obs).all().item<bool>() ||
+      !torch::isfinite(b.next_obs).all().item<bool>() ||
+      !torch::isfinite(b.reward).all().item<bool>() || !torch::isfinite(b.act).all().item<bool>()) {
+    throw DataError(source + ": replay buffer contains non-finite values");
+  }
+  const int64_t keep = std::min(n, capacity_);
+  const int64_t from = n - keep;
+  obs_.narrow(0, 0, keep).copy_(b.obs.narrow(0, from, keep));
+  act_.narrow(0, 0, keep).copy_(b.act.narrow(0, from, keep));
+  next_obs_.narrow(0, 0, keep).copy_(b.next_obs.narrow(0, from, keep));
+  reward_.narrow(0, 0, keep).copy_(b.reward.narrow(0, from, keep));
+  terminated_.narrow(0, 0, keep).copy_(b.terminated.narrow(0, from, keep));
+  truncated_.narrow(0, 0, keep).copy_(b.truncated.narrow(0, from, keep));
+  step_in_episode_.narrow(0, 0, keep).copy_(steps.narrow(0, from, keep));
+  size_ = keep;
+  next_ = keep % capacity_;
+  num_added_ = counters[0].item<int64_t>();
+  episode_step_ = counters[1].item<int64_t>();
+}
+
+void ReplayBuffer::save(const std::filesystem::path& path) const {
+  write_atomic(path, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    save(archive);
+    try {
+      archive.save_to(tmp.string());
+    } catch (const c10::Error& e) {
+      throw IoError(tmp.string(), "cannot write the replay buffer");
+    }
+  });
+}
+
+void ReplayBuffer::load(const std::filesystem::path& path) {
+  torch::serialize::InputArchive archive;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error&) {
+    throw DataError(path.string() +
+                    ": not a replay buffer file (cannot be read as a torch archive)");
+  }
+  load(archive, path.string());
+}
+
+}  // namespace mbrl

@@ -1,0 +1,55 @@
+// The env registry: built-in envs, one line each, and the wrappers every env accepts.
+#include "mbrl/envs/env_registry.h"
+
+#include "mbrl/core/rng.h"
+#include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/envs/classic/mountain_car_continuous.h"
+#include "mbrl/envs/classic/pendulum.h"
+#include "mbrl/envs/wrappers/rescale_action.h"
+#include "mbrl/envs/wrappers/time_limit.h"
+
+namespace mbrl {
+namespace {
+
+uint64_t env_seed(const BuildContext& ctx) { return derive_seed(ctx.seed, "env"); }
+
+std::shared_ptr<Env> make_cartpole_swingup(const ConfigNode&, const BuildContext& ctx) {
+  return std::make_shared<CartpoleSwingupEnv>(env_seed(ctx));
+}
+
+std::shared_ptr<Env> make_pendulum(const ConfigNode& node, const BuildContext& ctx) {
+  PendulumOptions o;
+  o.gravity = node.get_or("gravity", o.gravity);
+  return std::make_shared<PendulumEnv>(o, env_seed(ctx));
+}
+
+std::shared_ptr<Env> make_mountain_car_continuous(const ConfigNode&, const BuildContext& ctx) {
+  return std::make_shared<MountainCarContinuousEnv>(env_seed(ctx));
+}
+
+}  // namespace
+
+Registry<Env>& env_registry() {
+  static Registry<Env> registry("envs");
+  return registry;
+}
+
+void register_envs() {
+  auto& r = env_registry();
+  if (r.contains("cartpole_swingup")) return;
+  r.add("cartpole_swingup", make_cartpole_swingup, "PETS cart-pole swing-up (built in, no assets)");
+  r.add("pendulum", make_pendulum, "Gymnasium Pendulum-v1 (built in)");
+  r.add("mountain_car_continuous", make_mountain_car_continuous,
+        "Gymnasium MountainCarContinuous-v0 (built in)");
+}
+
+std::shared_ptr<Env> make_env(const ConfigNode& node, const BuildContext& ctx) {
+  std::shared_ptr<Env> env = env_registry().create(node, ctx);
+  return with_config_context(node, [&]() -> std::shared_ptr<Env> {
+    const auto steps = node.get_or<int64_t>("max_episode_steps", env->spec().max_episode_steps);
+    if (node.get_or("normalize_actions", false)) env = std::make_shared<RescaleAction>(env);
+    return std::make_shared<TimeLimit>(env, steps);
+  });
+}
+
+}  // namespace mbrl
