@@ -15,6 +15,8 @@
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/log/log.h"
+#include "mbrl/models/model_registry.h"
+#include "mbrl/planners/optimizer_registry.h"
 #include "mbrl/register_builtins.h"
 
 namespace {
@@ -112,7 +114,7 @@ void print_envs() {
 }
 
 int list(const std::string& kind) {
-  const std::vector<std::string> kinds{"envs", "agents", "algorithms"};
+  const std::vector<std::string> kinds{"envs", "models", "optimizers", "agents", "algorithms"};
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     std::string known;
     for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
@@ -120,6 +122,8 @@ int list(const std::string& kind) {
                             "unknown kind '" + kind + "'; expected one of " + known);
   }
   if (kind.empty() || kind == "envs") print_envs();
+  if (kind.empty() || kind == "models") print_registry(mbrl::model_registry());
+  if (kind.empty() || kind == "optimizers") print_registry(mbrl::optimizer_registry());
   if (kind.empty() || kind == "agents") print_registry(mbrl::agent_registry());
   if (kind.empty() || kind == "algorithms") print_registry(mbrl::algorithm_registry());
   return kExitOk;
@@ -154,7 +158,8 @@ int main(int argc, char** argv) {
 
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
-  list_cmd->add_option("kind", list_kind, "envs, agents or algorithms (default: all)");
+  list_cmd->add_option("kind", list_kind,
+                       "envs, models, optimizers, agents or algorithms (default: all)");
 
   try {
     app.parse(argc, argv);

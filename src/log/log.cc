@@ -29,15 +29,14 @@ std::vector<spdlog::sink_ptr> default_sinks() {
 }  // namespace
 
 spdlog::level::level_enum parse_level(const std::string& name) {
-  for (auto lvl :
-       {spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
-        spdlog::level::err, spdlog::level::critical, spdlog::level::off}) {
-    auto sv = spdlog::level::to_string_view(lvl);
-    if (name == std::string(sv.data(), sv.size())) return lvl;
+  static const std::pair<const char*, spdlog::level::level_enum> kLevels[] = {
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},   {"off", spdlog::level::off}};
+  for (const auto& [text, level] : kLevels) {
+    if (name == text) return level;
   }
-  if (name == "warning") return spdlog::level::warn;
-  if (name == "error") return spdlog::level::err;
-  MBRL_CHECK_ARG(false, "level", "expected one of trace, debug, info, warn, error, off, got '",
+  MBRL_CHECK_ARG(false, "log_level", "expected one of trace, debug, info, warn, error, off, got '",
                  name, "'");
   return spdlog::level::info;
 }

@@ -1,0 +1,16 @@
+// GoogleTest main for every mbrl test binary: registers the built-in components and seeds torch.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "mbrl/log/log.h"
+#include "mbrl/register_builtins.h"
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  mbrl::register_builtins();
+  mbrl::log::configure("warn", {std::make_shared<spdlog::sinks::stderr_color_sink_mt>()});
+  torch::manual_seed(0);
+  return RUN_ALL_TESTS();
+}
