@@ -245,6 +245,18 @@ std::string ConfigNode::where(const std::string& key) const {
   return has(key) ? where_of(input(key), key_path(key)) : where();
 }
 
+std::string ConfigNode::key_where(const std::string& key) const {
+  if (node_.IsMap()) {
+    for (const auto& kv : node_) {
+      // merged maps rebuild their key nodes, which then carry no position: use the value's
+      if (kv.first.Scalar() == key) {
+        return kv.first.Mark().is_null() ? where(key) : where_of(kv.first, key_path(key));
+      }
+    }
+  }
+  return where();
+}
+
 bool ConfigNode::is_map() const { return node_.IsMap(); }
 bool ConfigNode::is_sequence() const { return node_.IsSequence(); }
 bool ConfigNode::is_scalar() const { return node_.IsScalar(); }
@@ -377,7 +389,7 @@ void check_read(const ConfigNode& node, const YAML::Node& input, const YAML::Nod
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
         message += allowed.empty() ? "; this section takes no keys" : "; allowed keys: " + list;
-        throw node.error(key, message);
+        throw ConfigError(node.key_where(key), node.key_path(key), message);
       }
       if (kv.second.IsMap() || kv.second.IsSequence()) {
         const YAML::Node& const_record = record;

@@ -113,9 +113,7 @@ ConfigNode finish(YAML::Node tree, const std::string& source, Origins origins,
   for (const auto& o : parsed) apply_override(tree, o);
   ConfigNode root = ConfigNode::from_yaml(tree, source);
   auto doc = detail::document_of(root);
-  for (const auto& [path, file] : origins) {
-    if (file != source) detail::set_origin(*doc, path, file, false);
-  }
+  for (const auto& [path, file] : origins) detail::set_origin(*doc, path, file, false);
   for (const auto& o : parsed) detail::set_origin(*doc, o.key_path, o.text, true);
   return root;
 }

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "mbrl/core/error.h"
+
 #define MBRL_EXPECT_THROW_IMPL(statement, type, substring, fail)                       \
   do {                                                                                 \
     try {                                                                              \

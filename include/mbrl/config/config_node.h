@@ -43,8 +43,10 @@ class ConfigNode {
   std::string key_path(const std::string& key) const;
   /// Source position: `file:line:col`, `--set key=value`, or the source name.
   std::string where() const;
-  /// Position of child `key` if present, else of this node.
+  /// Position of the value of child `key` if present, else of this node.
   std::string where(const std::string& key) const;
+  /// Position of the key `key` itself (for "unknown key" errors), else of this node.
+  std::string key_where(const std::string& key) const;
 
   bool is_map() const;
   bool is_sequence() const;

@@ -1,0 +1,157 @@
+// Tests for apps/mbrl.cc, run as a user runs it: exit codes, one-line errors, nothing written on
+// bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "mbrl/io/atomic_file.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+CliResult run_cli(const std::string& args, const fs::path& cwd) {
+  const fs::path out = cwd / "stdout.txt", err = cwd / "stderr.txt";
+  std::string cmd = "cd '" + cwd.string() + "' && '" + test::binary_path("apps/mbrl").string() +
+                    "' " + args + " > '" + out.string() + "' 2> '" + err.string() + "'";
+  int status = std::system(cmd.c_str());
+  CliResult r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
+fs::path write_config(const fs::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+const std::string kValid =
+    "env: {type: pendulum, max_episode_steps: 10}\nagent: {type: random}\n"
+    "algorithm: {type: collect, episodes: 2}\n";
+
+TEST(CliTest, TrainWritesARunAndEvalReadsIt) {
+  auto dir = test::scratch_dir();
+  write_config(dir, "exp.yaml", kValid);
+  CliResult r = run_cli("train exp.yaml --seed 3 --device cpu --set threads=1", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("run written to runs/exp/"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::is_directory(dir / "runs/exp"));
+  fs::path run = fs::directory_iterator(dir / "runs/exp")->path();
+  const std::string leaf = run.filename().string();
+  EXPECT_EQ(leaf.substr(leaf.size() - 3), "-s3");
+  for (const char* f : {"config.yaml", "metrics.csv", "log.txt", "agent.pt"}) {
+    EXPECT_TRUE(fs::exists(run / f)) << f;
+  }
+  EXPECT_NE(read_file(run / "log.txt").find("run folder"), std::string::npos);
+  CliResult e = run_cli("eval '" + run.string() + "' --episodes 2", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("2 episodes, return"), std::string::npos) << e.out;
+  EXPECT_TRUE(fs::exists(run / "eval.csv"));
+}
+
+TEST(CliTest, RunDirFlagWritesExactlyThere) {
+  auto dir = test::scratch_dir();
+  write_config(dir, "exp.yaml", kValid);
+  CliResult r = run_cli("train exp.yaml --run-dir out/here", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "out/here/metrics.csv"));
+}
+
+// each bad input: exit code 2, a single line on stderr with the location, no run folder
+struct BadInput {
+  std::string name;
+  std::string config;    // written to exp.yaml ("" = no file)
+  std::string args;      // the command line after `mbrl`
+  std::string expected;  // substring of the one error line
+};
+
+class CliBadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliBadInputTest, OneLineExitTwoNothingWritten) {
+  const BadInput& p = GetParam();
+  auto dir = test::scratch_dir();
+  if (!p.config.empty()) write_config(dir, "exp.yaml", p.config);
+  CliResult r = run_cli(p.args, dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(p.expected), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "runs")) << "a run folder was created";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliBadInputTest,
+    ::testing::Values(
+        BadInput{"UnknownKey", kValid + "agnet: {}\n", "train exp.yaml",
+                 "exp.yaml:4:8: agnet: unknown key 'agnet' (did you mean 'agent'?); allowed keys:"},
+        BadInput{"WrongType",
+                 "env: {type: pendulum, max_episode_steps: ten}\nagent: {type: random}\n"
+                 "algorithm: {type: collect}\n",
+                 "train exp.yaml",
+                 "exp.yaml:1:42: env.max_episode_steps: expected an integer, got 'ten'"},
+        BadInput{"OutOfRange", kValid, "train exp.yaml --set algorithm.episodes=-4",
+                 "--set algorithm.episodes=-4: algorithm.episodes: expected a positive integer, "
+                 "got -4"},
+        BadInput{"UnknownType",
+                 "env: {type: pendlum}\nagent: {type: random}\nalgorithm: {type: collect}\n",
+                 "train exp.yaml",
+                 "exp.yaml:1:13: env.type: unknown envs type 'pendlum'; registered: "},
+        BadInput{"MissingFile", "", "train nope.yaml", "nope.yaml: config file does not exist"},
+        BadInput{"MalformedYaml", "env: {type: pendulum\nagent: [\n", "train exp.yaml",
+                 "exp.yaml:"},
+        BadInput{"BadSetSyntax", kValid, "train exp.yaml --set seed",
+                 "--set seed: expected key.path=value"},
+        BadInput{"BadSetType", kValid, "train exp.yaml --set seed=abc",
+                 "--set seed=abc: seed: expected a non-negative integer"},
+        BadInput{"BadDevice", kValid, "train exp.yaml --device gpu",
+                 "device: expected one of auto, cpu, cuda, got 'gpu'"},
+        BadInput{"BadCliFlag", kValid, "train exp.yaml --sed 3", "--sed"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+
+TEST(CliTest, UnreadableConfigIsExitTwo) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root can read any file";
+  auto dir = test::scratch_dir();
+  auto path = write_config(dir, "exp.yaml", kValid);
+  fs::permissions(path, fs::perms::none);
+  CliResult r = run_cli("train exp.yaml", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("exp.yaml: cannot open config file"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, HelpAndList) {
+  auto dir = test::scratch_dir();
+  CliResult h = run_cli("--help", dir);
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("train"), std::string::npos);
+  CliResult th = run_cli("train --help", dir);
+  EXPECT_EQ(th.exit_code, 0);
+  EXPECT_NE(th.out.find("--set"), std::string::npos);
+  CliResult l = run_cli("list envs", dir);
+  EXPECT_EQ(l.exit_code, 0);
+  EXPECT_NE(l.out.find("cartpole_swingup"), std::string::npos);
+  EXPECT_NE(l.out.find("obs 4"), std::string::npos);
+  CliResult bad = run_cli("list widgets", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown kind 'widgets'"), std::string::npos);
+}
+
+TEST(CliTest, EvalOfAMissingRunIsAnError) {
+  auto dir = test::scratch_dir();
+  CliResult r = run_cli("eval no_such_run", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no_such_run: run folder does not exist"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mbrl
