@@ -1,0 +1,109 @@
+// ModelEnv: a learned ensemble, the task's reward and termination, and a propagation method,
+// stepped as a batched environment (Dyna rollouts) or used to score action sequences (MPC).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+
+#include "mbrl/envs/sequence_scorer.h"
+#include "mbrl/models/ensemble_inference.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/propagation.h"
+#include "mbrl/models/uncertainty.h"
+
+namespace mbrl {
+
+class ConfigNode;
+class TaskFunctions;
+
+/// Options of ModelEnv; each field is a YAML key of the section that configures rollouts
+/// (e.g. `agent.model_env`).
+struct ModelEnvOptions {
+  /// Particles K per candidate sequence and start state in `score`, >= 1 (PETS: 20).
+  TORCH_ARG(int64_t, particles) = 20;
+  /// Member assignment of rows (YAML: ts1, ts_inf, expectation, random_model).
+  TORCH_ARG(Propagation, propagation) = Propagation::kTsInf;
+  /// Sample the next state from the predicted Gaussian (mu + sigma eps); false: use the mean.
+  TORCH_ARG(bool, sample) = true;
+};
+
+/// One batched model step.
+struct ModelStepResult {
+  at::Tensor next_obs;      // [N, obs_dim]
+  at::Tensor reward;        // [N]
+  at::Tensor terminated;    // [N] bool
+  Uncertainty uncertainty;  // [N] fields; undefined unless requested
+  at::Tensor member_mean;   // [E, N, d] every member's mean (target space), when requested
+  at::Tensor member_std;    // [E, N, d], when requested and the model is not deterministic
+};
+
+/// A learned GaussianMlpEnsemble wrapped as a batched environment (mbrl-lib's ModelEnv).
+///
+/// Rollouts use the model's elites (M of them): propagation assigns each row to one elite (see
+/// draw_groups), or averages all of them (expectation). The next observation is
+/// `next_obs(obs, mu + sigma eps)` (or of mu when sample is false), the reward is the task's
+/// reward of (obs, act, next_obs) or the predicted one when the model learns the reward, and
+/// termination comes from the learned head or the task (never, with neither).
+///
+/// All random numbers come from the injected generator (on the model's device). The forward pass
+/// is EnsembleInference's (tiled, multithreaded on the CPU, buffers reused across calls).
+/// Threading contract: called from one thread at a time.
+class ModelEnv : public SequenceScorer {
+ public:
+  /// A return that is not finite (a diverging rollout) is replaced by this (PETS: cost 1e6).
+  static constexpr double kNonFiniteReturn = -1e6;
+
+  /// task may be null when the model learns the reward. Throws InvalidArgument naming the
+  /// option on a bad value.
+  ModelEnv(const ModelEnvOptions& options, std::shared_ptr<GaussianMlpEnsemble> model,
+           std::shared_ptr<const TaskFunctions> task, at::Generator gen);
+
+  /// SequenceScorer: obs [S, obs_dim], actions [S, P, H, act_dim] -> [S, P], the mean over
+  /// `particles` rollouts of the summed rewards; a particle stops accumulating reward after the
+  /// step on which it terminates.
+  at::Tensor score(const at::Tensor& obs, const at::Tensor& actions) override;
+
+  /// The same for one set of action sequences shared by S start states:
+  /// actions [P, H, act_dim], obs [S, obs_dim], K particles -> returns [S, P].
+  at::Tensor evaluate_action_sequences(const at::Tensor& actions, const at::Tensor& obs,
+                                       int64_t particles);
+
+  /// One step of N independent rows (Dyna rollouts): obs [N, obs_dim], act [N, act_dim].
+  /// Rows are assigned as draw_groups with particles = N (ts_inf keeps row r on elite r % M
+  /// across calls). With `with_uncertainty`, every member predicts every row (E times the work)
+  /// and the result carries Uncertainty over all E members and their raw predictions.
+  ModelStepResult step(const at::Tensor& obs, const at::Tensor& act, bool with_uncertainty = true);
+
+  const ModelEnvOptions& options() const { return options_; }
+  const std::shared_ptr<GaussianMlpEnsemble>& model() const { return model_; }
+  at::Generator& generator() { return gen_; }
+
+ private:
+  struct Transition {
+    at::Tensor next_obs, reward, terminated;
+  };
+  // one step of rows in their given order with each row's group (elite index) or, when group is
+  // undefined, the average of the elites
+  Transition propagate(const at::Tensor& obs, const at::Tensor& act, const MemberAssignment* a);
+  // mu + sigma eps (or a copy of mu when not sampling or deterministic)
+  at::Tensor sample_target(const at::Tensor& mean, const at::Tensor& logvar);
+  // next obs, reward and termination of rows obs, act given a target sample [N, d]
+  Transition outcome(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& target,
+                     const at::Tensor& termination_logit);
+  at::Tensor rollout_returns(const at::Tensor& obs, const at::Tensor& actions, int64_t particles);
+
+  const ModelEnvOptions options_;
+  std::shared_ptr<GaussianMlpEnsemble> model_;
+  std::shared_ptr<const TaskFunctions> task_;
+  at::Generator gen_;
+  EnsembleInference inference_;
+};
+
+/// Reads ModelEnvOptions from a config section (every key optional).
+ModelEnvOptions model_env_options_from_config(const ConfigNode& node);
+
+}  // namespace mbrl

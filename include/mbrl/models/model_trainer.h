@@ -1,0 +1,132 @@
+// ModelTrainer: fits a GaussianMlpEnsemble to transitions with bootstrapped minibatches, a
+// holdout split, early stopping and elite selection (mbrl-lib's ModelTrainer, MBPO's schedule).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+
+#include "mbrl/core/types.h"
+
+namespace torch::optim {
+class Adam;
+}  // namespace torch::optim
+
+namespace mbrl {
+
+class ConfigNode;
+class EnsembleBackprop;
+class EnsembleInference;
+class FusedAdam;
+class GaussianMlpEnsemble;
+class MetricsWriter;
+
+/// Options of ModelTrainer; each field is a YAML key of the section an algorithm gives it (e.g.
+/// `algorithm.model_training`). Weight decay is a model option (per layer).
+struct ModelTrainerOptions {
+  /// Adam learning rate, > 0.
+  TORCH_ARG(double, lr) = 1e-3;
+  /// Adam epsilon, > 0.
+  TORCH_ARG(double, adam_eps) = 1e-8;
+  /// Rows per member in each gradient step, >= 1.
+  TORCH_ARG(int64_t, batch_size) = 256;
+  /// Epochs per `train` call, >= 0; 0 trains until early stopping (then patience or
+  /// max_gradient_steps must be > 0).
+  TORCH_ARG(int64_t, num_epochs) = 0;
+  /// Stop after this many gradient steps in one call, >= 0; 0: no limit.
+  TORCH_ARG(int64_t, max_gradient_steps) = 0;
+  /// Stop after this many epochs in which no member's holdout score improved by more than
+  /// improvement_threshold, >= 0; 0: never stop early.
+  TORCH_ARG(int64_t, patience) = 5;
+  /// Relative holdout improvement (best - score) / |best| that counts as progress, >= 0.
+  TORCH_ARG(double, improvement_threshold) = 0.01;
+  /// Fraction of the data held out for scoring, in [0, 1); 0 scores on (up to
+  /// max_validation_size) training rows.
+  TORCH_ARG(double, validation_ratio) = 0.2;
+  /// Upper bound on the holdout rows, >= 1 (MBPO: 5000).
+  TORCH_ARG(int64_t, max_validation_size) = 5000;
+  /// Train each member on its own resample (with replacement) of the training rows.
+  TORCH_ARG(bool, bootstrap) = true;
+  /// On the CPU, use the hand-written backward pass and FusedAdam (same result as autograd +
+  /// torch::optim::Adam, faster); ignored on other devices, which always use autograd.
+  TORCH_ARG(bool, fused) = true;
+};
+
+/// What one `train` call did.
+struct ModelTrainResult {
+  std::vector<double> train_loss;     // per epoch: mean training loss over its gradient steps
+  std::vector<double> holdout_score;  // per epoch: mean over members of the holdout MSE
+  int64_t epochs = 0;
+  int64_t gradient_steps = 0;
+  bool stopped_early = false;              // ended by patience
+  std::vector<double> best_holdout_score;  // per member: the score of the weights kept
+  std::vector<int64_t> elites;             // the members with the lowest best_holdout_score
+};
+
+/// Trains a GaussianMlpEnsemble on a batch of transitions, one `train` call per model-training
+/// phase of an algorithm; the Adam state persists across calls (as in mbrl-lib).
+///
+/// A call: fits the input normalizer on all the data; holds out a random validation_ratio of
+/// the rows (at most max_validation_size); draws each member's bootstrap resample of the rest;
+/// then runs epochs of shuffled minibatches ([E, batch_size] rows, one gradient step each).
+/// After each epoch every member is scored on the holdout (MSE of its mean prediction, as
+/// mbrl-lib's `eval_score`); a member whose score improved by more than improvement_threshold
+/// relative to its best (initially its score before the call) has its weights snapshotted
+/// (per member, as MBPO does). Training stops after num_epochs, max_gradient_steps, or
+/// `patience` epochs without any such improvement. Each member then gets its snapshot back (a
+/// member that never improved keeps the weights it had before the call) and the num_elites
+/// members with the best scores become the model's elites.
+///
+/// Threading contract: one thread at a time; the model must not be used concurrently.
+class ModelTrainer {
+ public:
+  /// Throws InvalidArgument naming the option on a bad value.
+  ModelTrainer(const ModelTrainerOptions& options, std::shared_ptr<GaussianMlpEnsemble> model);
+  ~ModelTrainer();
+
+  /// data: at least 2 transitions (any device; moved to the model's). gen: a CPU generator for
+  /// the split, bootstrap and shuffles. With `metrics`, one row per epoch goes to group
+  /// `model_train` (file model_train.csv). Throws NonFiniteError naming the epoch and step when
+  /// the loss becomes non-finite.
+  ModelTrainResult train(const TransitionBatch& data, at::Generator& gen,
+                         MetricsWriter* metrics = nullptr);
+
+  /// Holdout score of every member on `data`: MSE of its mean prediction over rows and target
+  /// dims, [E] float32 on the model's device.
+  at::Tensor evaluate(const TransitionBatch& data);
+
+  const ModelTrainerOptions& options() const { return options_; }
+  const std::shared_ptr<GaussianMlpEnsemble>& model() const { return model_; }
+  /// `train` calls so far.
+  int64_t rounds() const { return rounds_; }
+
+ private:
+  struct Split;
+  Split split(const TransitionBatch& data, at::Generator& gen) const;
+  // x: [N, in] normalized, y: [N, d] -> [E] MSE of each member
+  at::Tensor score(const at::Tensor& x, const at::Tensor& y);
+  // one epoch of minibatches over `rows` ([E, N_train] indices), counting into `steps`;
+  // returns the mean training loss
+  double run_epoch(const Split& s, const at::Tensor& rows, at::Generator& gen, int64_t& steps);
+  // one gradient step on [E, B, ...] tensors; returns the loss
+  double gradient_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
+  bool use_fused() const;
+
+  const ModelTrainerOptions options_;
+  std::shared_ptr<GaussianMlpEnsemble> model_;
+  std::unique_ptr<EnsembleInference> inference_;
+  std::unique_ptr<EnsembleBackprop> backprop_;
+  std::unique_ptr<FusedAdam> fused_adam_;
+  std::unique_ptr<torch::optim::Adam> adam_;
+  int64_t rounds_ = 0;
+};
+
+/// Reads ModelTrainerOptions from a config section (every key optional; unknown keys are
+/// rejected by the config's check).
+ModelTrainerOptions model_trainer_options_from_config(const ConfigNode& node);
+
+}  // namespace mbrl

@@ -1,0 +1,71 @@
+// FusedAdam: the Adam update over all parameters in one parallel pass.
+#include "mbrl/models/fused_adam.h"
+
+#include <cmath>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+
+FusedAdam::FusedAdam(std::vector<at::Tensor> params, std::vector<double> weight_decay,
+                     FusedAdamOptions options)
+    : params_(std::move(params)), decay_(std::move(weight_decay)), options_(options) {
+  MBRL_CHECK_ARG(options_.lr() > 0, "lr", "expected a number > 0, got ", options_.lr());
+  MBRL_CHECK_ARG(options_.beta1() >= 0 && options_.beta1() < 1, "beta1",
+                 "expected a number in [0, 1), got ", options_.beta1());
+  MBRL_CHECK_ARG(options_.beta2() >= 0 && options_.beta2() < 1, "beta2",
+                 "expected a number in [0, 1), got ", options_.beta2());
+  MBRL_CHECK_ARG(options_.eps() > 0, "eps", "expected a number > 0, got ", options_.eps());
+  MBRL_ASSERT(decay_.size() == params_.size(), "one weight decay per parameter");
+  int64_t start = 0;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const at::Tensor& p = params_[i];
+    MBRL_ASSERT(p.is_cpu() && p.scalar_type() == at::kFloat && p.is_contiguous(),
+                "FusedAdam needs contiguous float32 CPU parameters");
+    MBRL_CHECK_ARG(decay_[i] >= 0, "weight_decay", "expected numbers >= 0, got ", decay_[i]);
+    exp_avg_.push_back(torch::zeros_like(p));
+    exp_avg_sq_.push_back(torch::zeros_like(p));
+    starts_.push_back(start);
+    start += p.numel();
+  }
+  starts_.push_back(start);
+}
+
+void FusedAdam::step(const std::vector<std::vector<at::Tensor>>& grad_parts) {
+  ++steps_;
+  const auto b1 = static_cast<float>(options_.beta1());
+  const auto b2 = static_cast<float>(options_.beta2());
+  const auto eps = static_cast<float>(options_.eps());
+  const auto step_size =
+      static_cast<float>(options_.lr() / (1.0 - std::pow(options_.beta1(), steps_)));
+  const auto bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2(), steps_)));
+  const size_t parts = grad_parts.size();
+  MBRL_ASSERT(parts >= 1, "FusedAdam::step without gradients");
+
+  // element range [begin, end) of the concatenation of all parameters
+  at::parallel_for(0, starts_.back(), 16384, [&](int64_t begin, int64_t end) {
+    std::vector<const float*> g(parts);
+    for (size_t i = 0; i + 1 < starts_.size(); ++i) {
+      const int64_t lo = std::max(begin, starts_[i]), hi = std::min(end, starts_[i + 1]);
+      if (lo >= hi) continue;
+      const int64_t off = lo - starts_[i];
+      float* p = params_[i].data_ptr<float>() + off;
+      float* m = exp_avg_[i].data_ptr<float>() + off;
+      float* v = exp_avg_sq_[i].data_ptr<float>() + off;
+      for (size_t k = 0; k < parts; ++k) g[k] = grad_parts[k][i].data_ptr<float>() + off;
+      const auto wd = static_cast<float>(decay_[i]);
+      for (int64_t j = 0; j < hi - lo; ++j) {
+        float grad = wd * p[j];
+        for (size_t k = 0; k < parts; ++k) grad += g[k][j];
+        m[j] = b1 * m[j] + (1.0f - b1) * grad;
+        v[j] = b2 * v[j] + (1.0f - b2) * grad * grad;
+        p[j] -= step_size * m[j] / (std::sqrt(v[j]) / bc2_sqrt + eps);
+      }
+    }
+  });
+}
+
+}  // namespace mbrl

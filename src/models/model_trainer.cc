@@ -1,0 +1,285 @@
+// ModelTrainer: holdout split, bootstrapped epochs, per-member snapshots, early stopping, elites.
+#include "mbrl/models/model_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/log/log.h"
+#include "mbrl/log/metrics.h"
+#include "mbrl/models/ensemble_backprop.h"
+#include "mbrl/models/ensemble_inference.h"
+#include "mbrl/models/fused_adam.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
+
+namespace mbrl {
+
+// network inputs, targets and termination flags of the training and holdout rows
+struct ModelTrainer::Split {
+  at::Tensor x_train, y_train, t_train;  // [N_train, in], [N_train, d], [N_train] float
+  at::Tensor x_val, y_val;               // [N_val, in], [N_val, d]
+};
+
+ModelTrainer::ModelTrainer(const ModelTrainerOptions& options,
+                           std::shared_ptr<GaussianMlpEnsemble> model)
+    : options_(options), model_(std::move(model)) {
+  const auto& o = options_;
+  MBRL_ASSERT(model_ != nullptr, "ModelTrainer needs a model");
+  MBRL_CHECK_ARG(o.lr() > 0, "lr", "expected a number > 0, got ", o.lr());
+  MBRL_CHECK_ARG(o.adam_eps() > 0, "adam_eps", "expected a number > 0, got ", o.adam_eps());
+  MBRL_CHECK_ARG(o.batch_size() >= 1, "batch_size", "expected an integer >= 1, got ",
+                 o.batch_size());
+  MBRL_CHECK_ARG(o.num_epochs() >= 0, "num_epochs", "expected an integer >= 0, got ",
+                 o.num_epochs());
+  MBRL_CHECK_ARG(o.max_gradient_steps() >= 0, "max_gradient_steps",
+                 "expected an integer >= 0, got ", o.max_gradient_steps());
+  MBRL_CHECK_ARG(o.patience() >= 0, "patience", "expected an integer >= 0, got ", o.patience());
+  MBRL_CHECK_ARG(o.num_epochs() > 0 || o.patience() > 0 || o.max_gradient_steps() > 0, "num_epochs",
+                 "expected > 0 when patience and max_gradient_steps are 0 (training would never "
+                 "stop), got 0");
+  MBRL_CHECK_ARG(o.improvement_threshold() >= 0, "improvement_threshold",
+                 "expected a number >= 0, got ", o.improvement_threshold());
+  MBRL_CHECK_ARG(o.validation_ratio() >= 0 && o.validation_ratio() < 1, "validation_ratio",
+                 "expected a number in [0, 1), got ", o.validation_ratio());
+  MBRL_CHECK_ARG(o.max_validation_size() >= 1, "max_validation_size",
+                 "expected an integer >= 1, got ", o.max_validation_size());
+  inference_ = std::make_unique<EnsembleInference>(model_);
+}
+
+ModelTrainer::~ModelTrainer() = default;
+
+bool ModelTrainer::use_fused() const { return options_.fused() && model_->device().is_cpu(); }
+
+ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, at::Generator& gen) const {
+  const int64_t n = data.size();
+  const auto n_val =
+      std::min<int64_t>(static_cast<int64_t>(static_cast<double>(n) * options_.validation_ratio()),
+                        options_.max_validation_size());
+  at::Tensor x = model_->normalized_inputs(data.obs, data.act);
+  at::Tensor y = model_->targets(data);
+  at::Tensor perm = at::randperm(n, gen, torch::kInt64).to(x.device());
+  at::Tensor train = perm.narrow(0, n_val, n - n_val);
+
+  Split s;
+  s.x_train = x.index_select(0, train);
+  s.y_train = y.index_select(0, train);
+  s.t_train = data.terminated.to(torch::kFloat32).index_select(0, train);
+  at::Tensor val = n_val > 0 ? perm.narrow(0, 0, n_val)
+                             : train.narrow(0, 0, std::min(n, options_.max_validation_size()));
+  s.x_val = x.index_select(0, val);
+  s.y_val = y.index_select(0, val);
+  return s;
+}
+
+at::Tensor ModelTrainer::score(const at::Tensor& x, const at::Tensor& y) {
+  const auto e = model_->ensemble_size();
+  std::vector<int64_t> all(e);
+  std::iota(all.begin(), all.end(), 0);
+  at::Tensor raw = inference_->forward_all(x.contiguous(), all);
+  at::Tensor mean = model_->split_output(raw).mean;
+  return (mean - y.unsqueeze(0)).square().mean({1, 2});
+}
+
+at::Tensor ModelTrainer::evaluate(const TransitionBatch& data) {
+  torch::NoGradGuard no_grad;
+  TransitionBatch d = data.to(model_->device());
+  return score(model_->normalized_inputs(d.obs, d.act), model_->targets(d));
+}
+
+double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
+                                   const at::Tensor& terminated) {
+  if (use_fused()) {
+    if (!backprop_) {
+      backprop_ = std::make_unique<EnsembleBackprop>(model_);
+      fused_adam_ = std::make_unique<FusedAdam>(
+          backprop_->parameters(), backprop_->weight_decay(),
+          FusedAdamOptions().lr(options_.lr()).eps(options_.adam_eps()));
+    }
+    const double loss = backprop_->compute(x, y, terminated);
+    fused_adam_->step(backprop_->grad_parts());
+    return loss;
+  }
+  if (!adam_) {
+    std::vector<at::Tensor> params;
+    for (const auto& p : model_->parameters()) {
+      if (p.requires_grad()) params.push_back(p);
+    }
+    adam_ = std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(options_.lr()).eps(options_.adam_eps()));
+  }
+  adam_->zero_grad();
+  at::Tensor loss = model_->loss(x, y, terminated);
+  (loss + model_->weight_decay_penalty()).backward();
+  adam_->step();
+  return loss.item<double>();
+}
+
+namespace {
+
+constexpr const char* kMetricsGroup = "model_train";
+
+std::vector<double> to_vector(const at::Tensor& t) {
+  at::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+double mean_of(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+void add_metrics_group(MetricsWriter& metrics) {
+  if (metrics.has_group(kMetricsGroup)) return;
+  metrics.add_group(kMetricsGroup, "model_train.csv",
+                    {{"round", MetricFormat::kInt},
+                     {"epoch", MetricFormat::kInt},
+                     {"gradient_steps", MetricFormat::kInt},
+                     {"train_loss", MetricFormat::kFloat},
+                     {"holdout_score", MetricFormat::kFloat},
+                     {"best_holdout_score", MetricFormat::kFloat},
+                     {"epoch_time_s", MetricFormat::kSeconds}},
+                    /*print=*/false);
+}
+
+}  // namespace
+
+ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator& gen,
+                                     MetricsWriter* metrics) {
+  data.check(model_->obs_dim(), model_->act_dim());
+  MBRL_CHECK(data.size() >= 2, "ModelTrainer::train: expected at least 2 transitions, got ",
+             data.size());
+  ++rounds_;
+  const TransitionBatch d = data.to(model_->device());
+  model_->fit_normalizer(d);
+  Split s;
+  {
+    torch::NoGradGuard no_grad;
+    s = split(d, gen);
+  }
+
+  // each member's bootstrap resample of the training rows, drawn once per call
+  const int64_t e = model_->ensemble_size(), n = s.x_train.size(0);
+  const auto cpu_long = torch::TensorOptions().dtype(torch::kInt64);
+  at::Tensor rows = options_.bootstrap() ? at::randint(n, {e, n}, gen, cpu_long)
+                                         : torch::arange(n, cpu_long).expand({e, n});
+
+  // per-member snapshots of the weights with the best holdout score so far
+  std::vector<at::Tensor> params = model_->member_parameters();
+  std::vector<at::Tensor> snapshot;
+  for (const auto& p : params) snapshot.push_back(p.detach().clone());
+  std::vector<at::Tensor> shared{model_->min_logvar, model_->max_logvar}, shared_snapshot;
+  for (const auto& p : shared) shared_snapshot.push_back(p.detach().clone());
+
+  ModelTrainResult result;
+  {
+    torch::NoGradGuard no_grad;
+    result.best_holdout_score = to_vector(score(s.x_val, s.y_val));
+  }
+  if (metrics != nullptr) add_metrics_group(*metrics);
+  int64_t since_improvement = 0;
+  while (options_.num_epochs() == 0 || result.epochs < options_.num_epochs()) {
+    const auto start = std::chrono::steady_clock::now();
+    const double loss = run_epoch(s, rows, gen, result.gradient_steps);
+    ++result.epochs;
+    if (!std::isfinite(loss)) {
+      throw NonFiniteError(detail::str("model trainer: non-finite training loss in epoch ",
+                                       result.epochs, " (gradient step ", result.gradient_steps,
+                                       ") of training round ", rounds_));
+    }
+    std::vector<double> current;
+    {
+      torch::NoGradGuard no_grad;
+      current = to_vector(score(s.x_val, s.y_val));
+    }
+
+    // snapshot the members that improved enough
+    std::vector<int64_t> improved;
+    for (int64_t m = 0; m < e; ++m) {
+      const double best = result.best_holdout_score[m];
+      if ((best - current[m]) / std::abs(best) > options_.improvement_threshold()) {
+        improved.push_back(m);
+        result.best_holdout_score[m] = current[m];
+      }
+    }
+    if (!improved.empty()) {
+      torch::NoGradGuard no_grad;
+      at::Tensor idx = torch::tensor(improved, cpu_long).to(model_->device());
+      for (size_t i = 0; i < params.size(); ++i) {
+        snapshot[i].index_copy_(0, idx, params[i].detach().index_select(0, idx));
+      }
+      for (size_t i = 0; i < shared.size(); ++i) shared_snapshot[i].copy_(shared[i].detach());
+    }
+    since_improvement = improved.empty() ? since_improvement + 1 : 0;
+
+    result.train_loss.push_back(loss);
+    result.holdout_score.push_back(mean_of(current));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log::logger("model")->debug(
+        "model training round {} epoch {}: train loss {:.5g}, holdout {:.5g}", rounds_,
+        result.epochs, loss, result.holdout_score.back());
+    if (metrics != nullptr) {
+      metrics->log(kMetricsGroup, "round", static_cast<double>(rounds_));
+      metrics->log(kMetricsGroup, "epoch", static_cast<double>(result.epochs));
+      metrics->log(kMetricsGroup, "gradient_steps", static_cast<double>(result.gradient_steps));
+      metrics->log(kMetricsGroup, "train_loss", loss);
+      metrics->log(kMetricsGroup, "holdout_score", result.holdout_score.back());
+      metrics->log(kMetricsGroup, "best_holdout_score", mean_of(result.best_holdout_score));
+      metrics->log(kMetricsGroup, "epoch_time_s", seconds);
+      metrics->dump(kMetricsGroup);
+    }
+    if (options_.patience() > 0 && since_improvement >= options_.patience()) {
+      result.stopped_early = true;
+      break;
+    }
+    if (options_.max_gradient_steps() > 0 &&
+        result.gradient_steps >= options_.max_gradient_steps()) {
+      break;
+    }
+  }
+
+  // every member back to its best weights; the best members become elites
+  {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(snapshot[i]);
+    for (size_t i = 0; i < shared.size(); ++i) shared[i].copy_(shared_snapshot[i]);
+  }
+  std::vector<int64_t> order(e);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return result.best_holdout_score[a] < result.best_holdout_score[b];
+  });
+  order.resize(model_->options().num_elites());
+  model_->set_elites(order);
+  result.elites = model_->elites();
+  return result;
+}
+
+double ModelTrainer::run_epoch(const Split& s, const at::Tensor& rows, at::Generator& gen,
+                               int64_t& steps) {
+  const int64_t e = rows.size(0), n = rows.size(1), bs = options_.batch_size();
+  const auto dev = model_->device();
+
+  // an independent shuffle of every member's rows
+  at::Tensor order = at::rand({e, n}, gen).argsort(/*dim=*/1, /*descending=*/false);
+  at::Tensor epoch_rows = rows.gather(1, order).to(dev);
+  double total = 0.0;
+  int64_t batches = 0;
+  for (int64_t b = 0; b < n; b += bs) {
+    const int64_t count = std::min(bs, n - b);
+    at::Tensor idx = epoch_rows.narrow(1, b, count).flatten();
+    at::Tensor x = s.x_train.index_select(0, idx).view({e, count, -1});
+    at::Tensor y = s.y_train.index_select(0, idx).view({e, count, -1});
+    at::Tensor t = model_->learns_termination() ? s.t_train.index_select(0, idx).view({e, count})
+                                                : at::Tensor();
+    total += gradient_step(x, y, t);
+    ++batches;
+    ++steps;
+    if (options_.max_gradient_steps() > 0 && steps >= options_.max_gradient_steps()) break;
+  }
+  return total / static_cast<double>(batches);
+}
+
+}  // namespace mbrl

@@ -1,0 +1,126 @@
+// Tests for models/ensemble_backprop.cc and models/fused_adam.cc: the hand-written gradients and
+// the fused Adam step agree with autograd and torch::optim::Adam.
+#include "mbrl/models/ensemble_backprop.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <ATen/Parallel.h>
+
+#include "mbrl/core/rng.h"
+#include "mbrl/models/fused_adam.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "tests/support/tensor_matchers.h"
+
+namespace mbrl {
+namespace {
+
+struct Batch {
+  at::Tensor x, y, t;
+};
+
+Batch random_batch(const GaussianMlpEnsemble& model, int64_t b) {
+  const int64_t e = model.ensemble_size();
+  return {torch::randn({e, b, model.input_dim()}), torch::randn({e, b, model.target_dim()}),
+          (torch::rand({e, b}) < 0.3).to(torch::kFloat32)};
+}
+
+GaussianMlpEnsembleOptions options() {
+  return GaussianMlpEnsembleOptions(3, 2).ensemble_size(3).num_layers(3).hidden_size(12).num_elites(
+      2);
+}
+
+// gradient of loss + weight decay penalty by autograd, in EnsembleBackprop's parameter order
+std::vector<at::Tensor> autograd_gradients(GaussianMlpEnsemble& model, const Batch& b,
+                                           const std::vector<at::Tensor>& params, double* loss) {
+  for (auto p : params) p.mutable_grad() = at::Tensor();
+  at::Tensor l = model.loss(b.x, b.y, model.learns_termination() ? b.t : at::Tensor());
+  *loss = l.item<double>();
+  (l + model.weight_decay_penalty()).backward();
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params) grads.push_back(p.grad().clone());
+  return grads;
+}
+
+void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads) {
+  const int saved_threads = at::get_num_threads();
+  at::set_num_threads(threads);
+  auto model = std::make_shared<GaussianMlpEnsemble>(opts, make_generator(3, torch::kCPU));
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->member_parameters()) p.add_(0.1 * torch::randn_like(p));
+  }
+  Batch b = random_batch(*model, 10);
+  EnsembleBackprop backprop(model);
+  const double loss = backprop.compute(b.x, b.y, opts.learn_termination() ? b.t : at::Tensor());
+  double expected_loss = 0;
+  auto expected = autograd_gradients(*model, b, backprop.parameters(), &expected_loss);
+  EXPECT_NEAR(loss, expected_loss, 1e-4 * std::abs(expected_loss));
+
+  // fold weight decay in, as FusedAdam does, then sum the parts
+  const auto& params = backprop.parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor g = backprop.weight_decay()[i] * params[i].detach();
+    for (const auto& part : backprop.grad_parts()) g = g + part[i];
+    EXPECT_TENSOR_CLOSE(g, expected[i], 1e-4, 1e-6) << "parameter " << i;
+  }
+  at::set_num_threads(saved_threads);
+}
+
+TEST(EnsembleBackpropTest, SiluGaussianMatchesAutograd) {
+  expect_gradients_match(options(), 1);
+  expect_gradients_match(options(), 2);
+}
+
+TEST(EnsembleBackpropTest, OtherActivationsMatchAutograd) {
+  for (Activation a :
+       {Activation::kRelu, Activation::kLeakyRelu, Activation::kTanh, Activation::kElu}) {
+    SCOPED_TRACE(activation_name(a));
+    expect_gradients_match(options().activation(a), 2);
+  }
+}
+
+TEST(EnsembleBackpropTest, LearnedBoundsRewardTerminationAndDecayMatchAutograd) {
+  expect_gradients_match(
+      options().learn_logvar_bounds(true).learn_reward(true).learn_termination(true).weight_decay(
+          {1e-2, 2e-2, 3e-2, 4e-2}),
+      2);
+}
+
+TEST(EnsembleBackpropTest, DeterministicMatchesAutograd) {
+  expect_gradients_match(options().deterministic(true).learn_termination(true), 2);
+}
+
+TEST(EnsembleBackpropTest, MemberLossesSumToTheLoss) {
+  auto model = std::make_shared<GaussianMlpEnsemble>(options());
+  Batch b = random_batch(*model, 7);
+  EnsembleBackprop backprop(model);
+  const double loss = backprop.compute(b.x, b.y, at::Tensor());
+  double sum = 0;
+  for (double l : backprop.member_losses()) sum += l;
+  EXPECT_NEAR(sum, loss, 1e-9);
+  EXPECT_EQ(backprop.member_losses().size(), 3u);
+}
+
+TEST(FusedAdamTest, MatchesTorchAdamWithL2Decay) {
+  auto a = torch::randn({4, 5}), b = torch::randn({7});
+  auto a2 = a.clone().requires_grad_(true), b2 = b.clone().requires_grad_(true);
+  FusedAdam fused({a, b}, {0.1, 0.0}, FusedAdamOptions().lr(0.01).eps(1e-6));
+  torch::optim::Adam reference_a({a2}, torch::optim::AdamOptions(0.01).eps(1e-6).weight_decay(0.1));
+  torch::optim::Adam reference_b({b2}, torch::optim::AdamOptions(0.01).eps(1e-6));
+  for (int step = 0; step < 5; ++step) {
+    auto ga = torch::randn({4, 5}), gb = torch::randn({7});
+    // the gradient arrives as two parts
+    fused.step({{0.25 * ga, 0.25 * gb}, {0.75 * ga, 0.75 * gb}});
+    a2.mutable_grad() = ga;
+    b2.mutable_grad() = gb;
+    reference_a.step();
+    reference_b.step();
+  }
+  EXPECT_EQ(fused.steps(), 5);
+  EXPECT_TENSOR_CLOSE(a, a2.detach(), 1e-5, 1e-6);
+  EXPECT_TENSOR_CLOSE(b, b2.detach(), 1e-5, 1e-6);
+}
+
+}  // namespace
+}  // namespace mbrl

@@ -1,0 +1,194 @@
+// Tests for models/model_trainer.cc: fitting, bootstrap, early stopping, elites, determinism.
+#include "mbrl/models/model_trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mbrl/config/loader.h"
+#include "mbrl/core/error.h"
+#include "mbrl/core/rng.h"
+#include "mbrl/log/metrics.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/tensor_matchers.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+// next = A obs + B act + noise: a known linear system with obs 2, act 1
+TransitionBatch linear_system(int64_t n, uint64_t seed, double noise = 0.01) {
+  auto gen = make_generator(seed, torch::kCPU);
+  auto a = torch::tensor({{0.9f, 0.2f}, {-0.3f, 0.8f}});
+  auto b = torch::tensor({{0.5f}, {-1.0f}});
+  TransitionBatch t;
+  t.obs = at::normal(0, 1, {n, 2}, gen);
+  t.act = at::normal(0, 1, {n, 1}, gen);
+  t.next_obs = t.obs.matmul(a.t()) + t.act.matmul(b.t()) + noise * at::normal(0, 1, {n, 2}, gen);
+  t.reward = torch::zeros({n});
+  t.terminated = torch::zeros({n}, torch::kBool);
+  t.truncated = torch::zeros({n}, torch::kBool);
+  return t;
+}
+
+std::shared_ptr<GaussianMlpEnsemble> small_model(uint64_t seed = 0, int64_t members = 3) {
+  return std::make_shared<GaussianMlpEnsemble>(GaussianMlpEnsembleOptions(2, 1)
+                                                   .ensemble_size(members)
+                                                   .num_layers(2)
+                                                   .hidden_size(32)
+                                                   .num_elites(2),
+                                               make_generator(seed, torch::kCPU));
+}
+
+ModelTrainerOptions quick() {
+  return ModelTrainerOptions().batch_size(32).num_epochs(20).patience(0).lr(3e-3);
+}
+
+double prediction_mse(GaussianMlpEnsemble& model, const TransitionBatch& data) {
+  torch::NoGradGuard no_grad;
+  auto mean = model.predict(data.obs, data.act).mean;
+  return (mean - model.targets(data).unsqueeze(0)).square().mean().item<double>();
+}
+
+TEST(ModelTrainerTest, FitsALinearSystem) {
+  auto model = small_model();
+  ModelTrainer trainer(quick(), model);
+  auto gen = make_generator(1, torch::kCPU);
+  auto test_data = linear_system(500, 99);
+  const double before = prediction_mse(*model, test_data);
+  ModelTrainResult r = trainer.train(linear_system(1000, 2), gen);
+  EXPECT_EQ(r.epochs, 20);
+  EXPECT_EQ(r.train_loss.size(), 20u);
+  EXPECT_EQ(r.holdout_score.size(), 20u);
+  EXPECT_EQ(r.gradient_steps, 20 * 25);  // 800 training rows / 32
+  EXPECT_LT(r.train_loss.back(), r.train_loss.front());
+  const double after = prediction_mse(*model, test_data);
+  EXPECT_LT(after, 2e-3) << "before training: " << before;
+  EXPECT_LT(after, before / 50);
+}
+
+TEST(ModelTrainerTest, BootstrappedMembersDiffer) {
+  // every member starts from member 0's weights; only their data makes them differ
+  auto model = small_model();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->member_parameters()) p.copy_(p[0].unsqueeze(0).expand_as(p));
+  }
+  ModelTrainer trainer(quick().num_epochs(3), model);
+  auto gen = make_generator(1, torch::kCPU);
+  trainer.train(linear_system(400, 2, 0.3), gen);
+  torch::NoGradGuard no_grad;
+  auto test_data = linear_system(50, 3);
+  auto mean = model->predict(test_data.obs, test_data.act).mean;
+  EXPECT_GT((mean[0] - mean[1]).abs().max().item<double>(), 1e-3);
+  EXPECT_GT((mean[1] - mean[2]).abs().max().item<double>(), 1e-3);
+}
+
+TEST(ModelTrainerTest, EarlyStoppingStops) {
+  // targets are pure noise: the holdout score soon stops improving
+  auto data = linear_system(600, 4);
+  data.next_obs = torch::randn({600, 2}) * 3;
+  auto model = small_model();
+  ModelTrainer trainer(
+      ModelTrainerOptions().batch_size(32).num_epochs(0).patience(2).max_gradient_steps(20000),
+      model);
+  auto gen = make_generator(1, torch::kCPU);
+  ModelTrainResult r = trainer.train(data, gen);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_LT(r.gradient_steps, 20000);
+  EXPECT_EQ(static_cast<int64_t>(r.train_loss.size()), r.epochs);
+}
+
+TEST(ModelTrainerTest, ElitesAreTheBestHoldoutMembers) {
+  auto model = small_model(0, 5);
+  // scoring on the training rows (validation_ratio 0), so the test can recompute the scores
+  ModelTrainer trainer(quick().num_epochs(2).validation_ratio(0.0), model);
+  auto gen = make_generator(1, torch::kCPU);
+  auto data = linear_system(300, 5, 0.2);
+  ModelTrainResult r = trainer.train(data, gen);
+  auto scores = trainer.evaluate(data);
+  EXPECT_SHAPE(scores, {5});
+  for (int64_t m = 0; m < 5; ++m) {
+    EXPECT_NEAR(scores[m].item<double>(), r.best_holdout_score[m], 1e-4 * r.best_holdout_score[m]);
+  }
+  auto order = std::get<1>(scores.sort());
+  std::vector<int64_t> best{order[0].item<int64_t>(), order[1].item<int64_t>()};
+  std::sort(best.begin(), best.end());
+  EXPECT_EQ(r.elites, best);
+  EXPECT_EQ(model->elites(), best);
+}
+
+TEST(ModelTrainerTest, SameSeedSameModel) {
+  auto a = small_model(7), b = small_model(7);
+  auto data = linear_system(300, 6);
+  auto g1 = make_generator(3, torch::kCPU), g2 = make_generator(3, torch::kCPU);
+  ModelTrainer(quick().num_epochs(2), a).train(data, g1);
+  ModelTrainer(quick().num_epochs(2), b).train(data, g2);
+  auto pb = b->named_parameters();
+  for (const auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()]));
+}
+
+TEST(ModelTrainerTest, FusedAndAutogradPathsAgree) {
+  auto a = small_model(7), b = small_model(7);
+  auto data = linear_system(300, 6);
+  auto g1 = make_generator(3, torch::kCPU), g2 = make_generator(3, torch::kCPU);
+  auto r1 = ModelTrainer(quick().num_epochs(2).fused(true), a).train(data, g1);
+  auto r2 = ModelTrainer(quick().num_epochs(2).fused(false), b).train(data, g2);
+  EXPECT_NEAR(r1.train_loss.back(), r2.train_loss.back(), 1e-3 * std::abs(r2.train_loss.back()));
+  auto pb = b->named_parameters();
+  for (const auto& p : a->named_parameters()) {
+    EXPECT_TENSOR_CLOSE(p.value(), pb[p.key()], 1e-3, 1e-4) << p.key();
+  }
+}
+
+TEST(ModelTrainerTest, LogsOneRowPerEpoch) {
+  auto dir = test::scratch_dir();
+  MetricsWriter metrics(dir);
+  ModelTrainer trainer(quick().num_epochs(3), small_model());
+  auto gen = make_generator(1, torch::kCPU);
+  trainer.train(linear_system(200, 2), gen, &metrics);
+  trainer.train(linear_system(200, 3), gen, &metrics);
+  EXPECT_EQ(metrics.rows("model_train").size(), 6u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "model_train.csv"));
+  EXPECT_EQ(trainer.rounds(), 2);
+}
+
+TEST(ModelTrainerTest, NonFiniteLossIsAnError) {
+  auto data = linear_system(100, 2);
+  data.next_obs[5][0] = std::numeric_limits<float>::infinity();
+  ModelTrainer trainer(quick().num_epochs(1).validation_ratio(0.0), small_model());
+  auto gen = make_generator(1, torch::kCPU);
+  EXPECT_THROW_WITH(trainer.train(data, gen), NonFiniteError, "epoch 1");
+}
+
+TEST(ModelTrainerTest, RejectsBadOptions) {
+  auto model = small_model();
+  EXPECT_THROW_WITH(ModelTrainer(ModelTrainerOptions().lr(0), model), InvalidArgument, "lr");
+  EXPECT_THROW_WITH(ModelTrainer(ModelTrainerOptions().batch_size(0), model), InvalidArgument,
+                    "batch_size");
+  EXPECT_THROW_WITH(ModelTrainer(ModelTrainerOptions().validation_ratio(1.0), model),
+                    InvalidArgument, "validation_ratio");
+  EXPECT_THROW_WITH(ModelTrainer(ModelTrainerOptions().num_epochs(0).patience(0), model),
+                    InvalidArgument, "num_epochs");
+}
+
+TEST(ModelTrainerTest, OptionsFromConfig) {
+  ConfigNode node = load_config_string(
+      "lr: 7.5e-4\nbatch_size: 64\nnum_epochs: 25\npatience: 25\nbootstrap: false\n",
+      "training.yaml");
+  ModelTrainerOptions o = model_trainer_options_from_config(node);
+  EXPECT_DOUBLE_EQ(o.lr(), 7.5e-4);
+  EXPECT_EQ(o.batch_size(), 64);
+  EXPECT_EQ(o.num_epochs(), 25);
+  EXPECT_EQ(o.patience(), 25);
+  EXPECT_FALSE(o.bootstrap());
+  EXPECT_DOUBLE_EQ(o.improvement_threshold(), 0.01);
+  node.check_all_read();
+
+  ConfigNode bad = load_config_string("lr: 1.0e-3\nepochs: 5\n", "training.yaml");
+  model_trainer_options_from_config(bad);
+  EXPECT_THROW_WITH(bad.check_all_read(), ConfigError, "epochs");
+}
+
+}  // namespace
+}  // namespace mbrl
