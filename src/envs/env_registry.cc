@@ -5,6 +5,7 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
+#include "mbrl/envs/mujoco/mujoco_envs.h"
 #include "mbrl/envs/wrappers/rescale_action.h"
 #include "mbrl/envs/wrappers/time_limit.h"
 
@@ -41,6 +42,14 @@ void register_envs() {
   r.add("pendulum", make_pendulum, "Gymnasium Pendulum-v1 (built in)");
   r.add("mountain_car_continuous", make_mountain_car_continuous,
         "Gymnasium MountainCarContinuous-v0 (built in)");
+  r.add("half_cheetah", make_half_cheetah_env, "Gymnasium HalfCheetah-v4 (MuJoCo)");
+  r.add("hopper", make_hopper_env, "Gymnasium Hopper-v4 (MuJoCo)");
+  r.add("walker2d", make_walker2d_env, "Gymnasium Walker2d-v4 (MuJoCo)");
+  r.add("ant", make_ant_env, "Gymnasium Ant-v4, 27-d obs without contact forces (MuJoCo)");
+  r.add("inverted_pendulum", make_inverted_pendulum_env, "Gymnasium InvertedPendulum-v4 (MuJoCo)");
+  r.add("reacher", make_reacher_env, "Gymnasium Reacher-v4 (MuJoCo)");
+  r.add("pets_half_cheetah", make_pets_half_cheetah_env,
+        "PETS HalfCheetah: forward velocity as obs[0] (MuJoCo)");
 }
 
 std::shared_ptr<Env> make_env(const ConfigNode& node, const BuildContext& ctx) {
