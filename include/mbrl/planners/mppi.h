@@ -1,0 +1,70 @@
+// MppiOptimizer: model predictive path integral control with smoothed noise (PDDM's variant).
+#pragma once
+
+#include <cstdint>
+
+#include <ATen/core/Generator.h>
+#include <torch/arg.h>
+
+#include "mbrl/planners/action_optimizer.h"
+#include "mbrl/planners/sampling.h"
+
+namespace mbrl {
+
+struct MppiOptions {
+  /// Refinement iterations per call, >= 1.
+  TORCH_ARG(int64_t, num_iterations) = 5;
+  /// Candidate sequences per iteration, >= 1.
+  TORCH_ARG(int64_t, population_size) = 350;
+  /// Inverse temperature of the score weights exp(gamma * (score - max score)), > 0.
+  TORCH_ARG(double, gamma) = 0.9;
+  /// Standard deviation of the sampling noise in action units, > 0 (shrunk near the bounds).
+  TORCH_ARG(double, sigma) = 1.0;
+  /// Smoothing: u_h = beta (mean_h + noise_h) + (1 - beta) u_{h-1}, in (0, 1] (1: no smoothing).
+  TORCH_ARG(double, beta) = 0.9;
+};
+
+/// MPPI as in mbrl-lib's `MPPIOptimizer` (the PDDM formulation, Nagabandi et al. 2019; derivation
+/// in arXiv 2102.09027).
+///
+/// Each iteration draws noise from a normal truncated to +-2 std with std min(sigma, distance of
+/// the mean to the nearer bound / 2), filters the noisy means through the first-order smoothing
+/// above, clips to the bounds, and sets the mean to the average of the candidates weighted by
+/// exp(gamma * (score - best score)). The filter starts from u_{-1}: the last executed action
+/// (the action before the shift reported through `shift`) or, without one, the first action of
+/// `initial`. Returns the final mean.
+class MppiOptimizer : public ActionOptimizer {
+ public:
+  /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
+  /// Throws InvalidArgument naming the option on a bad value.
+  MppiOptimizer(MppiOptions options, Box action_space, c10::Device device, at::Generator gen);
+
+  at::Tensor optimize(const SequenceObjective& objective, const at::Tensor& initial) override;
+  /// Forgets the last executed action.
+  void reset() override;
+  /// Remembers action `steps - 1` of the last solution as the executed one.
+  void shift(int64_t steps) override;
+
+  const Box& action_space() const override { return action_space_; }
+  c10::Device device() const override { return device_; }
+  const MppiOptions& options() const { return options_; }
+
+ private:
+  void allocate(int64_t S, int64_t H);
+  void sample(const at::Tensor& mean, const at::Tensor& previous);
+
+  const MppiOptions options_;
+  const Box action_space_;
+  const c10::Device device_;
+  const DeviceBounds bounds_;
+  at::Generator gen_;
+  uint64_t base_seed_ = 0;  // the generator's seed at construction
+  int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
+
+  at::Tensor noise_;          // [P, H, A], shared by the S problems
+  at::Tensor population_;     // [S, P, H, A]
+  at::Tensor last_solution_;  // [S, H, A] of the last call
+  at::Tensor executed_;       // [S, A]: the last executed action, or undefined
+};
+
+}  // namespace mbrl

@@ -1,0 +1,91 @@
+// Bounds, truncated normal and coloured noise for the population-based optimizers.
+#include "mbrl/planners/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/core/rng.h"
+
+namespace mbrl {
+namespace {
+
+// standard normal CDF at -2: the mass below the lower truncation point
+constexpr double kPhiMinus2 = 0.022750131948179195;
+
+}  // namespace
+
+DeviceBounds::DeviceBounds(const Box& box, c10::Device device) {
+  MBRL_CHECK_ARG(box.dim() > 0, "action_space", "expected at least one action dimension, got 0");
+  MBRL_CHECK_ARG(
+      torch::isfinite(box.low).all().item<bool>() && torch::isfinite(box.high).all().item<bool>(),
+      "action_space", "expected finite action bounds, got low ", box.low, " high ", box.high);
+  low = box.low.to(device, torch::kFloat32);
+  high = box.high.to(device, torch::kFloat32);
+}
+
+void DeviceBounds::clamp_(at::Tensor& x) const { x.clamp_(low, high); }
+
+at::Tensor DeviceBounds::constrained_variance(const at::Tensor& mean, const at::Tensor& var) const {
+  auto to_low = (mean - low).square_().div_(4.0);
+  auto to_high = (high - mean).square_().div_(4.0);
+  return torch::min(torch::min(to_low, to_high), var);
+}
+
+at::Tensor DeviceBounds::middle() const { return (low + high) / 2.0; }
+
+at::Tensor DeviceBounds::initial_variance() const { return (high - low).square() / 16.0; }
+
+void restart_stream(at::Generator& gen, uint64_t base_seed, int64_t call) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(derive_seed(base_seed, "call " + std::to_string(call)));
+}
+
+void truncated_normal_(at::Tensor& x, at::Generator& gen) {
+  // erfinv maps U(2 Phi(-2) - 1, 2 Phi(2) - 1) onto N(0, 1) restricted to [-2, 2] (times sqrt 2)
+  const double edge = 1.0 - 2.0 * kPhiMinus2;
+  x.uniform_(-edge, edge, gen).erfinv_().mul_(std::sqrt(2.0));
+  x.clamp_(-2.0, 2.0);
+}
+
+at::Tensor colored_noise(double exponent, at::IntArrayRef leading, int64_t length,
+                         at::Generator& gen, const at::TensorOptions& options) {
+  MBRL_CHECK_ARG(length >= 1, "planning_horizon", "expected a positive length, got ", length);
+  const int64_t bins = length / 2 + 1;
+  const bool has_nyquist = length % 2 == 0 && length > 1;
+
+  // amplitude per frequency bin, computed on the host: f^(-exponent / 2) with f clipped below at
+  // 1 / length; the real DC (and Nyquist) bins get sqrt(2) so each bin carries the variance of a
+  // conjugate pair. Output variance per sample: sum over bins of 4 s^2 / T^2 for a pair, 2 s^2 /
+  // T^2 for a real bin (with s the unweighted amplitude); dividing by its root normalizes it.
+  std::vector<float> amplitude(bins);
+  double variance = 0.0;
+  for (int64_t k = 0; k < bins; ++k) {
+    const double f = std::max(static_cast<double>(k), 1.0) / static_cast<double>(length);
+    const double s = std::pow(f, -exponent / 2.0);
+    const bool real_bin = k == 0 || (has_nyquist && k == bins - 1);
+    amplitude[k] = static_cast<float>(real_bin ? s * std::sqrt(2.0) : s);
+    variance += (real_bin ? 2.0 : 4.0) * s * s;
+  }
+  variance /= static_cast<double>(length) * static_cast<double>(length);
+  auto amp = torch::tensor(amplitude, torch::kFloat32).to(options.device()) /
+             static_cast<float>(std::sqrt(variance));
+
+  // complex white noise shaped by the amplitudes; the real bins have no imaginary part
+  std::vector<int64_t> shape(leading.begin(), leading.end());
+  shape.push_back(bins);
+  auto real = torch::empty(shape, options.dtype(torch::kFloat32));
+  auto imag = torch::empty(shape, options.dtype(torch::kFloat32));
+  real.normal_(0.0, 1.0, gen).mul_(amp);
+  imag.normal_(0.0, 1.0, gen).mul_(amp);
+  imag.select(-1, 0).zero_();
+  if (has_nyquist) imag.select(-1, bins - 1).zero_();
+  return torch::fft::irfft(torch::complex(real, imag), length, -1);
+}
+
+}  // namespace mbrl
