@@ -2,6 +2,7 @@
 #include "mbrl/agents/agent_registry.h"
 
 #include "mbrl/agents/random_agent.h"
+#include "mbrl/agents/sac_agent.h"
 
 namespace mbrl {
 namespace {
@@ -21,6 +22,7 @@ void register_agents() {
   auto& r = agent_registry();
   if (r.contains("random")) return;
   r.add("random", make_random_agent, "uniform random actions within the action bounds");
+  r.add("sac", make_sac_agent, "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
 }
 
 }  // namespace mbrl

@@ -1,6 +1,7 @@
 // The algorithm registry: built-in training loops, one line each.
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/sac_loop.h"
 
 namespace mbrl {
 namespace {
@@ -35,6 +36,7 @@ void register_algorithms() {
   auto& r = algorithm_registry();
   if (r.contains("collect")) return;
   r.add("collect", make_collect, "run the agent for N episodes and log returns (no learning)");
+  r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");
 }
 
 }  // namespace mbrl

@@ -1,0 +1,155 @@
+// SacAgent: soft actor-critic (tanh-Gaussian actor, clipped double Q with Polyak targets,
+// automatic entropy temperature) as an Agent that learns from any TransitionBatch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <torch/arg.h>
+
+#include "mbrl/agents/agent.h"
+#include "mbrl/agents/q_ensemble.h"
+#include "mbrl/agents/squashed_gaussian_policy.h"
+#include "mbrl/core/types.h"
+
+namespace torch::optim {
+class Adam;
+}  // namespace torch::optim
+
+namespace mbrl {
+
+struct BuildContext;
+class ConfigNode;
+
+/// Options of SacAgent; each field is the YAML key of the `agent:` section (type: sac).
+/// Defaults are the SAC settings MBPO uses (jannerm/mbpo base.py; pranz24 via mbrl-lib).
+struct SacOptions {
+  /// Width of the actor's and critics' hidden layers, >= 1.
+  TORCH_ARG(int64_t, hidden_size) = 256;
+  /// Hidden layers of the actor and of each critic, >= 1.
+  TORCH_ARG(int64_t, num_layers) = 2;
+  /// Number of Q networks, >= 1; targets and the actor use their minimum (2: twin Q).
+  TORCH_ARG(int64_t, num_critics) = 2;
+  /// Adam learning rates of the actor, the critics and log(alpha), > 0.
+  TORCH_ARG(double, actor_lr) = 3e-4;
+  TORCH_ARG(double, critic_lr) = 3e-4;
+  TORCH_ARG(double, alpha_lr) = 3e-4;
+  /// Discount, in [0, 1].
+  TORCH_ARG(double, gamma) = 0.99;
+  /// Polyak rate of the target critics, in (0, 1] (1: hard copy).
+  TORCH_ARG(double, tau) = 0.005;
+  /// Updates between target-critic updates, >= 1.
+  TORCH_ARG(int64_t, target_update_interval) = 1;
+  /// Entropy temperature: the initial value when tuned, else fixed; > 0.
+  TORCH_ARG(double, alpha) = 0.2;
+  /// Learn alpha so the policy's entropy tracks `target_entropy` (arXiv 1812.05905 eq. 18).
+  TORCH_ARG(bool, automatic_entropy_tuning) = true;
+  /// Entropy target in nats of the [-1, 1]-squashed policy; nullopt (YAML `auto`): -act_dim.
+  TORCH_ARG(std::optional<double>, target_entropy) = std::nullopt;
+  /// Minibatch size the training loops sample for each update, >= 1 (not used by update()).
+  TORCH_ARG(int64_t, batch_size) = 256;
+};
+
+/// Losses and statistics of one SAC update (host values).
+struct SacUpdateMetrics {
+  double critic_loss = 0;  // sum over critics of the mean squared TD error
+  double actor_loss = 0;   // mean of alpha log pi(a|s) - min_n Q_n(s, a)
+  double alpha_loss = 0;   // 0 when alpha is fixed
+  double alpha = 0;        // the temperature used in this update
+  double entropy = 0;      // -mean log pi(a|s) of the fresh actions (squashed space, nats)
+  double q_mean = 0;       // mean Q over critics and batch, before the critic step
+};
+
+/// Soft actor-critic (Haarnoja et al. 2018, arXiv 1812.05905): Algorithm 1 with the losses of
+/// eqs. 5 (critics, clipped double Q over `num_critics` members, bootstrapping unless
+/// `terminated`: truncation by a time limit still bootstraps), 7 (actor, reparameterised) and 18
+/// (temperature, on log alpha), and Polyak-averaged target critics.
+///
+/// The actor acts in [-1, 1]; `act`/`act_batch` map its actions affinely to the env's bounds and
+/// `update` maps stored env actions back, so the critics always see [-1, 1] actions.
+///
+/// Random numbers come from one generator (given at construction, on `device`), which is part of
+/// the saved state: after `load`, acting and updating continue exactly as in the saved agent.
+/// Threading contract: one thread at a time.
+class SacAgent : public Agent {
+ public:
+  /// spec: the env's (finite action bounds); gen: a generator on `device` owned by the agent.
+  /// Throws InvalidArgument naming the option for an out-of-range option.
+  SacAgent(SacOptions options, const EnvSpec& spec, at::Generator gen,
+           c10::Device device = c10::kCPU);
+  ~SacAgent() override;
+
+  /// obs: [obs_dim] (CPU) -> action [act_dim] float32 on the CPU, within the env's bounds.
+  /// kExplore samples from the policy; kEval returns the deterministic tanh(mean).
+  at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
+
+  /// obs: [B, obs_dim] on any device -> actions [B, act_dim] in the env's bounds, on obs's
+  /// device. No gradients. Used for model rollouts (MBPO calls it on ~100k states at once).
+  at::Tensor act_batch(const at::Tensor& obs, bool deterministic = false);
+
+  /// One gradient step of the critics, the actor and (if tuned) alpha on `batch` (any size and
+  /// device: real replay, model rollouts or a mix), then a target update every
+  /// `target_update_interval` updates. batch.act is in the env's action space.
+  /// Throws ShapeError for a malformed batch and NonFiniteError ("sac: non-finite critic loss at
+  /// update N") before stepping the optimizer of a component whose loss is not finite.
+  SacUpdateMetrics update(const TransitionBatch& batch);
+
+  /// Networks, target critics, optimizer states, log alpha, update count, generator state.
+  void save(torch::serialize::OutputArchive& archive) const override;
+  /// Restores what save wrote; throws DataError if it was saved for other dimensions.
+  void load(torch::serialize::InputArchive& archive) override;
+
+  const SacOptions& options() const { return options_; }
+  /// Current temperature exp(log alpha).
+  double alpha() const;
+  double target_entropy() const { return target_entropy_; }
+  /// Updates done so far.
+  int64_t num_updates() const { return num_updates_; }
+  const c10::Device& device() const { return device_; }
+
+  /// The networks, for inspection and for algorithms that reuse them (e.g. uncertainty from
+  /// critic disagreement). Modifying them changes the agent.
+  SquashedGaussianPolicy& policy() { return policy_; }
+  QEnsemble& critic() { return critic_; }
+  QEnsemble& target_critic() { return target_critic_; }
+
+  /// act: [..., act_dim] in the env's bounds <-> [-1, 1] (clamped).
+  at::Tensor normalize_action(const at::Tensor& act) const;
+  at::Tensor denormalize_action(const at::Tensor& act) const;
+
+ private:
+  // {loss, mean Q} of the critics on a batch already on device_
+  std::pair<at::Tensor, at::Tensor> critic_loss(const TransitionBatch& batch,
+                                                const at::Tensor& alpha);
+  void step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alpha,
+                            SacUpdateMetrics& metrics);
+  void update_targets();
+
+  const SacOptions options_;
+  const int64_t obs_dim_, act_dim_;
+  const c10::Device device_;
+  double target_entropy_;
+  at::Generator gen_;
+  at::Tensor act_scale_, act_bias_;  // [act_dim] on device_
+  SquashedGaussianPolicy policy_{nullptr};
+  QEnsemble critic_{nullptr};
+  QEnsemble target_critic_{nullptr};
+  at::Tensor log_alpha_;  // [1], requires grad
+  std::unique_ptr<torch::optim::Adam> actor_optim_, critic_optim_, alpha_optim_;
+  int64_t num_updates_ = 0;
+};
+
+/// Reads SacOptions from an `agent:` node (unknown keys are rejected by the caller);
+/// `target_entropy` is a number or `auto`.
+SacOptions sac_options_from_config(const ConfigNode& node);
+
+/// The registry factory of `type: sac`: the env's spec, the "agent" generator and the device
+/// from `ctx`.
+std::shared_ptr<Agent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx);
+
+}  // namespace mbrl

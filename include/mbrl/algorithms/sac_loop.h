@@ -1,0 +1,80 @@
+// SacLoop: the model-free SAC training loop (algorithm `sac`), the baseline of every task.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <torch/arg.h>
+
+#include "mbrl/agents/random_agent.h"
+#include "mbrl/agents/sac_agent.h"
+#include "mbrl/algorithms/algorithm.h"
+#include "mbrl/envs/env.h"
+
+namespace mbrl {
+
+/// Options of SacLoop; each field is a YAML key of the `algorithm:` section (type: sac).
+struct SacLoopOptions {
+  /// Environment steps to train for, >= 1.
+  TORCH_ARG(int64_t, num_steps) = 100000;
+  /// Steps at the start that take uniform random actions instead of the policy's, >= 0.
+  TORCH_ARG(int64_t, initial_random_steps) = 5000;
+  /// SAC updates per environment step, >= 0 (they start once the replay holds a minibatch).
+  TORCH_ARG(int64_t, updates_per_step) = 1;
+  /// Evaluate every this many environment steps (and after the last step), >= 1.
+  TORCH_ARG(int64_t, eval_every) = 5000;
+  /// Deterministic episodes per evaluation, on a separate env, >= 1.
+  TORCH_ARG(int64_t, eval_episodes) = 5;
+  /// Replay buffer capacity in transitions, >= 1.
+  TORCH_ARG(int64_t, replay_capacity) = 1000000;
+};
+
+/// One evaluation: mean and (population) std of the deterministic returns.
+struct SacEvaluation {
+  int64_t env_steps = 0;
+  double mean_return = 0;
+  double std_return = 0;
+};
+
+/// SAC on the real environment (Haarnoja et al. 2018, Algorithm 1): every environment step adds
+/// one transition to the replay buffer and then runs `updates_per_step` updates on uniformly
+/// sampled minibatches of the agent's `batch_size`.
+///
+/// Metrics: group `episode` (metrics.csv; one row and a console line per training episode:
+/// episode, env_steps, episode_return, episode_length, the means of the SAC update metrics
+/// over the episode, elapsed_s) and group `eval` (eval.csv: env_steps, eval_return,
+/// eval_return_std, elapsed_s). Evaluation episode i is reset with seed `eval_seed + i`, so every
+/// evaluation sees the same start states.
+class SacLoop : public Algorithm {
+ public:
+  /// env: the training env; eval_env: a separate instance for evaluation; agent: the learner.
+  /// random_gen (CPU): initial random actions; replay_gen (CPU): minibatch sampling.
+  SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
+          std::shared_ptr<SacAgent> agent, at::Generator random_gen, at::Generator replay_gen,
+          uint64_t eval_seed);
+
+  void run(RunContext& run) override;
+
+  const SacLoopOptions& options() const { return options_; }
+  /// Every evaluation of the last run, in order.
+  const std::vector<SacEvaluation>& evaluations() const { return evaluations_; }
+
+ private:
+  SacEvaluation evaluate(int64_t env_steps);
+
+  const SacLoopOptions options_;
+  std::shared_ptr<Env> env_, eval_env_;
+  std::shared_ptr<SacAgent> agent_;
+  RandomAgent random_agent_;
+  at::Generator replay_gen_;
+  uint64_t eval_seed_;
+  std::vector<SacEvaluation> evaluations_;
+};
+
+/// The registry factory of `type: sac`: needs an `env` and an `agent` of type sac; builds the
+/// evaluation env with EnvMaker("eval") and takes its generators from `ctx`.
+std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx);
+
+}  // namespace mbrl

@@ -1,0 +1,67 @@
+// Mlp.
+#include "mbrl/agents/mlp.h"
+
+#include <cmath>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+
+namespace detail {
+
+void xavier_uniform_(at::Tensor& weight, int64_t fan_in, int64_t fan_out,
+                     const c10::optional<at::Generator>& gen) {
+  torch::NoGradGuard no_grad;
+  const double a = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  weight.uniform_(-a, a, gen);
+}
+
+}  // namespace detail
+
+MlpImpl::MlpImpl(MlpOptions options_) : options(options_) {
+  MBRL_CHECK_ARG(options.in_features() >= 1, "in_features", "expected a positive integer, got ",
+                 options.in_features());
+  MBRL_CHECK_ARG(options.out_features() >= 1, "out_features", "expected a positive integer, got ",
+                 options.out_features());
+  MBRL_CHECK_ARG(options.hidden_size() >= 1, "hidden_size", "expected a positive integer, got ",
+                 options.hidden_size());
+  MBRL_CHECK_ARG(options.num_layers() >= 0, "num_layers", "expected an integer >= 0, got ",
+                 options.num_layers());
+  reset();
+}
+
+void MlpImpl::reset() {
+  layers_.clear();
+  int64_t in = options.in_features();
+  for (int64_t i = 0; i <= options.num_layers(); ++i) {
+    const int64_t out = i < options.num_layers() ? options.hidden_size() : options.out_features();
+    layers_.push_back(register_module("linear" + std::to_string(i), torch::nn::Linear(in, out)));
+    in = out;
+  }
+}
+
+void MlpImpl::reset_parameters(c10::optional<at::Generator> gen) {
+  torch::NoGradGuard no_grad;
+  for (auto& layer : layers_) {
+    detail::xavier_uniform_(layer->weight, layer->weight.size(1), layer->weight.size(0), gen);
+    layer->bias.zero_();
+  }
+}
+
+at::Tensor MlpImpl::forward(const at::Tensor& x) {
+  at::Tensor h = x;
+  const size_t last = layers_.size() - 1;
+  for (size_t i = 0; i < last; ++i) h = torch::relu(layers_[i]->forward(h));
+  return layers_[last]->forward(h);
+}
+
+void MlpImpl::pretty_print(std::ostream& stream) const {
+  stream << "mbrl::Mlp(in_features=" << options.in_features()
+         << ", out_features=" << options.out_features() << ", hidden_size=" << options.hidden_size()
+         << ", num_layers=" << options.num_layers() << ")";
+}
+
+}  // namespace mbrl

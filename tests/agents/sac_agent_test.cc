@@ -1,0 +1,294 @@
+// Tests for agents/sac_agent.cc.
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/sac_agent.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/build_context.h"
+#include "mbrl/core/error.h"
+#include "mbrl/core/rng.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
+#include "tests/support/tensor_matchers.h"
+
+namespace mbrl {
+namespace {
+
+class SacAgentTest : public test::MbrlTest {};
+
+// obs_dim 3; two actions with asymmetric bounds, so the rescaling is visible
+EnvSpec test_spec() {
+  EnvSpec spec;
+  spec.name = "test";
+  spec.observation_space = Box::uniform(3, -10, 10);
+  spec.action_space = Box(torch::tensor({-2.0f, 0.0f}), torch::tensor({2.0f, 1.0f}));
+  return spec;
+}
+
+SacOptions small_options() { return SacOptions().hidden_size(32).batch_size(64); }
+
+SacAgent make_agent(SacOptions o = small_options(), uint64_t seed = 1) {
+  return SacAgent(o, test_spec(), make_generator(seed, torch::kCPU));
+}
+
+// a random batch in the env's action space
+TransitionBatch random_batch(int64_t n, uint64_t seed) {
+  auto gen = make_generator(seed, torch::kCPU);
+  TransitionBatch b;
+  b.obs = torch::randn({n, 3}, gen);
+  b.act = torch::stack({torch::rand({n}, gen) * 4 - 2, torch::rand({n}, gen)}, 1);
+  b.next_obs = torch::randn({n, 3}, gen);
+  b.reward = torch::randn({n}, gen);
+  b.terminated = torch::rand({n}, gen) < 0.1;
+  b.truncated = torch::zeros({n}, torch::kBool);
+  return b;
+}
+
+std::vector<at::Tensor> copies(const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> out;
+  for (const auto& p : params) out.push_back(p.detach().clone());
+  return out;
+}
+
+TEST_F(SacAgentTest, ActionsAreInsideTheEnvBounds) {
+  SacAgent agent = make_agent();
+  const Box box = test_spec().action_space;
+  for (int i = 0; i < 50; ++i) {
+    auto obs = torch::randn({3}) * 5;
+    for (ActMode mode : {ActMode::kExplore, ActMode::kEval}) {
+      auto a = agent.act(obs, mode);
+      EXPECT_SHAPE(a, {2});
+      EXPECT_EQ(a.scalar_type(), torch::kFloat32);
+      EXPECT_TRUE(a.device().is_cpu());
+      EXPECT_TRUE(box.contains(a)) << a;
+    }
+  }
+}
+
+TEST_F(SacAgentTest, EvalActionIsTheRescaledTanhMean) {
+  SacAgent agent = make_agent();
+  auto obs = torch::randn({3});
+  auto mean = agent.policy()->forward(obs.unsqueeze(0)).first.squeeze(0).detach();
+  auto expected = torch::tensor({0.0f, 0.5f}) + torch::tensor({2.0f, 0.5f}) * torch::tanh(mean);
+  EXPECT_TENSOR_CLOSE(agent.act(obs, ActMode::kEval), expected);
+  EXPECT_TENSOR_CLOSE(agent.act(obs, ActMode::kEval), expected);
+  EXPECT_FALSE(torch::allclose(agent.act(obs, ActMode::kExplore), expected));
+}
+
+TEST_F(SacAgentTest, ActBatchMatchesActAndKeepsTheDevice) {
+  SacAgent agent = make_agent();
+  auto obs = torch::randn({7, 3});
+  auto batch = agent.act_batch(obs, /*deterministic=*/true);
+  EXPECT_SHAPE(batch, {7, 2});
+  for (int64_t i = 0; i < 7; ++i) EXPECT_TENSOR_CLOSE(batch[i], agent.act(obs[i], ActMode::kEval));
+  auto sampled = agent.act_batch(obs);
+  EXPECT_SHAPE(sampled, {7, 2});
+  EXPECT_TRUE(test_spec().action_space.contains(sampled));
+  EXPECT_THROW(agent.act_batch(torch::randn({7, 4})), ShapeError);
+}
+
+TEST_F(SacAgentTest, NormalizeInvertsDenormalize) {
+  SacAgent agent = make_agent();
+  auto a = torch::rand({10, 2}) * 2 - 1;
+  EXPECT_TENSOR_CLOSE(agent.normalize_action(agent.denormalize_action(a)), a, 1e-5, 1e-6);
+  EXPECT_TENSOR_CLOSE(agent.denormalize_action(torch::tensor({{-1.0f, 1.0f}})),
+                      torch::tensor({{-2.0f, 1.0f}}));
+}
+
+TEST_F(SacAgentTest, SameSeedGivesTheSameAgentAndUpdates) {
+  SacAgent a = make_agent(small_options(), 4), b = make_agent(small_options(), 4);
+  SacAgent c = make_agent(small_options(), 5);
+  auto obs = torch::randn({3});
+  EXPECT_TENSOR_CLOSE(a.act(obs, ActMode::kEval), b.act(obs, ActMode::kEval), 0, 0);
+  EXPECT_FALSE(torch::allclose(a.act(obs, ActMode::kEval), c.act(obs, ActMode::kEval)));
+  for (int i = 0; i < 3; ++i) {
+    auto batch = random_batch(64, 10 + i);
+    SacUpdateMetrics ma = a.update(batch), mb = b.update(batch);
+    EXPECT_EQ(ma.critic_loss, mb.critic_loss);
+    EXPECT_EQ(ma.actor_loss, mb.actor_loss);
+    EXPECT_EQ(ma.alpha, mb.alpha);
+  }
+  EXPECT_TENSOR_CLOSE(a.act(obs), b.act(obs), 0, 0);
+}
+
+TEST_F(SacAgentTest, TargetCriticsStartEqualAndFollowByPolyakAveraging) {
+  SacAgent agent = make_agent(small_options().tau(0.1));
+  auto online = agent.critic()->parameters(), target = agent.target_critic()->parameters();
+  for (size_t i = 0; i < online.size(); ++i) EXPECT_TRUE(torch::equal(online[i], target[i]));
+  for (const auto& t : target) EXPECT_FALSE(t.requires_grad());
+
+  auto before = copies(target);
+  agent.update(random_batch(64, 3));
+  for (size_t i = 0; i < online.size(); ++i) {
+    EXPECT_FALSE(torch::equal(online[i], before[i])) << "critic " << i << " did not learn";
+    EXPECT_TENSOR_CLOSE(target[i], 0.9 * before[i] + 0.1 * online[i], 1e-5, 1e-7);
+  }
+}
+
+TEST_F(SacAgentTest, TargetUpdateIntervalDelaysTheTargets) {
+  SacAgent agent = make_agent(small_options().target_update_interval(2).tau(1.0));
+  auto before = copies(agent.target_critic()->parameters());
+  agent.update(random_batch(64, 3));
+  auto target = agent.target_critic()->parameters();
+  for (size_t i = 0; i < target.size(); ++i) EXPECT_TRUE(torch::equal(target[i], before[i]));
+  agent.update(random_batch(64, 4));
+  auto online = agent.critic()->parameters();
+  for (size_t i = 0; i < target.size(); ++i) EXPECT_TRUE(torch::equal(target[i], online[i]));
+  EXPECT_EQ(agent.num_updates(), 2);
+}
+
+TEST_F(SacAgentTest, EntropyTuningMovesAlphaTowardsTheTarget) {
+  // the squashed 2-d policy's entropy is at most 2 log 2 nats: a target of +5 is never met
+  // (alpha must grow), a target of -50 is always exceeded (alpha must shrink)
+  SacAgent up = make_agent(small_options().target_entropy(5.0));
+  SacAgent down = make_agent(small_options().target_entropy(-50.0));
+  EXPECT_NEAR(up.alpha(), 0.2, 1e-6);
+  for (int i = 0; i < 5; ++i) {
+    up.update(random_batch(64, i));
+    down.update(random_batch(64, i));
+  }
+  EXPECT_GT(up.alpha(), 0.2 * std::exp(5 * 3e-4 * 0.9));
+  EXPECT_LT(down.alpha(), 0.2 * std::exp(-5 * 3e-4 * 0.9));
+  EXPECT_DOUBLE_EQ(make_agent().target_entropy(), -2.0);
+}
+
+TEST_F(SacAgentTest, FixedAlphaStaysFixed) {
+  SacAgent agent = make_agent(small_options().automatic_entropy_tuning(false).alpha(0.05));
+  SacUpdateMetrics m;
+  for (int i = 0; i < 3; ++i) m = agent.update(random_batch(64, i));
+  EXPECT_NEAR(agent.alpha(), 0.05, 1e-7);
+  EXPECT_NEAR(m.alpha, 0.05, 1e-7);
+  EXPECT_EQ(m.alpha_loss, 0.0);
+}
+
+// one state, reward 1 every step: Q -> 1 when every transition terminates, and
+// Q -> 1 / (1 - gamma) when they are only truncated (bootstrapping continues)
+double learned_q(bool terminated) {
+  SacOptions o = SacOptions()
+                     .hidden_size(32)
+                     .gamma(0.5)
+                     .critic_lr(3e-3)
+                     .automatic_entropy_tuning(false)
+                     .alpha(1e-6)
+                     .tau(0.2);
+  SacAgent agent(o, test_spec(), make_generator(2, torch::kCPU));
+  TransitionBatch b = random_batch(64, 1);
+  b.obs = torch::ones({64, 3});
+  b.next_obs = b.obs;
+  b.reward = torch::ones({64});
+  b.terminated = torch::full({64}, terminated, torch::kBool);
+  b.truncated = torch::full({64}, !terminated, torch::kBool);
+  for (int i = 0; i < 600; ++i) agent.update(b);
+  torch::NoGradGuard no_grad;
+  return agent.critic()->forward(b.obs, agent.normalize_action(b.act)).mean().item<double>();
+}
+
+TEST_F(SacAgentTest, TerminatedStopsBootstrappingButTruncatedDoesNot) {
+  EXPECT_NEAR(learned_q(true), 1.0, 0.05);
+  EXPECT_NEAR(learned_q(false), 2.0, 0.1);
+}
+
+TEST_F(SacAgentTest, NonFiniteLossStopsBeforeTheStepAndNamesTheUpdate) {
+  SacAgent agent = make_agent();
+  agent.update(random_batch(64, 1));
+  auto before = copies(agent.critic()->parameters());
+  TransitionBatch bad = random_batch(64, 2);
+  bad.reward[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW_WITH(agent.update(bad), NonFiniteError, "sac: non-finite critic loss at update 2");
+  auto after = agent.critic()->parameters();
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(torch::equal(after[i], before[i]));
+  EXPECT_EQ(agent.num_updates(), 1);
+}
+
+TEST_F(SacAgentTest, RejectsMalformedBatches) {
+  SacAgent agent = make_agent();
+  TransitionBatch b = random_batch(8, 1);
+  b.act = torch::zeros({8, 3});
+  EXPECT_THROW(agent.update(b), ShapeError);
+}
+
+// serializes through bytes, as a checkpoint file would
+void round_trip(const SacAgent& from, SacAgent& to) {
+  torch::serialize::OutputArchive out;
+  from.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  to.load(in);
+}
+
+TEST_F(SacAgentTest, SaveLoadResumesExactly) {
+  SacAgent a = make_agent(small_options(), 1);
+  for (int i = 0; i < 4; ++i) a.update(random_batch(64, i));
+  a.act(torch::randn({3}));
+  SacAgent b = make_agent(small_options(), 99);
+  round_trip(a, b);
+  EXPECT_EQ(b.num_updates(), 4);
+  EXPECT_DOUBLE_EQ(b.alpha(), a.alpha());
+
+  // same sampled actions (generator state), same next updates (optimizer state, targets)
+  auto obs = torch::randn({3});
+  EXPECT_TENSOR_CLOSE(b.act(obs), a.act(obs), 0, 0);
+  for (int i = 0; i < 2; ++i) {
+    auto batch = random_batch(64, 50 + i);
+    SacUpdateMetrics ma = a.update(batch), mb = b.update(batch);
+    EXPECT_EQ(ma.critic_loss, mb.critic_loss);
+    EXPECT_EQ(ma.actor_loss, mb.actor_loss);
+    EXPECT_EQ(ma.alpha_loss, mb.alpha_loss);
+  }
+  auto pa = a.policy()->parameters(), pb = b.policy()->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+  auto ta = a.target_critic()->parameters(), tb = b.target_critic()->parameters();
+  for (size_t i = 0; i < ta.size(); ++i) EXPECT_TRUE(torch::equal(ta[i], tb[i]));
+}
+
+TEST_F(SacAgentTest, LoadRejectsAnotherArchitecture) {
+  SacAgent a = make_agent();
+  SacAgent b = make_agent(small_options().hidden_size(16));
+  EXPECT_THROW_WITH(round_trip(a, b), DataError, "hidden_size 32");
+}
+
+TEST_F(SacAgentTest, RejectsBadOptions) {
+  EXPECT_THROW_WITH(make_agent(small_options().tau(0)), InvalidArgument, "tau");
+  EXPECT_THROW_WITH(make_agent(small_options().gamma(1.5)), InvalidArgument, "gamma");
+  EXPECT_THROW_WITH(make_agent(small_options().alpha(-1)), InvalidArgument, "alpha");
+  EXPECT_THROW_WITH(make_agent(small_options().num_critics(0)), InvalidArgument, "num_critics");
+  EXPECT_THROW_WITH(make_agent(small_options().critic_lr(0)), InvalidArgument, "critic_lr");
+}
+
+BuildContext test_context() {
+  BuildContext ctx;
+  ctx.seed = 3;
+  ctx.env_spec = test_spec();
+  return ctx;
+}
+
+TEST_F(SacAgentTest, BuildsFromConfig) {
+  ConfigNode node = load_config_string(
+      "type: sac\nhidden_size: 16\nnum_critics: 3\ntarget_entropy: -0.5\n", "test.yaml");
+  auto agent = std::dynamic_pointer_cast<SacAgent>(agent_registry().create(node, test_context()));
+  ASSERT_TRUE(agent);
+  EXPECT_EQ(agent->options().hidden_size(), 16);
+  EXPECT_EQ(agent->critic()->options.num_critics(), 3);
+  EXPECT_DOUBLE_EQ(agent->target_entropy(), -0.5);
+  EXPECT_NO_THROW(node.check_all_read());
+}
+
+TEST_F(SacAgentTest, ConfigErrorsNameTheKey) {
+  auto build = [](const std::string& yaml) {
+    agent_registry().create(load_config_string(yaml, "test.yaml"), test_context());
+  };
+  EXPECT_THROW_WITH(build("type: sac\ntarget_entropy: lots\n"), ConfigError,
+                    "target_entropy: expected a number or auto, got 'lots'");
+  EXPECT_THROW_WITH(build("type: sac\ntau: 2\n"), ConfigError, "tau");
+  EXPECT_THROW_WITH(build("type: sac\nhidden_size: wide\n"), ConfigError, "hidden_size");
+}
+
+}  // namespace
+}  // namespace mbrl
