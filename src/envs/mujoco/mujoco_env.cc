@@ -36,7 +36,7 @@ std::shared_ptr<const TaskFunctions> MujocoEnv::task_functions() const {
 
 at::Tensor MujocoEnv::reset(std::optional<uint64_t> seed) {
   if (seed) rng_.seed(*seed);
-  mj_resetData(model(), data_.get());
+  task_->model().reset_data(data_.get());
   task_->reset(data_.get(), rng_);
   mj_forward(model(), data_.get());
   begin_episode();

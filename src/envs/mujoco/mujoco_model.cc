@@ -160,6 +160,26 @@ void MujocoModel::clip_controls(const double* action, double* ctrl) const {
   }
 }
 
+void MujocoModel::reset_data(mjData* d) const {
+  const mjModel* m = model_;
+  d->time = 0;
+  std::copy(m->qpos0, m->qpos0 + m->nq, d->qpos);
+  std::fill(d->qvel, d->qvel + m->nv, 0.0);
+  std::fill(d->act, d->act + m->na, 0.0);
+  std::fill(d->ctrl, d->ctrl + m->nu, 0.0);
+  std::fill(d->qacc_warmstart, d->qacc_warmstart + m->nv, 0.0);
+  std::fill(d->qfrc_applied, d->qfrc_applied + m->nv, 0.0);
+  std::fill(d->xfrc_applied, d->xfrc_applied + 6 * m->nbody, 0.0);
+  std::fill(d->userdata, d->userdata + m->nuserdata, 0.0);
+  for (int b = 0; b < m->nbody; ++b) {
+    const int id = m->body_mocapid[b];
+    if (id < 0) continue;
+    std::copy(m->body_pos + 3 * b, m->body_pos + 3 * b + 3, d->mocap_pos + 3 * id);
+    std::copy(m->body_quat + 4 * b, m->body_quat + 4 * b + 4, d->mocap_quat + 4 * id);
+  }
+  for (int w = 0; w < mjNWARNING; ++w) d->warning[w].number = d->warning[w].lastinfo = 0;
+}
+
 std::unique_ptr<mjData, void (*)(mjData*)> MujocoModel::make_data() const {
   mjData* data = mj_makeData(model_);
   MBRL_CHECK(data != nullptr, source_, ": MuJoCo could not allocate mjData");

@@ -16,7 +16,8 @@ namespace mbrl {
 
 /// One MuJoCo environment: its own mjData on the task's shared model.
 ///
-/// reset(seed): mj_resetData, the task's reset noise from the env's generator, mj_forward.
+/// reset(seed): MujocoModel::reset_data (mj_resetData's state), the task's reset noise from the
+/// env's generator, mj_forward.
 /// step(act): the action is clipped to the actuators' control range (the action space), written to
 /// ctrl, and the model is stepped frame_skip times. A simulator state that turns non-finite (or
 /// that MuJoCo flags as unstable and resets) ends the episode: the step returns terminated with

@@ -49,6 +49,13 @@ class MujocoModel {
   /// before every step (NaN stays NaN; callers reject it).
   void clip_controls(const double* action, double* ctrl) const;
 
+  /// Puts `d` in mj_resetData's initial state as far as the dynamics are concerned: time 0,
+  /// qpos0, zero velocities, activations, controls, applied forces and solver warm start, mocap
+  /// bodies at their model poses, zero user data, no warnings. Unlike mj_resetData it does not
+  /// clear the whole arena, which costs ~250 us in MuJoCo 2.2.2 (more than 10 physics steps of
+  /// these models). The caller runs mj_forward afterwards.
+  void reset_data(mjData* d) const;
+
   /// A new mjData for this model, deleted with mj_deleteData.
   std::unique_ptr<mjData, void (*)(mjData*)> make_data() const;
 
