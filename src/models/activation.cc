@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "vector_kernels.h"
 
 namespace mbrl {
 namespace {
@@ -57,12 +58,15 @@ at::Tensor apply_activation(Activation a, const at::Tensor& z) {
 void apply_activation_(Activation a, at::Tensor& z, at::Tensor* sigmoid) {
   switch (a) {
     case Activation::kSilu:
-      if (sigmoid != nullptr && sigmoid->defined()) {
-        // h = z * sigmoid(z), keeping sigmoid(z) for the derivative
-        at::sigmoid_out(*sigmoid, z);
-        z.mul_(*sigmoid);
-      } else {
+      if (!(z.is_cpu() && z.scalar_type() == at::kFloat && z.is_contiguous())) {
+        MBRL_ASSERT(sigmoid == nullptr || !sigmoid->defined(), "sigmoid output on CPU only");
         at::silu_(z);
+      } else if (sigmoid != nullptr && sigmoid->defined()) {
+        // h = z * sigmoid(z), keeping sigmoid(z) for the derivative
+        MBRL_ASSERT(sigmoid->is_contiguous() && sigmoid->numel() == z.numel(), "sigmoid buffer");
+        detail::silu_with_sigmoid(z.data_ptr<float>(), sigmoid->data_ptr<float>(), z.numel());
+      } else {
+        detail::silu_inplace(z.data_ptr<float>(), z.numel());
       }
       return;
     case Activation::kRelu:
@@ -87,7 +91,7 @@ void activation_backward_inplace(Activation a, float* grad, const float* h, cons
     case Activation::kSilu:
       // d/dz z s(z) = s + z s (1 - s) = s + h (1 - s)
       MBRL_ASSERT(s != nullptr, "silu backward needs sigmoid(z)");
-      for (int64_t i = 0; i < n; ++i) grad[i] *= s[i] + h[i] * (1.0f - s[i]);
+      detail::silu_backward_inplace(grad, h, s, n);
       return;
     case Activation::kRelu:
       for (int64_t i = 0; i < n; ++i) grad[i] = h[i] > 0.0f ? grad[i] : 0.0f;

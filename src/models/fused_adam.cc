@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "vector_kernels.h"
 
 namespace mbrl {
 
@@ -45,25 +46,22 @@ void FusedAdam::step(const std::vector<std::vector<at::Tensor>>& grad_parts) {
   const size_t parts = grad_parts.size();
   MBRL_ASSERT(parts >= 1, "FusedAdam::step without gradients");
 
-  // element range [begin, end) of the concatenation of all parameters
+  // element range [begin, end) of the concatenation of all parameters; gradient parts beyond
+  // the second are first added into the second
   at::parallel_for(0, starts_.back(), 16384, [&](int64_t begin, int64_t end) {
-    std::vector<const float*> g(parts);
     for (size_t i = 0; i + 1 < starts_.size(); ++i) {
       const int64_t lo = std::max(begin, starts_[i]), hi = std::min(end, starts_[i + 1]);
       if (lo >= hi) continue;
-      const int64_t off = lo - starts_[i];
-      float* p = params_[i].data_ptr<float>() + off;
-      float* m = exp_avg_[i].data_ptr<float>() + off;
-      float* v = exp_avg_sq_[i].data_ptr<float>() + off;
-      for (size_t k = 0; k < parts; ++k) g[k] = grad_parts[k][i].data_ptr<float>() + off;
-      const auto wd = static_cast<float>(decay_[i]);
-      for (int64_t j = 0; j < hi - lo; ++j) {
-        float grad = wd * p[j];
-        for (size_t k = 0; k < parts; ++k) grad += g[k][j];
-        m[j] = b1 * m[j] + (1.0f - b1) * grad;
-        v[j] = b2 * v[j] + (1.0f - b2) * grad * grad;
-        p[j] -= step_size * m[j] / (std::sqrt(v[j]) / bc2_sqrt + eps);
+      const int64_t off = lo - starts_[i], n = hi - lo;
+      float* g1 = parts > 1 ? grad_parts[1][i].data_ptr<float>() + off : nullptr;
+      for (size_t k = 2; k < parts; ++k) {
+        const float* gk = grad_parts[k][i].data_ptr<float>() + off;
+        for (int64_t j = 0; j < n; ++j) g1[j] += gk[j];
       }
+      detail::adam_update(params_[i].data_ptr<float>() + off, exp_avg_[i].data_ptr<float>() + off,
+                          exp_avg_sq_[i].data_ptr<float>() + off,
+                          grad_parts[0][i].data_ptr<float>() + off, g1, n,
+                          static_cast<float>(decay_[i]), b1, b2, step_size, bc2_sqrt, eps);
     }
   });
 }

@@ -34,8 +34,9 @@ GaussianMlpEnsembleOptions gaussian_mlp_ensemble_options_from_config(const Confi
   return o;
 }
 
-ModelTrainerOptions model_trainer_options_from_config(const ConfigNode& node) {
-  ModelTrainerOptions o;
+ModelTrainerOptions model_trainer_options_from_config(const ConfigNode& node,
+                                                      ModelTrainerOptions defaults) {
+  ModelTrainerOptions o = defaults;
   o.lr(node.get_or("lr", o.lr()));
   o.adam_eps(node.get_or("adam_eps", o.adam_eps()));
   o.batch_size(node.get_or("batch_size", o.batch_size()));

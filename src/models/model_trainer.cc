@@ -143,6 +143,38 @@ void add_metrics_group(MetricsWriter& metrics) {
                     /*print=*/false);
 }
 
+// The weights of every member at its best holdout score so far, one snapshot per member (as MBPO
+// keeps them); the shared log-variance bounds are kept whenever any member improves.
+class MemberSnapshots {
+ public:
+  explicit MemberSnapshots(const GaussianMlpEnsemble& model)
+      : params_(model.member_parameters()), shared_{model.min_logvar, model.max_logvar} {
+    for (const auto& p : params_) snapshot_.push_back(p.detach().clone());
+    for (const auto& p : shared_) shared_snapshot_.push_back(p.detach().clone());
+  }
+
+  // snapshots the current weights of `members`
+  void keep(const std::vector<int64_t>& members) {
+    if (members.empty()) return;
+    torch::NoGradGuard no_grad;
+    at::Tensor idx = torch::tensor(members, torch::kInt64).to(params_[0].device());
+    for (size_t i = 0; i < params_.size(); ++i) {
+      snapshot_[i].index_copy_(0, idx, params_[i].detach().index_select(0, idx));
+    }
+    for (size_t i = 0; i < shared_.size(); ++i) shared_snapshot_[i].copy_(shared_[i].detach());
+  }
+
+  // puts every snapshot back into the model
+  void restore() {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(snapshot_[i]);
+    for (size_t i = 0; i < shared_.size(); ++i) shared_[i].copy_(shared_snapshot_[i]);
+  }
+
+ private:
+  std::vector<at::Tensor> params_, shared_, snapshot_, shared_snapshot_;
+};
+
 }  // namespace
 
 ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator& gen,
@@ -165,18 +197,9 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   at::Tensor rows = options_.bootstrap() ? at::randint(n, {e, n}, gen, cpu_long)
                                          : torch::arange(n, cpu_long).expand({e, n});
 
-  // per-member snapshots of the weights with the best holdout score so far
-  std::vector<at::Tensor> params = model_->member_parameters();
-  std::vector<at::Tensor> snapshot;
-  for (const auto& p : params) snapshot.push_back(p.detach().clone());
-  std::vector<at::Tensor> shared{model_->min_logvar, model_->max_logvar}, shared_snapshot;
-  for (const auto& p : shared) shared_snapshot.push_back(p.detach().clone());
-
+  MemberSnapshots best_weights(*model_);
   ModelTrainResult result;
-  {
-    torch::NoGradGuard no_grad;
-    result.best_holdout_score = to_vector(score(s.x_val, s.y_val));
-  }
+  result.best_holdout_score = holdout_scores(s);
   if (metrics != nullptr) add_metrics_group(*metrics);
   int64_t since_improvement = 0;
   while (options_.num_epochs() == 0 || result.epochs < options_.num_epochs()) {
@@ -188,13 +211,9 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
                                        result.epochs, " (gradient step ", result.gradient_steps,
                                        ") of training round ", rounds_));
     }
-    std::vector<double> current;
-    {
-      torch::NoGradGuard no_grad;
-      current = to_vector(score(s.x_val, s.y_val));
-    }
 
     // snapshot the members that improved enough
+    const std::vector<double> current = holdout_scores(s);
     std::vector<int64_t> improved;
     for (int64_t m = 0; m < e; ++m) {
       const double best = result.best_holdout_score[m];
@@ -203,33 +222,13 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
         result.best_holdout_score[m] = current[m];
       }
     }
-    if (!improved.empty()) {
-      torch::NoGradGuard no_grad;
-      at::Tensor idx = torch::tensor(improved, cpu_long).to(model_->device());
-      for (size_t i = 0; i < params.size(); ++i) {
-        snapshot[i].index_copy_(0, idx, params[i].detach().index_select(0, idx));
-      }
-      for (size_t i = 0; i < shared.size(); ++i) shared_snapshot[i].copy_(shared[i].detach());
-    }
+    best_weights.keep(improved);
     since_improvement = improved.empty() ? since_improvement + 1 : 0;
 
     result.train_loss.push_back(loss);
     result.holdout_score.push_back(mean_of(current));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    log::logger("model")->debug(
-        "model training round {} epoch {}: train loss {:.5g}, holdout {:.5g}", rounds_,
-        result.epochs, loss, result.holdout_score.back());
-    if (metrics != nullptr) {
-      metrics->log(kMetricsGroup, "round", static_cast<double>(rounds_));
-      metrics->log(kMetricsGroup, "epoch", static_cast<double>(result.epochs));
-      metrics->log(kMetricsGroup, "gradient_steps", static_cast<double>(result.gradient_steps));
-      metrics->log(kMetricsGroup, "train_loss", loss);
-      metrics->log(kMetricsGroup, "holdout_score", result.holdout_score.back());
-      metrics->log(kMetricsGroup, "best_holdout_score", mean_of(result.best_holdout_score));
-      metrics->log(kMetricsGroup, "epoch_time_s", seconds);
-      metrics->dump(kMetricsGroup);
-    }
+    log_epoch(metrics, result,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (options_.patience() > 0 && since_improvement >= options_.patience()) {
       result.stopped_early = true;
       break;
@@ -241,11 +240,7 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   }
 
   // every member back to its best weights; the best members become elites
-  {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(snapshot[i]);
-    for (size_t i = 0; i < shared.size(); ++i) shared[i].copy_(shared_snapshot[i]);
-  }
+  best_weights.restore();
   std::vector<int64_t> order(e);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
@@ -255,6 +250,27 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   model_->set_elites(order);
   result.elites = model_->elites();
   return result;
+}
+
+std::vector<double> ModelTrainer::holdout_scores(const Split& s) {
+  torch::NoGradGuard no_grad;
+  return to_vector(score(s.x_val, s.y_val));
+}
+
+void ModelTrainer::log_epoch(MetricsWriter* metrics, const ModelTrainResult& result,
+                             double seconds) const {
+  log::logger("model")->debug("model training round {} epoch {}: train loss {:.5g}, holdout {:.5g}",
+                              rounds_, result.epochs, result.train_loss.back(),
+                              result.holdout_score.back());
+  if (metrics == nullptr) return;
+  metrics->log(kMetricsGroup, "round", static_cast<double>(rounds_));
+  metrics->log(kMetricsGroup, "epoch", static_cast<double>(result.epochs));
+  metrics->log(kMetricsGroup, "gradient_steps", static_cast<double>(result.gradient_steps));
+  metrics->log(kMetricsGroup, "train_loss", result.train_loss.back());
+  metrics->log(kMetricsGroup, "holdout_score", result.holdout_score.back());
+  metrics->log(kMetricsGroup, "best_holdout_score", mean_of(result.best_holdout_score));
+  metrics->log(kMetricsGroup, "epoch_time_s", seconds);
+  metrics->dump(kMetricsGroup);
 }
 
 double ModelTrainer::run_epoch(const Split& s, const at::Tensor& rows, at::Generator& gen,

@@ -34,6 +34,7 @@ class FusedAdam {
             FusedAdamOptions options = {});
 
   /// One update with gradient g_i = sum over p of grad_parts[p][i] (each shaped like params[i]).
+  /// With more than two parts, the later ones are first added into part 1 (which is modified).
   void step(const std::vector<std::vector<at::Tensor>>& grad_parts);
 
   int64_t steps() const { return steps_; }

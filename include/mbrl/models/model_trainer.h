@@ -109,6 +109,10 @@ class ModelTrainer {
   Split split(const TransitionBatch& data, at::Generator& gen) const;
   // x: [N, in] normalized, y: [N, d] -> [E] MSE of each member
   at::Tensor score(const at::Tensor& x, const at::Tensor& y);
+  // [E] holdout scores as host values
+  std::vector<double> holdout_scores(const Split& s);
+  // debug log line and, with metrics, one model_train row
+  void log_epoch(MetricsWriter* metrics, const ModelTrainResult& result, double seconds) const;
   // one epoch of minibatches over `rows` ([E, N_train] indices), counting into `steps`;
   // returns the mean training loss
   double run_epoch(const Split& s, const at::Tensor& rows, at::Generator& gen, int64_t& steps);
@@ -127,6 +131,7 @@ class ModelTrainer {
 
 /// Reads ModelTrainerOptions from a config section (every key optional; unknown keys are
 /// rejected by the config's check).
-ModelTrainerOptions model_trainer_options_from_config(const ConfigNode& node);
+ModelTrainerOptions model_trainer_options_from_config(const ConfigNode& node,
+                                                      ModelTrainerOptions defaults = {});
 
 }  // namespace mbrl

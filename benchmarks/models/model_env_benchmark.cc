@@ -1,0 +1,122 @@
+// Planning speed: one ModelEnv::score call (a CEM iteration's worth of particle rollouts; PETS
+// makes 5 per decision) at the PETS cart-pole config (E 7, 4x200 SiLU, obs 4, act 1, K 20,
+// P 350, H 15) and a HalfCheetah-sized one (obs 17, act 6, K 20, P 400, H 30); and the raw
+// ensemble forward throughput at [E = 7, B = 7000].
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <ATen/Parallel.h>
+
+#include "mbrl/core/rng.h"
+#include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/models/ensemble_inference.h"
+#include "mbrl/models/model_env.h"
+
+namespace mbrl {
+namespace {
+
+// PETS's half-cheetah reward: forward velocity (obs 0) minus 0.1 |a|^2; never terminates
+class CheetahLikeTask : public TaskFunctions {
+ public:
+  at::Tensor reward(const at::Tensor&, const at::Tensor& act,
+                    const at::Tensor& next_obs) const override {
+    return next_obs.select(1, 0) - 0.1 * act.square().sum(1);
+  }
+  at::Tensor terminated(const at::Tensor& next_obs) const override {
+    return torch::zeros({next_obs.size(0)}, next_obs.options().dtype(torch::kBool));
+  }
+};
+
+std::shared_ptr<GaussianMlpEnsemble> pets_model(int64_t obs, int64_t act) {
+  auto model = std::make_shared<GaussianMlpEnsemble>(GaussianMlpEnsembleOptions(obs, act),
+                                                     make_generator(1, torch::kCPU));
+  model->set_elites({0, 1, 2, 3, 4});
+  return model;
+}
+
+// matmul FLOPs of one forward pass of `rows` rows
+double forward_flops(const GaussianMlpEnsemble& m, double rows) {
+  double macs = 0;
+  for (const auto& layer : m.layers()) macs += layer->weight.size(1) * layer->weight.size(2);
+  return 2.0 * macs * rows;
+}
+
+void BM_ModelEnvScore(benchmark::State& state, int64_t obs, int64_t act, int64_t population,
+                      int64_t horizon, bool cartpole) {
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  const int64_t particles = 20;
+  auto model = pets_model(obs, act);
+  std::shared_ptr<const TaskFunctions> task;
+  if (cartpole) {
+    task = std::make_shared<CartpoleSwingupTask>();
+  } else {
+    task = std::make_shared<CheetahLikeTask>();
+  }
+  ModelEnv env(ModelEnvOptions().particles(particles), model, task, make_generator(2, torch::kCPU));
+  auto start = torch::randn({1, obs});
+  auto actions = torch::rand({1, population, horizon, act}) * 2 - 1;
+  env.score(start, actions);  // warm-up: buffers are allocated here
+  for (auto _ : state) benchmark::DoNotOptimize(env.score(start, actions));
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      forward_flops(*model, static_cast<double>(population * particles * horizon)) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK_CAPTURE(BM_ModelEnvScore, cartpole_P350_H15, 4, 1, 350, 15, true)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ModelEnvScore, cheetah_P400_H30, 17, 6, 400, 30, false)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// E = 7 members, each on its own 7000 rows: 49000 transitions per call
+void BM_EnsembleForwardTiled(benchmark::State& state) {
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  auto model = pets_model(4, 1);
+  EnsembleInference inference(model);
+  const int64_t rows = 7000, e = model->ensemble_size();
+  auto x = torch::randn({e * rows, model->input_dim()});
+  std::vector<int64_t> members, offsets{0};
+  for (int64_t m = 0; m < e; ++m) {
+    members.push_back(m);
+    offsets.push_back((m + 1) * rows);
+  }
+  inference.forward_grouped(x, members, offsets);
+  for (auto _ : state) benchmark::DoNotOptimize(inference.forward_grouped(x, members, offsets));
+  state.SetItemsProcessed(state.iterations() * e * rows);
+  state.counters["GFLOP/s"] = benchmark::Counter(forward_flops(*model, e * rows) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_EnsembleForwardTiled)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// the same work through the autograd module's batched baddbmm (what mbrl-lib does)
+void BM_EnsembleForwardBatched(benchmark::State& state) {
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  torch::NoGradGuard no_grad;
+  auto model = pets_model(4, 1);
+  const int64_t rows = 7000, e = model->ensemble_size();
+  auto x = torch::randn({e, rows, model->input_dim()});
+  for (auto _ : state) benchmark::DoNotOptimize(model->forward(x).mean);
+  state.SetItemsProcessed(state.iterations() * e * rows);
+  state.counters["GFLOP/s"] = benchmark::Counter(forward_flops(*model, e * rows) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_EnsembleForwardBatched)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace mbrl
