@@ -136,7 +136,7 @@ at::Tensor SacAgent::act_batch(const at::Tensor& obs, bool deterministic) {
 
 std::pair<at::Tensor, at::Tensor> SacAgent::critic_loss(const TransitionBatch& batch,
                                                         const at::Tensor& alpha) {
-  // soft TD target (eq. 3 with the clipped double-Q minimum); only `terminated` stops
+  // soft TD target r + gamma V(s') with V = min_n Q_n - alpha log pi; only `terminated` stops
   // bootstrapping, a time-limit truncation does not
   at::Tensor target;
   {
@@ -154,7 +154,7 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
                                     SacUpdateMetrics& m) {
   const int64_t n = num_updates_ + 1;
 
-  // actor (eq. 7): the critics are constants here, so their gradients are not computed
+  // actor (J_pi): the critics are constants here, so their gradients are not computed
   PolicySample pi;
   {
     FrozenScope frozen(*critic_);
@@ -169,7 +169,7 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
   auto log_prob = pi.log_prob.detach();
   m.entropy = -log_prob.mean().item<double>();
 
-  // temperature (eq. 18), on log alpha for positivity
+  // temperature (J(alpha)), on log alpha for positivity
   if (options_.automatic_entropy_tuning()) {
     auto alpha_loss = -(log_alpha_ * (log_prob + target_entropy_)).mean();
     m.alpha_loss = alpha_loss.item<double>();
@@ -191,7 +191,7 @@ SacUpdateMetrics SacAgent::update(const TransitionBatch& raw) {
   const at::Tensor alpha = log_alpha_.detach().exp();
   m.alpha = alpha.item<double>();
 
-  // critics (eq. 5)
+  // critics (J_Q)
   auto [loss, q_mean] = critic_loss(batch, alpha);
   m.critic_loss = loss.item<double>();
   m.q_mean = q_mean.item<double>();

@@ -262,6 +262,30 @@ TEST_F(SacAgentTest, RejectsBadOptions) {
   EXPECT_THROW_WITH(make_agent(small_options().critic_lr(0)), InvalidArgument, "critic_lr");
 }
 
+TEST_F(SacAgentTest, ActsUpdatesAndResumesOnCuda_CUDA) {
+  MBRL_SKIP_WITHOUT_CUDA();
+  const c10::Device cuda("cuda");
+  auto make = [&](uint64_t seed) {
+    return SacAgent(small_options(), test_spec(), make_generator(seed, cuda), cuda);
+  };
+  SacAgent a = make(1);
+  for (const auto& p : a.policy()->parameters()) EXPECT_TRUE(p.is_cuda());
+  for (const auto& p : a.target_critic()->parameters()) EXPECT_TRUE(p.is_cuda());
+  auto act = a.act(torch::randn({3}));
+  EXPECT_TRUE(act.device().is_cpu());
+  EXPECT_TRUE(test_spec().action_space.contains(act));
+  auto batch_act = a.act_batch(torch::randn({5, 3}, torch::device(cuda)));
+  EXPECT_TRUE(batch_act.is_cuda());
+  for (int i = 0; i < 3; ++i) a.update(random_batch(64, i));  // a CPU batch is moved over
+
+  SacAgent b = make(2);
+  round_trip(a, b);
+  auto obs = torch::randn({3});
+  EXPECT_TENSOR_CLOSE(b.act(obs), a.act(obs), 0, 0);
+  auto batch = random_batch(64, 9);
+  EXPECT_EQ(a.update(batch).critic_loss, b.update(batch).critic_loss);
+}
+
 BuildContext test_context() {
   BuildContext ctx;
   ctx.seed = 3;

@@ -47,7 +47,7 @@ struct SacOptions {
   TORCH_ARG(int64_t, target_update_interval) = 1;
   /// Entropy temperature: the initial value when tuned, else fixed; > 0.
   TORCH_ARG(double, alpha) = 0.2;
-  /// Learn alpha so the policy's entropy tracks `target_entropy` (arXiv 1812.05905 eq. 18).
+  /// Learn alpha so the policy's entropy tracks `target_entropy` (arXiv 1812.05905 sec. 5).
   TORCH_ARG(bool, automatic_entropy_tuning) = true;
   /// Entropy target in nats of the [-1, 1]-squashed policy; nullopt (YAML `auto`): -act_dim.
   TORCH_ARG(std::optional<double>, target_entropy) = std::nullopt;
@@ -65,10 +65,11 @@ struct SacUpdateMetrics {
   double q_mean = 0;       // mean Q over critics and batch, before the critic step
 };
 
-/// Soft actor-critic (Haarnoja et al. 2018, arXiv 1812.05905): Algorithm 1 with the losses of
-/// eqs. 5 (critics, clipped double Q over `num_critics` members, bootstrapping unless
-/// `terminated`: truncation by a time limit still bootstraps), 7 (actor, reparameterised) and 18
-/// (temperature, on log alpha), and Polyak-averaged target critics.
+/// Soft actor-critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications",
+/// arXiv 1812.05905, Algorithm 1): the soft Q loss J_Q (sec. 4.2; clipped double Q, i.e. the
+/// minimum over `num_critics` target critics; bootstrapping unless `terminated`, so a time-limit
+/// truncation still bootstraps), the reparameterised policy loss J_pi (sec. 4.2) and the
+/// temperature loss J(alpha) (sec. 5, optimised on log alpha), with Polyak-averaged targets.
 ///
 /// The actor acts in [-1, 1]; `act`/`act_batch` map its actions affinely to the env's bounds and
 /// `update` maps stored env actions back, so the critics always see [-1, 1] actions.

@@ -42,7 +42,7 @@ struct PolicySample {
 
 /// The SAC actor (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications",
 /// arXiv 1812.05905, Appendix C): an Mlp maps obs to the mean and log std of a diagonal Gaussian
-/// u ~ N(mean, std^2); the action is a = tanh(u), with density (eq. 26)
+/// u ~ N(mean, std^2); the action is a = tanh(u), with density
 ///   log pi(a|s) = sum_i [ log N(u_i; mean_i, std_i) - log(1 - tanh(u_i)^2) ],
 /// evaluated with the stable identity log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)).
 /// Actions live in [-1, 1]; mapping them to an env's bounds is the caller's job (SacAgent), so
