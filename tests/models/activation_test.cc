@@ -22,8 +22,8 @@ TEST(ActivationTest, NamesRoundTrip) {
 
 TEST(ActivationTest, InPlaceMatchesOutOfPlace) {
   // 1001 values: not a multiple of any vector width, with large magnitudes at both ends
-  auto z = torch::cat({torch::linspace(-8, 8, 995), torch::tensor({-200.f, -90.f, -0.f, 1e-30f,
-                                                                    90.f, 200.f})});
+  auto z = torch::cat(
+      {torch::linspace(-8, 8, 995), torch::tensor({-200.f, -90.f, -0.f, 1e-30f, 90.f, 200.f})});
   for (Activation a : kAll) {
     SCOPED_TRACE(activation_name(a));
     at::Tensor x = z.clone();

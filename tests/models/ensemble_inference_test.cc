@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"
 
 namespace mbrl {
@@ -37,6 +38,7 @@ TEST(EnsembleInferenceTest, ForwardAllMatchesTheModule) {
   // more rows than a tile, so several tiles per member
   auto x = torch::randn({EnsembleInference::kTileRows * 2 + 37, m->input_dim()});
   auto ref = reference(*m, x);
+  const int saved_threads = at::get_num_threads();
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
     auto out = inference.forward_all(x, {4, 1});
@@ -44,6 +46,7 @@ TEST(EnsembleInferenceTest, ForwardAllMatchesTheModule) {
     EXPECT_TENSOR_CLOSE(out[0], ref[4], 1e-5, 1e-5);
     EXPECT_TENSOR_CLOSE(out[1], ref[1], 1e-5, 1e-5);
   }
+  at::set_num_threads(saved_threads);
 }
 
 TEST(EnsembleInferenceTest, ForwardGroupedRunsEachRowThroughItsMember) {
@@ -69,6 +72,19 @@ TEST(EnsembleInferenceTest, ReadsTheCurrentWeights) {
     m->layers().back()->bias.add_(1.0);
   }
   EXPECT_TENSOR_CLOSE(inference.forward_all(x, {0}), before + 1.0, 1e-5, 1e-5);
+}
+
+TEST(EnsembleInferenceTest, BatchedPathOnCuda_CUDA) {
+  MBRL_SKIP_WITHOUT_CUDA();
+  auto m = model();
+  auto x = torch::randn({300, m->input_dim()});
+  auto ref = reference(*m, x);
+  m->to(torch::kCUDA);
+  EnsembleInference inference(m);
+  auto all = inference.forward_all(x.cuda(), {3, 0}).cpu();
+  EXPECT_TENSOR_CLOSE(all[0], ref[3], 1e-4, 1e-4);
+  auto grouped = inference.forward_grouped(x.cuda(), {1, 2}, {0, 100, 300}).cpu();
+  EXPECT_TENSOR_CLOSE(grouped.narrow(0, 100, 200), ref[2].narrow(0, 100, 200), 1e-4, 1e-4);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/task_functions.h"
 #include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"
 
 namespace mbrl {
@@ -180,6 +181,23 @@ TEST(ModelEnvTest, StepWithUncertainty) {
   }
   ModelStepResult plain = env.step(torch::randn({9, 2}), torch::randn({9, 1}), false);
   EXPECT_FALSE(plain.uncertainty.epistemic_std.defined());
+}
+
+TEST(ModelEnvTest, RunsOnCuda_CUDA) {
+  MBRL_SKIP_WITHOUT_CUDA();
+  auto model = std::make_shared<GaussianMlpEnsemble>(options());
+  model->to(torch::kCUDA);
+  for (auto p : {Propagation::kTs1, Propagation::kTsInf, Propagation::kExpectation,
+                 Propagation::kRandomModel}) {
+    ModelEnv env(ModelEnvOptions().particles(4).propagation(p), model,
+                 std::make_shared<FirstCoordinateTask>(), make_generator(0, torch::kCUDA));
+    auto returns = env.score(torch::randn({2, 2}).cuda(), torch::randn({2, 3, 5, 1}).cuda());
+    EXPECT_SHAPE(returns, {2, 3});
+    EXPECT_TRUE(returns.is_cuda());
+    ModelStepResult r = env.step(torch::randn({6, 2}).cuda(), torch::randn({6, 1}).cuda());
+    EXPECT_TRUE(r.next_obs.is_cuda());
+    EXPECT_SHAPE(r.uncertainty.epistemic_std, {6});
+  }
 }
 
 TEST(ModelEnvTest, OptionsFromConfig) {

@@ -10,6 +10,7 @@
 #include "mbrl/log/metrics.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"
 #include "tests/support/testdata.h"
 
@@ -159,6 +160,22 @@ TEST(ModelTrainerTest, NonFiniteLossIsAnError) {
   ModelTrainer trainer(quick().num_epochs(1).validation_ratio(0.0), small_model());
   auto gen = make_generator(1, torch::kCPU);
   EXPECT_THROW_WITH(trainer.train(data, gen), NonFiniteError, "epoch 1");
+}
+
+TEST(ModelTrainerTest, TrainsOnCudaWithAutograd_CUDA) {
+  MBRL_SKIP_WITHOUT_CUDA();
+  auto model = small_model();
+  model->to(torch::kCUDA);
+  ModelTrainer trainer(quick().num_epochs(5), model);
+  auto gen = make_generator(1, torch::kCPU);
+  ModelTrainResult r = trainer.train(linear_system(400, 2), gen);
+  EXPECT_LT(r.train_loss.back(), r.train_loss.front());
+  EXPECT_TRUE(model->layers()[0]->weight.is_cuda());
+  auto path = test::scratch_dir() / "cuda_model.pt";
+  save_model(*model, path);
+  auto cpu_model = small_model(5);
+  load_model(*cpu_model, path);
+  EXPECT_TENSOR_CLOSE(cpu_model->layers()[0]->weight, model->layers()[0]->weight.cpu());
 }
 
 TEST(ModelTrainerTest, RejectsBadOptions) {
