@@ -49,7 +49,7 @@ void CemOptimizer::sample(const at::Tensor& mean, const at::Tensor& var) {
     noise_.normal_(0.0, 1.0, gen_);
     std = var.sqrt();
   } else {
-    truncated_normal_(noise_, gen_);
+    truncated_.sample_(noise_, gen_);
     std = bounds_.constrained_variance(mean, var).sqrt_();
   }
 

@@ -50,7 +50,7 @@ void MppiOptimizer::allocate(int64_t S, int64_t H) {
 void MppiOptimizer::sample(const at::Tensor& mean, const at::Tensor& previous) {
   const double beta = options_.beta();
   const double sigma = options_.sigma();
-  truncated_normal_(noise_, gen_);
+  truncated_.sample_(noise_, gen_);
   auto var = torch::full({}, sigma * sigma, mean.options());
   auto std = bounds_.constrained_variance(mean, var).sqrt_();
 

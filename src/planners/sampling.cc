@@ -2,6 +2,7 @@
 #include "mbrl/planners/sampling.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <mutex>
 #include <string>
@@ -17,6 +18,12 @@ namespace {
 
 // standard normal CDF at -2: the mass below the lower truncation point
 constexpr double kPhiMinus2 = 0.022750131948179195;
+constexpr double kSqrt2 = 1.4142135623730951;
+
+// Giles' single-precision erfinv polynomial in w = -log(1 - x^2) - 2.5, highest power first
+constexpr std::array<double, 9> kErfinvCoefficients{2.81022636e-08,  3.43273939e-07, -3.5233877e-06,
+                                                    -4.39150654e-06, 0.00021858087,  -0.00125372503,
+                                                    -0.00417768164,  0.246640727,    1.50140941};
 
 }  // namespace
 
@@ -46,11 +53,28 @@ void restart_stream(at::Generator& gen, uint64_t base_seed, int64_t call) {
   gen.set_current_seed(derive_seed(base_seed, "call " + std::to_string(call)));
 }
 
-void truncated_normal_(at::Tensor& x, at::Generator& gen) {
-  // erfinv maps U(2 Phi(-2) - 1, 2 Phi(2) - 1) onto N(0, 1) restricted to [-2, 2] (times sqrt 2)
+void TruncatedNormalSampler::sample_(at::Tensor& x, at::Generator& gen) {
+  // u ~ U(2 Phi(-2) - 1, 2 Phi(2) - 1); sqrt(2) erfinv(u) is then N(0, 1) restricted to [-2, 2]
   const double edge = 1.0 - 2.0 * kPhiMinus2;
-  x.uniform_(-edge, edge, gen).erfinv_().mul_(std::sqrt(2.0));
-  x.clamp_(-2.0, 2.0);
+  x.uniform_(-edge, edge, gen);
+
+  // erfinv(u) = u p(w) with w = -log(1 - u^2) - 2.5 (w < 5 holds for |u| <= 0.9545, so Giles'
+  // central branch is the only one needed); p's coefficients carry the sqrt(2) factor
+  if (!w_.defined() || !w_.sizes().equals(x.sizes()) || w_.device() != x.device()) {
+    w_ = torch::empty_like(x);
+    p_ = torch::empty_like(x);
+  }
+  at::mul_out(w_, x, x).neg_().log1p_().neg_().sub_(2.5);
+  p_.fill_(kErfinvCoefficients[0] * kSqrt2);
+  for (size_t i = 1; i < kErfinvCoefficients.size(); ++i) {
+    p_.mul_(w_).add_(kErfinvCoefficients[i] * kSqrt2);
+  }
+  x.mul_(p_).clamp_(-2.0, 2.0);
+}
+
+void truncated_normal_(at::Tensor& x, at::Generator& gen) {
+  TruncatedNormalSampler sampler;
+  sampler.sample_(x, gen);
 }
 
 at::Tensor colored_noise(double exponent, at::IntArrayRef leading, int64_t length,

@@ -29,6 +29,23 @@ TEST(SamplingTest, TruncatedNormalHasTheTruncatedMoments) {
   EXPECT_GT(x.abs().gt(1.9).sum().item<int64_t>(), 200000 * 0.005);
 }
 
+TEST(SamplingTest, TruncatedNormalIsTheExactInverseCdfOfItsUniforms) {
+  // the same seed gives the sampler's uniforms; at::erfinv in double precision is the reference
+  auto g1 = test_generator(6), g2 = test_generator(6);
+  auto x = torch::empty({50000});
+  TruncatedNormalSampler sampler;
+  sampler.sample_(x, g1);
+  const double edge = 1.0 - 2.0 * 0.022750131948179195;
+  auto u = torch::empty({50000}).uniform_(-edge, edge, g2).to(torch::kFloat64);
+  EXPECT_TENSOR_CLOSE(x.to(torch::kFloat64), torch::erfinv(u) * std::sqrt(2.0), 0.0, 2e-6);
+
+  // the buffers are reused across calls and shapes
+  auto y = torch::empty({3, 7});
+  sampler.sample_(y, g1);
+  sampler.sample_(x, g1);
+  EXPECT_LE(y.abs().max().item<double>(), 2.0);
+}
+
 TEST(SamplingTest, ColouredNoiseHasUnitVarianceForEveryExponent) {
   for (double beta : {0.0, 1.0, 2.0}) {
     for (int64_t length : {1, 7, 16}) {

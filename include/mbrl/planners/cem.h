@@ -71,6 +71,7 @@ class CemOptimizer : public ActionOptimizer {
   int64_t num_elites_ = 0;
   int64_t last_iterations_ = 0;
 
+  TruncatedNormalSampler truncated_;
   at::Tensor noise_;       // [P, H, A], shared by the S problems
   at::Tensor population_;  // [S, P, H, A]
   EliteSet elites_;

@@ -61,6 +61,7 @@ class MppiOptimizer : public ActionOptimizer {
   uint64_t base_seed_ = 0;  // the generator's seed at construction
   int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
 
+  TruncatedNormalSampler truncated_;
   at::Tensor noise_;          // [P, H, A], shared by the S problems
   at::Tensor population_;     // [S, P, H, A]
   at::Tensor last_solution_;  // [S, H, A] of the last call

@@ -38,8 +38,22 @@ struct DeviceBounds {
 /// fewer problems at once): solving a problem alone or among others gives the same answer.
 void restart_stream(at::Generator& gen, uint64_t base_seed, int64_t call);
 
-/// Fills `x` (float32, any shape) with standard normal draws truncated to [-2, 2] (as the CEM of
-/// PETS samples), by inverting the normal CDF of uniform draws: no rejection loop.
+/// Draws standard normals truncated to [-2, 2] (as the CEM of PETS samples) by inverting the
+/// normal CDF of uniform draws: no rejection loop, no device sync. The inverse error function is
+/// Giles' single-precision polynomial ("Approximating the erfinv function", GPU Computing Gems,
+/// 2011; absolute error below 3e-7 on the range used), several times faster than at::erfinv on
+/// the CPU. Keeps its two work buffers between calls.
+class TruncatedNormalSampler {
+ public:
+  /// Fills `x` (float32, any shape, on any device) in place.
+  void sample_(at::Tensor& x, at::Generator& gen);
+
+ private:
+  at::Tensor w_;  // -log(1 - u^2) - 2.5
+  at::Tensor p_;  // the polynomial in w_
+};
+
+/// The same, with fresh work buffers: for one-off use and tests.
 void truncated_normal_(at::Tensor& x, at::Generator& gen);
 
 /// Gaussian noise with power spectral density proportional to 1 / f^exponent along the last
