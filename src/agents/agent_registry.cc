@@ -1,6 +1,7 @@
 // The agent registry: built-in agents, one line each.
 #include "mbrl/agents/agent_registry.h"
 
+#include "mbrl/agents/mpc_agent.h"
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/agents/sac_agent.h"
 
@@ -21,6 +22,7 @@ Registry<Agent>& agent_registry() {
 void register_agents() {
   auto& r = agent_registry();
   if (r.contains("random")) return;
+  r.add("mpc", make_mpc_agent, "MPC: an action optimizer on a scorer (oracle or model)");
   r.add("random", make_random_agent, "uniform random actions within the action bounds");
   r.add("sac", make_sac_agent, "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
 }
