@@ -18,6 +18,7 @@
 #include "mbrl/envs/mujoco/walker2d.h"
 #include "mbrl/envs/task_functions.h"
 #include "mbrl/envs/wrappers/env_wrapper.h"
+#include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"
 
 namespace mbrl {
@@ -279,6 +280,23 @@ TEST(MujocoTasksTest, TaskFunctionsOnDefaultObservationsDifferOnlyInTheVelocityE
   expect_default_layout_matches("hopper", 5, 1.0, true);
   expect_default_layout_matches("walker2d", 8, 1.0, true);
   expect_default_layout_matches("ant", 13, 1.0, false, "torso");
+}
+
+TEST(MujocoTasksTest, TaskFunctionsRunOnTheDeviceOfTheirInputs_CUDA) {
+  MBRL_SKIP_WITHOUT_CUDA();
+  const torch::Device cuda(torch::kCUDA);
+  for (const char* type : {"half_cheetah", "hopper", "walker2d", "ant", "inverted_pendulum",
+                           "reacher", "pets_half_cheetah"}) {
+    SCOPED_TRACE(type);
+    auto env = build_raw(std::string("type: ") + type);
+    Recorded rec = record(*env, 200, 5);
+    auto f = env->task_functions();
+    const at::Tensor reward = f->reward(rec.obs.to(cuda), rec.act.to(cuda), rec.next_obs.to(cuda));
+    const at::Tensor terminated = f->terminated(rec.next_obs.to(cuda));
+    EXPECT_TRUE(reward.is_cuda());
+    EXPECT_TENSOR_CLOSE(reward.cpu(), f->reward(rec.obs, rec.act, rec.next_obs), 1e-5, 1e-5);
+    EXPECT_TRUE(torch::equal(terminated.cpu(), f->terminated(rec.next_obs)));
+  }
 }
 
 }  // namespace
