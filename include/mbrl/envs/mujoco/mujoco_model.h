@@ -87,7 +87,7 @@ namespace detail {
 /// frames; inputs are validated before calling MuJoCo so that it is never reached).
 void install_mujoco_handlers();
 
-/// While alive, MuJoCo warnings raised on this thread are counted instead of logged (planning
+/// While alive, MuJoCo warnings raised on this thread are dropped instead of logged (planning
 /// rollouts that diverge would otherwise flood the log; the scorer reports them in one line).
 class QuietMujocoWarnings {
  public:
