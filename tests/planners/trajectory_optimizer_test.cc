@@ -111,7 +111,7 @@ TEST(TrajectoryOptimizerTest, ColdStartsWithoutKeepLastSolutionAfterResetOrNewSt
 TEST(TrajectoryOptimizerTest, WarmStartedCemTracksAMovingTarget) {
   // the optimum moves one step per call, as it does for MPC: the warm start stays close to it
   const Box box = Box::uniform(1, -1.0, 1.0);
-  auto cem = std::make_shared<CemOptimizer>(CemOptions().population_size(100).num_iterations(4),
+  auto cem = std::make_shared<CemOptimizer>(CemOptions().population_size(150).num_iterations(6),
                                             box, c10::Device(c10::kCPU), test::test_generator(1));
   TrajectoryOptimizer traj(TrajectoryOptimizerOptions().planning_horizon(6), cem);
   auto path = torch::sin(torch::arange(20, torch::kFloat32) * 0.3) * 0.8;
