@@ -8,6 +8,7 @@
 
 #include "mbrl/core/check.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "vector_kernels.h"
 
 namespace mbrl {
 namespace {
@@ -152,7 +153,7 @@ std::pair<double, double> EnsembleBackprop::run_tile(int64_t p, int64_t m, int64
     at::Tensor h_in = l == 0 ? rows(x) : rows(hidden_[l - 1]);
     at::Tensor dw = grads[2 * l].select(0, m), db = grads[2 * l + 1].select(0, m);
     at::mm_out(dw, h_in.t(), dz);
-    at::sum_out(db, dz, {0}, /*keepdim=*/true);
+    detail::column_sums(dz.data_ptr<float>(), n, dz.size(1), db.data_ptr<float>());
     if (l == 0) break;
     const int64_t width = h_in.size(1);
     at::Tensor& next = (dz.data_ptr() == buf0.data_ptr()) ? buf1 : buf0;

@@ -143,6 +143,15 @@ MBRL_VECTOR_CLONES void silu_backward_inplace(float* __restrict grad, const floa
   for (int64_t i = 0; i < n; ++i) grad[i] *= s[i] + h[i] * (1.0f - s[i]);
 }
 
+MBRL_VECTOR_CLONES void column_sums(const float* __restrict x, int64_t rows, int64_t width,
+                                    float* __restrict out) {
+  for (int64_t j = 0; j < width; ++j) out[j] = 0.0f;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * width;
+    for (int64_t j = 0; j < width; ++j) out[j] += row[j];
+  }
+}
+
 namespace {
 
 // one element of Adam; the vector version below computes exactly the same operations

@@ -18,6 +18,10 @@ void silu_with_sigmoid(float* z, float* s, int64_t n);
 /// grad[i] *= s[i] + h[i] (1 - s[i]): the SiLU derivative from h = silu(z) and s = sigmoid(z).
 void silu_backward_inplace(float* grad, const float* h, const float* s, int64_t n);
 
+/// out[j] = sum over rows r of x[r * width + j]: the bias gradient of a layer from its output
+/// gradient x ([rows, width], row-major).
+void column_sums(const float* x, int64_t rows, int64_t width, float* out);
+
 /// Adam with L2 decay over n floats, as torch::optim::Adam: g = g0 + g1 (g1 may be null) + wd p;
 /// m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2; p <- p - step_size m / (sqrt(v) / bc2_sqrt
 /// + eps).
