@@ -138,15 +138,18 @@ TEST(MpcAgentTest, FactoryBuildsTheOracleFromTheEnv) {
   EXPECT_TRUE(Box::uniform(1, -3.0, 3.0).contains(a));
 }
 
-TEST(MpcAgentTest, FactoryUsesTheProvidedModelScorer) {
+TEST(MpcAgentTest, ExtensionPointPlansOnTheGivenScorer) {
+  // the integrator's hook: every key but `scorer` comes from the config, the scorer from code
   auto ctx = env_context("type: cartpole_swingup");
   auto scorer = std::make_shared<TrackingScorer>();
-  ctx.provide<SequenceScorer>(scorer);
-  auto node = load_config_string("type: mpc\noptimizer: {type: random_shooting}\n", "agent.yaml");
-  auto agent = std::dynamic_pointer_cast<MpcAgent>(agent_registry().create(node, ctx));
+  auto node = load_config_string(
+      "type: mpc\nplanning_horizon: 4\noptimizer: {type: cem, num_iterations: 2}\n", "agent.yaml");
+  auto agent = make_mpc_agent_with_scorer(node, ctx, scorer);
   ASSERT_TRUE(agent);
   EXPECT_EQ(agent->scorer(), scorer);
-  EXPECT_EQ(node.resolved()["scorer"].as<std::string>(), "model");
+  EXPECT_EQ(agent->trajectory_optimizer().options().planning_horizon(), 4);
+  agent->act(torch::zeros({4}));
+  EXPECT_EQ(scorer->calls, 2);
 }
 
 TEST(MpcAgentTest, FactoryErrorsNameTheScorer) {
@@ -157,9 +160,9 @@ TEST(MpcAgentTest, FactoryErrorsNameTheScorer) {
       ConfigError, "a.yaml:2:9: scorer: scorer 'model' needs a `model` section");
   EXPECT_THROW_WITH(
       agent_registry().create(
-          load_config_string("type: mpc\nscorer: simulator\noptimizer: {type: cem}\n", "a.yaml"),
+          load_config_string("type: mpc\nscorer: simulater\noptimizer: {type: cem}\n", "a.yaml"),
           ctx),
-      ConfigError, "expected one of: model, oracle; got 'simulator'");
+      ConfigError, "expected one of: model, oracle");
   EXPECT_THROW_WITH(
       agent_registry().create(load_config_string("type: mpc\nscorer: oracle\n", "a.yaml"), ctx),
       ConfigError, "optimizer");
