@@ -27,6 +27,7 @@ constexpr int kExitBadInput = 2;
 
 struct TrainArgs {
   std::string config;
+  std::string resume;
   std::vector<std::string> sets;
   std::optional<uint64_t> seed;
   std::string device;
@@ -56,7 +57,27 @@ std::vector<spdlog::sink_ptr> console_sinks() {
   return {std::make_shared<spdlog::sinks::stdout_color_sink_mt>()};
 }
 
+int resume(const TrainArgs& args) {
+  if (!args.config.empty() || !args.sets.empty() || args.seed || !args.run_dir.empty()) {
+    throw mbrl::ConfigError("--resume", "",
+                            "takes only the run folder: the run continues with its own config");
+  }
+  mbrl::RunDir run_dir = mbrl::RunDir::open(args.resume);
+  mbrl::ConfigNode config = mbrl::load_config(run_dir.config_path().string(),
+                                              overrides_of({}, {}, args.device, args.log_level));
+  mbrl::Experiment experiment(config, "resume");
+  auto sinks = console_sinks();
+  sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
+  mbrl::log::configure(experiment.options().log_level, sinks);
+  experiment.resume(run_dir);
+  std::cout << "run written to " << run_dir.path().string() << "\n";
+  return kExitOk;
+}
+
 int train(const TrainArgs& args) {
+  if (!args.resume.empty()) return resume(args);
+  if (args.config.empty())
+    throw mbrl::ConfigError("mbrl train", "", "expected a CONFIG file or --resume RUN_DIR");
   mbrl::ConfigNode config = mbrl::load_config(
       args.config, overrides_of(args.sets, args.seed, args.device, args.log_level));
   mbrl::Experiment experiment(config, mbrl::default_run_name(args.config));
@@ -86,7 +107,7 @@ int eval(const EvalArgs& args) {
   std::string csv = "episode,episode_return\n";
   for (size_t i = 0; i < returns.size(); ++i)
     csv += std::to_string(i) + "," + std::to_string(returns[i]) + "\n";
-  mbrl::write_file_atomic(run_dir.path() / "eval.csv", csv);
+  mbrl::write_file_atomic(run_dir.path() / "agent_eval.csv", csv);
   std::printf("%s: %lld episodes, return %.2f +- %.2f (mean +- std)\n", run_dir.path().c_str(),
               static_cast<long long>(returns.size()), mean, std);
   return kExitOk;

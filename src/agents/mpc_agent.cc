@@ -7,8 +7,11 @@
 
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env.h"
+#include "mbrl/envs/mujoco/mujoco_simulator_scorer.h"
+#include "mbrl/envs/task_functions.h"
 #include "mbrl/envs/true_dynamics_scorer.h"
 #include "mbrl/log/log.h"
+#include "mbrl/models/model_env.h"
 #include "mbrl/planners/optimizer_registry.h"
 
 namespace mbrl {
@@ -30,6 +33,22 @@ void MpcAgent::reset() {
   trajectory_.reset();
   plan_ = at::Tensor();
   next_step_ = 0;
+}
+
+void MpcAgent::save(torch::serialize::OutputArchive& archive) const {
+  if (auto model_env = std::dynamic_pointer_cast<ModelEnv>(scorer_)) {
+    torch::serialize::OutputArchive model;
+    model_env->model()->save(model);
+    archive.write("model", model);
+  }
+}
+
+void MpcAgent::load(torch::serialize::InputArchive& archive) {
+  if (auto model_env = std::dynamic_pointer_cast<ModelEnv>(scorer_)) {
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    model_env->model()->load(model, "agent archive");
+  }
 }
 
 at::Tensor MpcAgent::plan(const at::Tensor& obs) {
@@ -68,6 +87,32 @@ std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
   return std::make_shared<MpcAgent>(o, std::move(optimizer), std::move(scorer));
 }
 
+namespace {
+
+// scorer `model`: a ModelEnv on the `model` section's ensemble with the env's task functions
+std::shared_ptr<SequenceScorer> make_model_scorer(const ConfigNode& node, const BuildContext& ctx) {
+  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
+  if (!model) {
+    throw node.error("scorer",
+                     "scorer 'model' needs a `model` section of type gaussian_mlp_ensemble");
+  }
+  auto env = ctx.get<Env>();
+  std::shared_ptr<const TaskFunctions> task = env ? env->task_functions() : nullptr;
+  if (!task && !model->learns_reward()) {
+    throw node.error("scorer",
+                     "scorer 'model' needs the env's reward function or a model with "
+                     "learn_reward: true; env '" +
+                         ctx.env().name + "' has none");
+  }
+  const ConfigNode section = node.section("model_env");
+  return with_config_context(section, [&] {
+    return std::make_shared<ModelEnv>(model_env_options_from_config(section), model, task,
+                                      ctx.generator("model_env"));
+  });
+}
+
+}  // namespace
+
 std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx) {
   const auto kind = node.get_or<std::string>("scorer", "model");
   std::shared_ptr<SequenceScorer> scorer;
@@ -77,13 +122,14 @@ std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext
     if (!scorer) {
       const std::string name = ctx.env_spec ? ctx.env_spec->name : std::string("(none)");
       throw node.error("scorer", "scorer 'oracle' needs an env with true batched dynamics; env '" +
-                                     name + "' has none");
+                                     name + "' has none (MuJoCo envs: use scorer 'simulator')");
     }
+  } else if (kind == "simulator") {
+    scorer = MujocoSimulatorScorer::from_env(ctx.get<Env>(), ctx.thread_pool);
   } else if (kind == "model") {
-    scorer = ctx.get<SequenceScorer>();
-    if (!scorer) throw node.error("scorer", "scorer 'model' needs a `model` section");
+    scorer = make_model_scorer(node, ctx);
   } else {
-    throw node.error("scorer", "expected one of: model, oracle; got '" + kind + "'");
+    throw node.error("scorer", "expected one of: model, oracle, simulator; got '" + kind + "'");
   }
   return make_mpc_agent_with_scorer(node, ctx, std::move(scorer));
 }

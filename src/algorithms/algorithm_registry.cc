@@ -1,9 +1,19 @@
 // The algorithm registry: built-in training loops, one line each.
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/sac_loop.h"
 
 namespace mbrl {
+
+void Algorithm::save_checkpoint(torch::serialize::OutputArchive&) const {
+  throw Error("this algorithm does not support checkpoints");
+}
+
+void Algorithm::load_checkpoint(torch::serialize::InputArchive&) {
+  throw Error("this algorithm does not support checkpoints");
+}
+
 namespace {
 
 // a component built before the algorithm, or a ConfigError naming the missing section
@@ -36,6 +46,7 @@ void register_algorithms() {
   auto& r = algorithm_registry();
   if (r.contains("collect")) return;
   r.add("collect", make_collect, "run the agent for N episodes and log returns (no learning)");
+  r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");
   r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");
 }
 

@@ -12,6 +12,8 @@
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/model_registry.h"
 
 namespace mbrl {
 namespace {
@@ -60,6 +62,12 @@ Experiment::Experiment(ConfigNode config, const std::string& default_name)
   };
   ctx_.provide<EnvMaker>(maker);
 
+  // a learned model, when the config has one: agents plan on it, algorithms train it
+  if (config_.has("model")) {
+    model_ = model_registry().create(config_.child("model"), ctx_);
+    ctx_.provide<DynamicsModel>(model_);
+  }
+
   agent_ = agent_registry().create(config_.child("agent"), ctx_);
   ctx_.provide<Agent>(agent_);
   algorithm_ = algorithm_registry().create(config_.child("algorithm"), ctx_);
@@ -76,9 +84,67 @@ RunDir Experiment::create_run_dir(const std::optional<fs::path>& path) const {
   return dir;
 }
 
-void Experiment::run(const RunDir& run_dir) {
-  MetricsWriter metrics(run_dir.path());
+fs::path checkpoint_path(const RunDir& run_dir) {
+  return run_dir.path() / "checkpoints" / "checkpoint.pt";
+}
+
+void Experiment::run(const RunDir& run_dir) { run_algorithm(run_dir, false, std::nullopt); }
+
+void Experiment::resume(const RunDir& run_dir) {
+  const fs::path path = checkpoint_path(run_dir);
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw DataError(path.string() + ": the run has no checkpoint to resume from");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error&) {
+    throw DataError(path.string() + ": not a checkpoint (cannot be read as a torch archive)");
+  }
+  std::map<std::string, size_t> rows;
+  try {
+    torch::serialize::InputArchive algorithm, metrics;
+    archive.read("algorithm", algorithm);
+    algorithm_->load_checkpoint(algorithm);
+    archive.read("metrics_rows", metrics);
+    for (const auto& key : metrics.keys()) {
+      c10::IValue v;
+      metrics.read(key, v);
+      rows[key] = static_cast<size_t>(v.toInt());
+    }
+    at::Tensor rng;
+    archive.read("global_rng", rng);
+    at::Generator global = at::globalContext().defaultGenerator(c10::Device(c10::kCPU));
+    global.set_state(rng);
+  } catch (const c10::Error& e) {
+    throw DataError(path.string() + ": does not match this run: " + e.what_without_backtrace());
+  }
+  log::logger("run")->info("resuming from {}", path.string());
+  run_algorithm(run_dir, true, rows);
+}
+
+void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
+                               std::optional<std::map<std::string, size_t>> metrics_rows) {
+  MetricsWriter metrics(run_dir.path(), resumed);
+  if (metrics_rows) metrics.keep_rows_on_resume(*metrics_rows);
   RunContext run{&run_dir, &metrics};
+  run.resumed = resumed;
+  if (algorithm_->supports_checkpoints()) {
+    run.checkpoint = [this, &run_dir, &metrics] {
+      write_atomic(run_dir.checkpoints_dir() / "checkpoint.pt", [&](const fs::path& tmp) {
+        torch::serialize::OutputArchive archive, algorithm, rows;
+        algorithm_->save_checkpoint(algorithm);
+        archive.write("algorithm", algorithm);
+        for (const auto& [group, n] : metrics.row_counts()) {
+          rows.write(group, c10::IValue(static_cast<int64_t>(n)));
+        }
+        archive.write("metrics_rows", rows);
+        archive.write("global_rng",
+                      at::globalContext().defaultGenerator(c10::Device(c10::kCPU)).get_state());
+        archive.save_to(tmp.string());
+      });
+    };
+  }
   auto logger = log::logger("run");
   logger->info("run folder: {}", run_dir.path().string());
   logger->info("device {}, {} threads, seed {}", ctx_.device.str(), at::get_num_threads(),

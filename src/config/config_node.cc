@@ -295,6 +295,13 @@ ConfigNode ConfigNode::child(const std::string& key) const {
   return ConfigNode(in, key_path(key), rec, doc_);
 }
 
+ConfigNode ConfigNode::section(const std::string& key) const {
+  if (has(key)) return child(key);
+  YAML::Node rec = record_[key];
+  if (!rec.IsMap()) rec = YAML::Node(YAML::NodeType::Map);
+  return ConfigNode(YAML::Node(YAML::NodeType::Map), key_path(key), rec, doc_);
+}
+
 std::optional<ConfigNode> ConfigNode::optional_child(const std::string& key) const {
   if (!has(key)) return std::nullopt;
   return child(key);

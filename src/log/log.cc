@@ -52,6 +52,7 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
   }
   auto lg = std::make_shared<spdlog::logger>(full, s.sinks.begin(), s.sinks.end());
   lg->set_level(s.level);
+  lg->flush_on(spdlog::level::info);  // log.txt stays current for `tail -f` and after a kill
   spdlog::register_logger(lg);
   return lg;
 }

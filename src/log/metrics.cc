@@ -98,6 +98,13 @@ void MetricsWriter::add_group(const std::string& name, const std::string& file,
     g.file = dir_ / file;
     if (resume_ && std::filesystem::exists(g.file)) {
       load_existing(g, name);
+      if (resume_rows_) {
+        auto it = resume_rows_->find(name);
+        const size_t keep = it == resume_rows_->end() ? 0 : it->second;
+        groups_.emplace(name, std::move(g));
+        truncate(name, keep);
+        return;
+      }
     } else {
       std::vector<std::string> header;
       for (const auto& c : g.columns) header.push_back(c.name);
@@ -143,6 +150,12 @@ void MetricsWriter::dump(const std::string& name) {
 
 const std::vector<std::vector<std::string>>& MetricsWriter::rows(const std::string& name) const {
   return group(name).rows;
+}
+
+std::map<std::string, size_t> MetricsWriter::row_counts() const {
+  std::map<std::string, size_t> out;
+  for (const auto& [name, g] : groups_) out[name] = g.rows.size();
+  return out;
 }
 
 void MetricsWriter::truncate(const std::string& name, size_t n) {

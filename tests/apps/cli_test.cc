@@ -58,7 +58,7 @@ TEST(CliTest, TrainWritesARunAndEvalReadsIt) {
   CliResult e = run_cli("eval '" + run.string() + "' --episodes 2", dir);
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NE(e.out.find("2 episodes, return"), std::string::npos) << e.out;
-  EXPECT_TRUE(fs::exists(run / "eval.csv"));
+  EXPECT_TRUE(fs::exists(run / "agent_eval.csv"));
 }
 
 TEST(CliTest, RunDirFlagWritesExactlyThere) {

@@ -62,7 +62,7 @@ TEST(RescaleActionTest, MapsUnitBoxOntoBoundsForEnvAndTask) {
 TEST(MakeEnvTest, UnknownTypeListsRegisteredTypes) {
   EXPECT_THROW_WITH(
       build("type: cartpol\n"), ConfigError,
-      "env.yaml:1:7: type: unknown envs type 'cartpol'; registered: cartpole_swingup");
+      "env.yaml:1:7: type: unknown envs type 'cartpol'; registered: ant, cartpole_swingup, ");
 }
 
 TEST(MakeEnvTest, EnvOptionTypeIsChecked) {

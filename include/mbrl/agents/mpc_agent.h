@@ -36,6 +36,11 @@ class MpcAgent : public Agent {
   /// plan's next action.
   at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
 
+  /// Writes / reads the learned model the agent plans on (when its scorer is a ModelEnv); an
+  /// oracle or simulator scorer has nothing to save.
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
   /// Plans from several start observations at once. obs: [S, obs_dim] -> [S, H, act_dim] on the
   /// optimizer's device. Shares the warm start with `act` (a call with another S than the last
   /// one starts cold), and does not change the plan `act` executes.

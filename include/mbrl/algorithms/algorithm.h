@@ -2,9 +2,15 @@
 // training and policy updates.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "mbrl/core/registry.h"
+
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
 
 namespace mbrl {
 
@@ -16,6 +22,12 @@ class RunDir;
 struct RunContext {
   const RunDir* run_dir = nullptr;
   MetricsWriter* metrics = nullptr;
+  /// Writes a checkpoint (the algorithm's save_checkpoint plus the metrics rows so far) into
+  /// the run folder, atomically; set by Experiment, empty when nothing may be written. Loops
+  /// call it at their own checkpoint interval and at the end.
+  std::function<void()> checkpoint;
+  /// True when `run` continues from a checkpoint loaded with load_checkpoint.
+  bool resumed = false;
 };
 
 /// A training loop built from the `algorithm:` section. Its factory takes the env, agent and
@@ -24,8 +36,17 @@ class Algorithm {
  public:
   virtual ~Algorithm() = default;
 
-  /// Runs the loop to the end; declares its metrics groups on `run.metrics` first.
+  /// Runs the loop to the end; declares its metrics groups on `run.metrics` first. After
+  /// load_checkpoint, continues where the checkpoint was taken.
   virtual void run(RunContext& run) = 0;
+
+  /// Writes everything `run` needs to continue exactly: counters, buffers, networks, optimizer
+  /// states and generators. The default throws Error: the algorithm cannot resume.
+  virtual void save_checkpoint(torch::serialize::OutputArchive& archive) const;
+  /// Restores what save_checkpoint wrote; throws DataError when it does not match.
+  virtual void load_checkpoint(torch::serialize::InputArchive& archive);
+  /// Whether save_checkpoint/load_checkpoint are implemented.
+  virtual bool supports_checkpoints() const { return false; }
 };
 
 /// Registered algorithm types (`mbrl list algorithms`).

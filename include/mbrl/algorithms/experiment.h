@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include "mbrl/io/run_dir.h"
 
 namespace mbrl {
+
+class DynamicsModel;
 
 /// The top-level keys of an experiment config (besides the component sections env, model,
 /// agent, algorithm).
@@ -40,6 +43,8 @@ class Experiment {
   const BuildContext& context() const { return ctx_; }
   const std::shared_ptr<Env>& env() const { return env_; }
   const std::shared_ptr<Agent>& agent() const { return agent_; }
+  /// The learned model of the `model` section, or null when the config has none.
+  const std::shared_ptr<DynamicsModel>& model() const { return model_; }
   const std::shared_ptr<Algorithm>& algorithm() const { return algorithm_; }
   /// The resolved config as YAML: every key that was read, defaults filled in. Loading it
   /// reproduces this experiment.
@@ -49,20 +54,32 @@ class Experiment {
   /// writes config.yaml into it.
   RunDir create_run_dir(const std::optional<std::filesystem::path>& path = std::nullopt) const;
   /// Runs the algorithm, writing metrics into `run_dir`, then saves the agent to agent.pt.
+  /// The algorithm may write checkpoints/checkpoint.pt as it goes (see RunContext::checkpoint).
   void run(const RunDir& run_dir);
+  /// Continues the run in `run_dir` (built from its config.yaml) from its last checkpoint: the
+  /// metrics rows written after the checkpoint are dropped and the loop picks up exactly where
+  /// the checkpoint was taken. Throws DataError when there is no usable checkpoint.
+  void resume(const RunDir& run_dir);
 
   /// Returns of `episodes` evaluation episodes (ActMode::kEval) on a fresh env; episode i is
   /// reset with seed derive_seed(seed, "eval") + i.
   std::vector<double> evaluate(int64_t episodes);
 
  private:
+  void run_algorithm(const RunDir& run_dir, bool resumed,
+                     std::optional<std::map<std::string, size_t>> metrics_rows);
+
   ConfigNode config_;
   ExperimentOptions options_;
   BuildContext ctx_;
   std::shared_ptr<Env> env_;
+  std::shared_ptr<DynamicsModel> model_;
   std::shared_ptr<Agent> agent_;
   std::shared_ptr<Algorithm> algorithm_;
 };
+
+/// The checkpoint file of a run folder.
+std::filesystem::path checkpoint_path(const RunDir& run_dir);
 
 /// The run name of a config file: its path below a `configs/` folder without the extension
 /// (configs/pets/cartpole.yaml -> pets/cartpole), else the file's stem.

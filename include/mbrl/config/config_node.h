@@ -60,6 +60,9 @@ class ConfigNode {
 
   /// Child map `key`; throws ConfigError if it is missing or not a map.
   ConfigNode child(const std::string& key) const;
+  /// Child map `key`, or an empty map when it is absent, for optional sections whose keys all
+  /// have defaults: the defaults read from it are still recorded under `key`.
+  ConfigNode section(const std::string& key) const;
   /// Child map `key`, or std::nullopt when the key is absent or null.
   std::optional<ConfigNode> optional_child(const std::string& key) const;
   /// Element `i` of a sequence.

@@ -49,6 +49,13 @@ class MetricsWriter {
   /// Keeps the first `n` rows of `group` (in memory and on disk); used when resuming a run
   /// from a checkpoint taken after `n` rows.
   void truncate(const std::string& group, size_t n);
+  /// Rows dumped so far in every group (what a checkpoint records).
+  std::map<std::string, size_t> row_counts() const;
+  /// For a resumed run: a group declared later keeps only its first `counts[group]` rows (rows
+  /// written after the checkpoint are dropped); groups not in `counts` start empty.
+  void keep_rows_on_resume(std::map<std::string, size_t> counts) {
+    resume_rows_ = std::move(counts);
+  }
 
  private:
   struct Group {
@@ -66,6 +73,7 @@ class MetricsWriter {
 
   std::filesystem::path dir_;
   bool resume_ = false;
+  std::optional<std::map<std::string, size_t>> resume_rows_;
   std::map<std::string, Group> groups_;
 };
 

@@ -1,0 +1,153 @@
+// The PETS loop: random trials, then train the ensemble and run one MPC episode per trial.
+#include "mbrl/algorithms/pets.h"
+
+#include <chrono>
+
+#include <torch/torch.h>
+
+#include "mbrl/agents/random_agent.h"
+#include "mbrl/algorithms/episode.h"
+#include "mbrl/config/config_node.h"
+#include "mbrl/data/replay_buffer.h"
+#include "mbrl/log/log.h"
+#include "mbrl/log/metrics.h"
+
+namespace mbrl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+const char* kGroup = "trial";
+
+void declare_metrics(MetricsWriter& m) {
+  m.add_group(kGroup, "metrics.csv",
+              {{"trial", MetricFormat::kInt},
+               {"env_steps", MetricFormat::kInt},
+               {"episode_return"},
+               {"episode_length", MetricFormat::kInt},
+               {"model_train_loss"},
+               {"model_holdout_score"},
+               {"model_epochs", MetricFormat::kInt},
+               {"plan_ms"},
+               {"trial_s", MetricFormat::kSeconds},
+               {"elapsed_s", MetricFormat::kSeconds},
+               {"eta_s", MetricFormat::kSeconds}});
+}
+
+}  // namespace
+
+PetsAlgorithm::PetsAlgorithm(PetsOptions options, std::shared_ptr<Env> env,
+                             std::shared_ptr<MpcAgent> agent, std::shared_ptr<ModelTrainer> trainer,
+                             at::Generator gen)
+    : options_(std::move(options)),
+      env_(std::move(env)),
+      agent_(std::move(agent)),
+      trainer_(std::move(trainer)),
+      gen_(std::move(gen)) {
+  MBRL_CHECK_ARG(options_.num_trials() >= 1, "num_trials", "expected a positive integer, got ",
+                 options_.num_trials());
+  MBRL_CHECK_ARG(options_.initial_random_trials() >= 1, "initial_random_trials",
+                 "expected a positive integer, got ", options_.initial_random_trials());
+  MBRL_CHECK_ARG(options_.train_every() >= 0, "train_every",
+                 "expected 0 (once per trial) or a positive step count, got ",
+                 options_.train_every());
+  MBRL_CHECK_ARG(options_.replay_capacity() >= 1, "replay_capacity",
+                 "expected a positive integer, got ", options_.replay_capacity());
+}
+
+void PetsAlgorithm::run(RunContext& run) {
+  MetricsWriter& metrics = *run.metrics;
+  declare_metrics(metrics);
+  auto logger = log::logger("pets");
+  const EnvSpec& spec = env_->spec();
+  ReplayBuffer buffer(options_.replay_capacity(), spec.obs_dim(), spec.act_dim());
+  RandomAgent explorer(spec.action_space, gen_.clone());
+  const int64_t total = options_.initial_random_trials() + options_.num_trials();
+  const auto start = Clock::now();
+  double mpc_time = 0.0;  // seconds spent in MPC trials, for the ETA
+
+  ModelTrainResult last_training;
+  auto train_model = [&] {
+    torch::AutoGradMode grad(true);
+    last_training = trainer_->train(buffer.all(), gen_, &metrics);
+  };
+
+  for (int64_t trial = 1; trial <= total; ++trial) {
+    const bool random = trial <= options_.initial_random_trials();
+    const auto trial_start = Clock::now();
+    double plan_time = 0.0;
+    int64_t plans_before = agent_->num_plans();
+    EpisodeResult episode;
+
+    if (random) {
+      episode = run_episode(*env_, explorer, ActMode::kExplore, &buffer);
+    } else {
+      train_model();
+      torch::NoGradGuard no_grad;
+      agent_->reset();
+      at::Tensor obs = env_->reset();
+      while (true) {
+        const int64_t plans = agent_->num_plans();
+        at::Tensor act = agent_->act(obs);
+        if (agent_->num_plans() > plans) plan_time += agent_->last_planning_time_s();
+        StepResult step = env_->step(act);
+        buffer.add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
+        ++episode.length;
+        episode.episode_return += step.reward;
+        obs = step.obs;
+        if (step.terminated || step.truncated) break;
+        if (options_.train_every() > 0 && episode.length % options_.train_every() == 0)
+          train_model();
+      }
+      mpc_time += seconds_since(trial_start);
+    }
+
+    // one progress row per episode
+    const int64_t mpc_done = trial - options_.initial_random_trials();
+    const double eta = mpc_done > 0 ? mpc_time / mpc_done * (total - trial) : 0.0;
+    const int64_t plans = agent_->num_plans() - plans_before;
+    metrics.log(kGroup, "trial", trial - options_.initial_random_trials());
+    metrics.log(kGroup, "env_steps", static_cast<double>(buffer.num_added()));
+    metrics.log(kGroup, "episode_return", episode.episode_return);
+    metrics.log(kGroup, "episode_length", static_cast<double>(episode.length));
+    if (!random) {
+      if (!last_training.train_loss.empty()) {
+        metrics.log(kGroup, "model_train_loss", last_training.train_loss.back());
+        metrics.log(kGroup, "model_holdout_score", last_training.holdout_score.back());
+      }
+      metrics.log(kGroup, "model_epochs", static_cast<double>(last_training.epochs));
+      if (plans > 0) metrics.log(kGroup, "plan_ms", 1000.0 * plan_time / plans);
+    }
+    metrics.log(kGroup, "trial_s", seconds_since(trial_start));
+    metrics.log(kGroup, "elapsed_s", seconds_since(start));
+    metrics.log(kGroup, "eta_s", eta);
+    metrics.dump(kGroup);
+  }
+  logger->info("PETS finished {} trials in {:.1f} s", options_.num_trials(), seconds_since(start));
+}
+
+std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx) {
+  PetsOptions o;
+  o.num_trials(node.get_or("num_trials", o.num_trials()));
+  o.initial_random_trials(node.get_or("initial_random_trials", o.initial_random_trials()));
+  o.train_every(node.get_or("train_every", o.train_every()));
+  o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
+  const ConfigNode training = node.section("model_training");
+  auto env = ctx.get<Env>();
+  auto agent = std::dynamic_pointer_cast<MpcAgent>(ctx.get<Agent>());
+  if (!agent) throw node.error("algorithm 'pets' needs an agent of type 'mpc'");
+  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
+  if (!model)
+    throw node.error("algorithm 'pets' needs a 'model' section of type 'gaussian_mlp_ensemble'");
+  auto trainer = with_config_context(training, [&] {
+    o.model_training(model_trainer_options_from_config(training, o.model_training()));
+    return std::make_shared<ModelTrainer>(o.model_training(), model);
+  });
+  return std::make_shared<PetsAlgorithm>(o, env, agent, trainer, ctx.cpu_generator("pets"));
+}
+
+}  // namespace mbrl
