@@ -99,7 +99,7 @@ BENCHMARK(BM_OracleMpcDecision)
     ->ArgNames({"P", "H", "iters", "threads"})
     ->Args({350, 15, 5, 1})
     ->Args({350, 15, 5, 2})
-    ->Args({100, 15, 3, 1})
+    ->Args({200, 20, 5, 1})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

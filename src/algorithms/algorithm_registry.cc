@@ -1,6 +1,7 @@
 // The algorithm registry: built-in training loops, one line each.
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/sac_loop.h"
 
@@ -47,6 +48,7 @@ void register_algorithms() {
   if (r.contains("collect")) return;
   r.add("collect", make_collect, "run the agent for N episodes and log returns (no learning)");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");
+  r.add("mbpo", make_mbpo, "MBPO: SAC on short ensemble rollouts branched from real states");
   r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");
 }
 

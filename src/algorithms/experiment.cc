@@ -139,6 +139,7 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
           rows.write(group, c10::IValue(static_cast<int64_t>(n)));
         }
         archive.write("metrics_rows", rows);
+        archive.write("config", c10::IValue(resolved_yaml()));  // the checkpoint is self-contained
         archive.write("global_rng",
                       at::globalContext().defaultGenerator(c10::Device(c10::kCPU)).get_state());
         archive.save_to(tmp.string());

@@ -1,61 +1,27 @@
 // SacLoop: step the env one step at a time, update SAC from replay, evaluate periodically.
 #include "mbrl/algorithms/sac_loop.h"
 
-#include <chrono>
-
 #include <torch/torch.h>
 
-#include "mbrl/algorithms/episode.h"
+#include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/rng.h"
-#include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
-namespace {
-
-constexpr const char* kUpdateColumns[] = {"critic_loss", "actor_loss", "alpha", "entropy",
-                                          "q_mean"};
-
-// sums of the update metrics of one episode, for its metrics row
-struct UpdateTotals {
-  int64_t count = 0;
-  double sums[5] = {0, 0, 0, 0, 0};
-
-  void add(const SacUpdateMetrics& m) {
-    const double v[5] = {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean};
-    for (int i = 0; i < 5; ++i) sums[i] += v[i];
-    ++count;
-  }
-};
-
-void declare_groups(MetricsWriter& metrics) {
-  std::vector<MetricColumn> episode{{"episode", MetricFormat::kInt},
-                                    {"env_steps", MetricFormat::kInt},
-                                    {"episode_return", MetricFormat::kFloat},
-                                    {"episode_length", MetricFormat::kInt}};
-  for (const char* c : kUpdateColumns) episode.push_back({c, MetricFormat::kFloat});
-  episode.push_back({"elapsed_s", MetricFormat::kSeconds});
-  metrics.add_group("episode", "metrics.csv", episode);
-  metrics.add_group("eval", "eval.csv",
-                    {{"env_steps", MetricFormat::kInt},
-                     {"eval_return", MetricFormat::kFloat},
-                     {"eval_return_std", MetricFormat::kFloat},
-                     {"elapsed_s", MetricFormat::kSeconds}});
-}
-
-}  // namespace
 
 SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
                  std::shared_ptr<SacAgent> agent, at::Generator random_gen,
-                 at::Generator replay_gen, uint64_t eval_seed)
+                 at::Generator replay_gen, uint64_t train_seed, uint64_t eval_seed)
     : options_(options),
-      env_(std::move(env)),
       eval_env_(std::move(eval_env)),
       agent_(std::move(agent)),
-      random_agent_(env_->spec().action_space, std::move(random_gen)),
+      random_gen_(random_gen),
+      random_agent_(env->spec().action_space, std::move(random_gen)),
       replay_gen_(std::move(replay_gen)),
+      episodes_(std::move(env), train_seed),
       eval_seed_(eval_seed) {
   auto positive = [](int64_t v, const char* key) {
     MBRL_CHECK_ARG(v >= 1, key, "expected a positive integer, got ", v);
@@ -68,77 +34,95 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
                  "expected an integer >= 0, got ", options_.initial_random_steps());
   MBRL_CHECK_ARG(options_.updates_per_step() >= 0, "updates_per_step",
                  "expected an integer >= 0, got ", options_.updates_per_step());
-}
-
-SacEvaluation SacLoop::evaluate(int64_t env_steps) {
-  std::vector<double> returns;
-  for (int64_t i = 0; i < options_.eval_episodes(); ++i) {
-    returns.push_back(
-        run_episode(*eval_env_, *agent_, ActMode::kEval, nullptr, eval_seed_ + i).episode_return);
-  }
-  auto [mean, std] = mean_std(returns);
-  return {env_steps, mean, std};
+  MBRL_CHECK_ARG(options_.checkpoint_every() >= 0, "checkpoint_every",
+                 "expected an integer >= 0 (0: only at the end), got ",
+                 options_.checkpoint_every());
 }
 
 void SacLoop::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
-  declare_groups(metrics);
-  evaluations_.clear();
-  const EnvSpec& spec = env_->spec();
-  ReplayBuffer replay(options_.replay_capacity(), spec.obs_dim(), spec.act_dim());
+  OnlineEpisodes::declare_metrics(metrics);
+  if (!run.resumed) {
+    const EnvSpec& spec = episodes_.env().spec();
+    replay_ =
+        std::make_unique<ReplayBuffer>(options_.replay_capacity(), spec.obs_dim(), spec.act_dim());
+    evaluations_.clear();
+    elapsed_s_ = 0;
+  }
+  MBRL_ASSERT(replay_ != nullptr, "sac: resumed without a loaded checkpoint");
   const int64_t batch_size = agent_->options().batch_size();
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunClock clock;
+  clock.restart_from(elapsed_s_);
+  CheckpointTimer timer(options_.checkpoint_every());
+  timer.taken(episodes_.env_steps());
+  int64_t last_checkpoint = -1;
+  auto checkpoint = [&](int64_t t) {
+    if (!run.checkpoint || last_checkpoint == t) return;
+    elapsed_s_ = clock.seconds();
+    run.checkpoint();
+    last_checkpoint = t;
+    log::logger("sac")->info("checkpoint at env step {}", t);
   };
 
-  int64_t episode = 0, episode_length = 0;
-  double episode_return = 0;
-  UpdateTotals totals;
-  agent_->reset();
-  at::Tensor obs = env_->reset();
-  for (int64_t t = 1; t <= options_.num_steps(); ++t) {
+  while (episodes_.env_steps() < options_.num_steps()) {
+    const int64_t t = episodes_.env_steps() + 1;
+
     // act (random at first), step, store
+    if (!episodes_.in_episode()) agent_->reset();
+    at::Tensor obs = episodes_.observation();
     at::Tensor act = t <= options_.initial_random_steps() ? random_agent_.act(obs)
                                                           : agent_->act(obs, ActMode::kExplore);
-    StepResult step = env_->step(act);
-    replay.add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
-    episode_return += step.reward;
-    ++episode_length;
-    obs = step.obs;
+    StepResult step = episodes_.step(act);
+    replay_->add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
 
     // learn
-    if (replay.size() >= batch_size) {
+    if (replay_->size() >= batch_size) {
       for (int64_t u = 0; u < options_.updates_per_step(); ++u) {
-        totals.add(agent_->update(replay.sample(batch_size, replay_gen_)));
+        episodes_.add_update(agent_->update(replay_->sample(batch_size, replay_gen_)));
       }
     }
-
-    // episode end: one metrics row, then a fresh episode
-    if (step.terminated || step.truncated) {
-      ++episode;
-      metrics.log("episode", "episode", episode);
-      metrics.log("episode", "env_steps", t);
-      metrics.log("episode", "episode_return", episode_return);
-      metrics.log("episode", "episode_length", episode_length);
-      for (int i = 0; i < 5 && totals.count > 0; ++i)
-        metrics.log("episode", kUpdateColumns[i], totals.sums[i] / totals.count);
-      metrics.log("episode", "elapsed_s", elapsed());
-      metrics.dump("episode");
-      episode_return = 0, episode_length = 0, totals = UpdateTotals{};
-      agent_->reset();
-      obs = env_->reset();
-    }
+    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
 
     if (t % options_.eval_every() == 0 || t == options_.num_steps()) {
-      evaluations_.push_back(evaluate(t));
-      metrics.log("eval", "env_steps", t);
-      metrics.log("eval", "eval_return", evaluations_.back().mean_return);
-      metrics.log("eval", "eval_return_std", evaluations_.back().std_return);
-      metrics.log("eval", "elapsed_s", elapsed());
-      metrics.dump("eval");
+      evaluations_.push_back(
+          evaluate_agent(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t));
+      log_evaluation(metrics, evaluations_.back(), clock.seconds());
+    }
+    if (timer.due(t, !episodes_.in_episode())) {
+      checkpoint(t);
+      timer.taken(t);
     }
   }
+  checkpoint(episodes_.env_steps());
+}
+
+void SacLoop::save_checkpoint(torch::serialize::OutputArchive& archive) const {
+  using torch::serialize::OutputArchive;
+  checkpoint::write_nested(archive, "episodes", [&](OutputArchive& a) { episodes_.save(a); });
+  checkpoint::write_double(archive, "elapsed_s", elapsed_s_);
+  write_evaluations(archive, "evaluations", evaluations_);
+  checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
+  checkpoint::write_int(archive, "replay_capacity", replay_->capacity());
+  checkpoint::write_nested(archive, "replay", [&](OutputArchive& a) { replay_->save(a); });
+  checkpoint::write_generator(archive, "gen_random", random_gen_);
+  checkpoint::write_generator(archive, "gen_replay", replay_gen_);
+}
+
+void SacLoop::load_checkpoint(torch::serialize::InputArchive& archive) {
+  using torch::serialize::InputArchive;
+  InputArchive episodes = checkpoint::read_nested(archive, "episodes");
+  episodes_.load(episodes);
+  elapsed_s_ = checkpoint::read_double(archive, "elapsed_s");
+  evaluations_ = read_evaluations(archive, "evaluations");
+  InputArchive agent = checkpoint::read_nested(archive, "agent");
+  agent_->load(agent);
+  const EnvSpec& spec = episodes_.env().spec();
+  replay_ = std::make_unique<ReplayBuffer>(checkpoint::read_int(archive, "replay_capacity"),
+                                           spec.obs_dim(), spec.act_dim());
+  InputArchive replay = checkpoint::read_nested(archive, "replay");
+  replay_->load(replay, "checkpoint entry 'replay'");
+  checkpoint::read_generator(archive, "gen_random", random_gen_);
+  checkpoint::read_generator(archive, "gen_replay", replay_gen_);
 }
 
 std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx) {
@@ -149,6 +133,7 @@ std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildCont
   o.eval_every(node.get_or("eval_every", o.eval_every()));
   o.eval_episodes(node.get_or("eval_episodes", o.eval_episodes()));
   o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
+  o.checkpoint_every(node.get_or("checkpoint_every", o.checkpoint_every()));
 
   auto env = ctx.get<Env>();
   if (!env) throw node.error("algorithm 'sac' needs an 'env' section");
@@ -158,6 +143,7 @@ std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildCont
   MBRL_ASSERT(maker, "algorithm 'sac' built without an EnvMaker");
   return std::make_shared<SacLoop>(o, env, maker->make("eval"), agent,
                                    ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
+                                   derive_seed(ctx.seed, "train_episodes"),
                                    derive_seed(ctx.seed, "eval"));
 }
 

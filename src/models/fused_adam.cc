@@ -66,4 +66,34 @@ void FusedAdam::step(const std::vector<std::vector<at::Tensor>>& grad_parts) {
   });
 }
 
+void FusedAdam::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("steps", torch::tensor(steps_, torch::kInt64));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    archive.write("exp_avg." + std::to_string(i), exp_avg_[i]);
+    archive.write("exp_avg_sq." + std::to_string(i), exp_avg_sq_[i]);
+  }
+}
+
+void FusedAdam::load(torch::serialize::InputArchive& archive) {
+  // every tensor is checked before anything is overwritten
+  std::vector<at::Tensor> avg(params_.size()), avg_sq(params_.size());
+  auto read = [&](const std::string& key, const at::Tensor& like, at::Tensor& out) {
+    if (!archive.try_read(key, out) || !out.sizes().equals(like.sizes())) {
+      throw DataError("fused adam: state entry '" + key + "' is missing or has another shape");
+    }
+  };
+  for (size_t i = 0; i < params_.size(); ++i) {
+    read("exp_avg." + std::to_string(i), params_[i], avg[i]);
+    read("exp_avg_sq." + std::to_string(i), params_[i], avg_sq[i]);
+  }
+  at::Tensor steps;
+  if (!archive.try_read("steps", steps))
+    throw DataError("fused adam: state entry 'steps' is missing");
+  for (size_t i = 0; i < params_.size(); ++i) {
+    exp_avg_[i].copy_(avg[i]);
+    exp_avg_sq_[i].copy_(avg_sq[i]);
+  }
+  steps_ = steps.item<int64_t>();
+}
+
 }  // namespace mbrl

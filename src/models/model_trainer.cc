@@ -89,8 +89,7 @@ at::Tensor ModelTrainer::evaluate(const TransitionBatch& data) {
   return score(model_->normalized_inputs(d.obs, d.act), model_->targets(d));
 }
 
-double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
-                                   const at::Tensor& terminated) {
+void ModelTrainer::ensure_optimizer() {
   if (use_fused()) {
     if (!backprop_) {
       backprop_ = std::make_unique<EnsembleBackprop>(model_);
@@ -98,9 +97,7 @@ double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
           backprop_->parameters(), backprop_->weight_decay(),
           FusedAdamOptions().lr(options_.lr()).eps(options_.adam_eps()));
     }
-    const double loss = backprop_->compute(x, y, terminated);
-    fused_adam_->step(backprop_->grad_parts());
-    return loss;
+    return;
   }
   if (!adam_) {
     std::vector<at::Tensor> params;
@@ -110,11 +107,56 @@ double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
     adam_ = std::make_unique<torch::optim::Adam>(
         params, torch::optim::AdamOptions(options_.lr()).eps(options_.adam_eps()));
   }
+}
+
+double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
+                                   const at::Tensor& terminated) {
+  ensure_optimizer();
+  if (use_fused()) {
+    const double loss = backprop_->compute(x, y, terminated);
+    fused_adam_->step(backprop_->grad_parts());
+    return loss;
+  }
   adam_->zero_grad();
   at::Tensor loss = model_->loss(x, y, terminated);
   (loss + model_->weight_decay_penalty()).backward();
   adam_->step();
   return loss.item<double>();
+}
+
+void ModelTrainer::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("rounds", torch::tensor(rounds_, torch::kInt64));
+  torch::serialize::OutputArchive optimizer(archive.compilation_unit());
+  if (fused_adam_) {
+    fused_adam_->save(optimizer);
+    archive.write("fused_adam", optimizer);
+  } else if (adam_) {
+    adam_->save(optimizer);
+    archive.write("adam", optimizer);
+  }
+}
+
+void ModelTrainer::load(torch::serialize::InputArchive& archive) {
+  at::Tensor rounds;
+  if (!archive.try_read("rounds", rounds)) {
+    throw DataError("model trainer: state entry 'rounds' is missing");
+  }
+  torch::serialize::InputArchive optimizer;
+  const bool fused = archive.try_read("fused_adam", optimizer);
+  if (fused || archive.try_read("adam", optimizer)) {
+    if (fused != use_fused()) {
+      throw DataError(std::string("model trainer: the state was saved by the ") +
+                      (fused ? "fused" : "autograd") + " training path, this trainer uses the " +
+                      (use_fused() ? "fused" : "autograd") + " one");
+    }
+    ensure_optimizer();
+    if (fused) {
+      fused_adam_->load(optimizer);
+    } else {
+      adam_->load(optimizer);
+    }
+  }
+  rounds_ = rounds.item<int64_t>();
 }
 
 namespace {
@@ -191,12 +233,8 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
     s = split(d, gen);
   }
 
-  // each member's bootstrap resample of the training rows, drawn once per call
-  const int64_t e = model_->ensemble_size(), n = s.x_train.size(0);
-  const auto cpu_long = torch::TensorOptions().dtype(torch::kInt64);
-  at::Tensor rows = options_.bootstrap() ? at::randint(n, {e, n}, gen, cpu_long)
-                                         : torch::arange(n, cpu_long).expand({e, n});
-
+  const int64_t e = model_->ensemble_size();
+  const at::Tensor rows = member_rows(s.x_train.size(0), gen);
   MemberSnapshots best_weights(*model_);
   ModelTrainResult result;
   result.best_holdout_score = holdout_scores(s);
@@ -241,7 +279,19 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
 
   // every member back to its best weights; the best members become elites
   best_weights.restore();
-  std::vector<int64_t> order(e);
+  choose_elites(result);
+  return result;
+}
+
+at::Tensor ModelTrainer::member_rows(int64_t n, at::Generator& gen) const {
+  const int64_t e = model_->ensemble_size();
+  const auto cpu_long = torch::TensorOptions().dtype(torch::kInt64);
+  return options_.bootstrap() ? at::randint(n, {e, n}, gen, cpu_long)
+                              : torch::arange(n, cpu_long).expand({e, n});
+}
+
+void ModelTrainer::choose_elites(ModelTrainResult& result) {
+  std::vector<int64_t> order(model_->ensemble_size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
     return result.best_holdout_score[a] < result.best_holdout_score[b];
@@ -249,7 +299,6 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   order.resize(model_->options().num_elites());
   model_->set_elites(order);
   result.elites = model_->elites();
-  return result;
 }
 
 std::vector<double> ModelTrainer::holdout_scores(const Split& s) {

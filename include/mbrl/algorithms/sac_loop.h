@@ -11,6 +11,8 @@
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/algorithm.h"
+#include "mbrl/algorithms/online_loop.h"
+#include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env.h"
 
 namespace mbrl {
@@ -29,14 +31,13 @@ struct SacLoopOptions {
   TORCH_ARG(int64_t, eval_episodes) = 5;
   /// Replay buffer capacity in transitions, >= 1.
   TORCH_ARG(int64_t, replay_capacity) = 1000000;
+  /// Checkpoint at the first episode end at or after every this many env steps, >= 0 (0: only
+  /// at the end of the run).
+  TORCH_ARG(int64_t, checkpoint_every) = 10000;
 };
 
 /// One evaluation: mean and (population) std of the deterministic returns.
-struct SacEvaluation {
-  int64_t env_steps = 0;
-  double mean_return = 0;
-  double std_return = 0;
-};
+using SacEvaluation = Evaluation;
 
 /// SAC on the real environment (Haarnoja et al. 2018, Algorithm 1): every environment step adds
 /// one transition to the replay buffer and then runs `updates_per_step` updates on uniformly
@@ -45,32 +46,42 @@ struct SacEvaluation {
 /// Metrics: group `episode` (metrics.csv; one row and a console line per training episode:
 /// episode, env_steps, episode_return, episode_length, the means of the SAC update metrics
 /// over the episode, elapsed_s) and group `eval` (eval.csv: env_steps, eval_return,
-/// eval_return_std, elapsed_s). Evaluation episode i is reset with seed `eval_seed + i`, so every
-/// evaluation sees the same start states.
+/// eval_return_std, elapsed_s); see OnlineEpisodes. Training episode i is reset with seed
+/// `train_seed + i` and evaluation episode i with `eval_seed + i`, so every evaluation sees the
+/// same start states.
+///
+/// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (CheckpointTimer) and at
+/// the end: counters, the replay buffer, the agent (networks, optimizers, generator) and both
+/// generators, so a resumed run continues exactly.
 class SacLoop : public Algorithm {
  public:
   /// env: the training env; eval_env: a separate instance for evaluation; agent: the learner.
   /// random_gen (CPU): initial random actions; replay_gen (CPU): minibatch sampling.
   SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
           std::shared_ptr<SacAgent> agent, at::Generator random_gen, at::Generator replay_gen,
-          uint64_t eval_seed);
+          uint64_t train_seed, uint64_t eval_seed);
 
   void run(RunContext& run) override;
+  void save_checkpoint(torch::serialize::OutputArchive& archive) const override;
+  void load_checkpoint(torch::serialize::InputArchive& archive) override;
+  bool supports_checkpoints() const override { return true; }
 
   const SacLoopOptions& options() const { return options_; }
-  /// Every evaluation of the last run, in order.
+  /// Every evaluation so far, in order.
   const std::vector<SacEvaluation>& evaluations() const { return evaluations_; }
 
  private:
-  SacEvaluation evaluate(int64_t env_steps);
-
   const SacLoopOptions options_;
-  std::shared_ptr<Env> env_, eval_env_;
+  std::shared_ptr<Env> eval_env_;
   std::shared_ptr<SacAgent> agent_;
+  at::Generator random_gen_;  // shared with random_agent_, for checkpoints
   RandomAgent random_agent_;
   at::Generator replay_gen_;
+  OnlineEpisodes episodes_;
   uint64_t eval_seed_;
+  std::unique_ptr<ReplayBuffer> replay_;
   std::vector<SacEvaluation> evaluations_;
+  double elapsed_s_ = 0;  // at the last checkpoint or load
 };
 
 /// The registry factory of `type: sac`: needs an `env` and an `agent` of type sac; builds the

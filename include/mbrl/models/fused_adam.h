@@ -7,6 +7,11 @@
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
+
 namespace mbrl {
 
 /// Options of FusedAdam (those of torch::optim::Adam without amsgrad).
@@ -39,6 +44,12 @@ class FusedAdam {
 
   int64_t steps() const { return steps_; }
   const FusedAdamOptions& options() const { return options_; }
+
+  /// Writes the moment estimates and the step count (checkpoints); the parameters are not
+  /// written (they belong to the model).
+  void save(torch::serialize::OutputArchive& archive) const;
+  /// Restores what `save` wrote; throws DataError when the archive holds other shapes.
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   std::vector<at::Tensor> params_, exp_avg_, exp_avg_sq_;

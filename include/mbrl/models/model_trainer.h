@@ -15,6 +15,10 @@
 namespace torch::optim {
 class Adam;
 }  // namespace torch::optim
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
 
 namespace mbrl {
 
@@ -104,11 +108,24 @@ class ModelTrainer {
   /// `train` calls so far.
   int64_t rounds() const { return rounds_; }
 
+  /// Writes the trainer's own state: the optimizer's (Adam moments and step count, of the fused
+  /// or the autograd path, whichever has run) and the round count. With the model saved beside
+  /// it, a trainer restored by `load` continues training exactly as this one would (checkpoints).
+  void save(torch::serialize::OutputArchive& archive) const;
+  /// Restores what `save` wrote (creating the optimizer it names); throws DataError when the
+  /// archive does not match this trainer's model or path.
+  void load(torch::serialize::InputArchive& archive);
+
  private:
   struct Split;
   Split split(const TransitionBatch& data, at::Generator& gen) const;
   // x: [N, in] normalized, y: [N, d] -> [E] MSE of each member
   at::Tensor score(const at::Tensor& x, const at::Tensor& y);
+  // [E, n] training-row indices of each member: its bootstrap resample (drawn once per call) or
+  // every row
+  at::Tensor member_rows(int64_t n, at::Generator& gen) const;
+  // the num_elites members with the lowest best_holdout_score become the model's elites
+  void choose_elites(ModelTrainResult& result);
   // [E] holdout scores as host values
   std::vector<double> holdout_scores(const Split& s);
   // debug log line and, with metrics, one model_train row
@@ -119,6 +136,8 @@ class ModelTrainer {
   // one gradient step on [E, B, ...] tensors; returns the loss
   double gradient_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
   bool use_fused() const;
+  // creates the optimizer of the path in use on first need
+  void ensure_optimizer();
 
   const ModelTrainerOptions options_;
   std::shared_ptr<GaussianMlpEnsemble> model_;

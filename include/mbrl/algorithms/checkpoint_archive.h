@@ -1,0 +1,39 @@
+// Helpers for the algorithms' checkpoint archives: scalars, generators and nested archives by
+// key, with errors that name the missing entry.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <ATen/core/Generator.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+namespace mbrl::checkpoint {
+
+/// Writes an integer / a double (as a 0-d tensor) under `key`.
+void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value);
+void write_double(torch::serialize::OutputArchive& archive, const std::string& key, double value);
+/// Reads what write_int / write_double wrote; throws DataError naming `key` when it is missing.
+int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key);
+double read_double(torch::serialize::InputArchive& archive, const std::string& key);
+
+/// Writes the state of `gen` (any device) / restores it into `gen` (DataError when missing).
+void write_generator(torch::serialize::OutputArchive& archive, const std::string& key,
+                     const at::Generator& gen);
+void read_generator(torch::serialize::InputArchive& archive, const std::string& key,
+                    at::Generator& gen);
+
+/// Writes a nested archive under `key`, filled by `fill(OutputArchive&)`.
+template <class Fill>
+void write_nested(torch::serialize::OutputArchive& archive, const std::string& key, Fill&& fill) {
+  torch::serialize::OutputArchive nested(archive.compilation_unit());
+  fill(nested);
+  archive.write(key, nested);
+}
+
+/// The nested archive under `key`; throws DataError naming `key` when it is missing.
+torch::serialize::InputArchive read_nested(torch::serialize::InputArchive& archive,
+                                           const std::string& key);
+
+}  // namespace mbrl::checkpoint

@@ -1,0 +1,54 @@
+// Checkpoint archive helpers.
+#include "mbrl/algorithms/checkpoint_archive.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/core/error.h"
+
+namespace mbrl::checkpoint {
+namespace {
+
+at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
+  at::Tensor t;
+  if (!archive.try_read(key, t)) throw DataError("checkpoint entry '" + key + "' is missing");
+  return t;
+}
+
+}  // namespace
+
+void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value) {
+  archive.write(key, torch::tensor(value, torch::kInt64));
+}
+
+void write_double(torch::serialize::OutputArchive& archive, const std::string& key, double value) {
+  archive.write(key, torch::tensor(value, torch::kFloat64));
+}
+
+int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
+  return read_tensor(archive, key).item<int64_t>();
+}
+
+double read_double(torch::serialize::InputArchive& archive, const std::string& key) {
+  return read_tensor(archive, key).item<double>();
+}
+
+void write_generator(torch::serialize::OutputArchive& archive, const std::string& key,
+                     const at::Generator& gen) {
+  archive.write(key, gen.get_state());
+}
+
+void read_generator(torch::serialize::InputArchive& archive, const std::string& key,
+                    at::Generator& gen) {
+  at::Tensor state = read_tensor(archive, key);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state.to(torch::kCPU));
+}
+
+torch::serialize::InputArchive read_nested(torch::serialize::InputArchive& archive,
+                                           const std::string& key) {
+  torch::serialize::InputArchive nested;
+  if (!archive.try_read(key, nested)) throw DataError("checkpoint entry '" + key + "' is missing");
+  return nested;
+}
+
+}  // namespace mbrl::checkpoint

@@ -1,0 +1,247 @@
+// The MBPO loop: real steps, periodic model training and branched rollouts, SAC on a mix.
+#include "mbrl/algorithms/mbpo.h"
+
+#include <chrono>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/checkpoint_archive.h"
+#include "mbrl/core/check.h"
+#include "mbrl/data/mixed_sampler.h"
+#include "mbrl/log/log.h"
+#include "mbrl/log/metrics.h"
+
+namespace mbrl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr const char* kModelGroup = "model";
+
+void declare_model_group(MetricsWriter& metrics) {
+  metrics.add_group(kModelGroup, "model.csv",
+                    {{"env_steps", MetricFormat::kInt},
+                     {"epoch", MetricFormat::kInt},
+                     {"rollout_length", MetricFormat::kInt},
+                     {"model_epochs", MetricFormat::kInt},
+                     {"model_train_loss"},
+                     {"model_holdout_score"},
+                     {"rollout_transitions", MetricFormat::kInt},
+                     {"model_buffer_size", MetricFormat::kInt},
+                     {"model_buffer_capacity", MetricFormat::kInt},
+                     {"rollout_reward"},
+                     {"rollout_epistemic_std"},
+                     {"rollout_terminated"},
+                     {"model_train_s", MetricFormat::kSeconds},
+                     {"rollout_s", MetricFormat::kSeconds},
+                     {"sac_update_s", MetricFormat::kSeconds},
+                     {"elapsed_s", MetricFormat::kSeconds}});
+}
+
+// a NonFiniteError of a component, rethrown with the env step it happened at
+[[noreturn]] void rethrow_at_step(const NonFiniteError& e, int64_t t) {
+  throw NonFiniteError(detail::str("mbpo: env step ", t, ": ", e.what()));
+}
+
+// mean over the elites of each member's best holdout score
+double elite_holdout(const ModelTrainResult& r) {
+  if (r.elites.empty() || r.best_holdout_score.empty()) return 0.0;
+  double sum = 0;
+  for (int64_t m : r.elites) sum += r.best_holdout_score[m];
+  return sum / static_cast<double>(r.elites.size());
+}
+
+}  // namespace
+
+Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
+           std::shared_ptr<SacAgent> agent, std::shared_ptr<GaussianMlpEnsemble> model,
+           std::shared_ptr<ModelTrainer> trainer, std::shared_ptr<const TaskFunctions> task,
+           MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed)
+    : options_(std::move(options)),
+      agent_(std::move(agent)),
+      model_(std::move(model)),
+      trainer_(std::move(trainer)),
+      eval_env_(std::move(eval_env)),
+      gens_(std::move(gens)),
+      model_env_(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true), model_,
+                 std::move(task), gens_.model_env),
+      episodes_(std::move(env), train_seed),
+      eval_seed_(eval_seed) {
+  const auto& o = options_;
+  auto positive = [](int64_t v, const char* key) {
+    MBRL_CHECK_ARG(v >= 1, key, "expected a positive integer, got ", v);
+  };
+  positive(o.num_steps(), "num_steps");
+  positive(o.epoch_length(), "epoch_length");
+  positive(o.model_train_freq(), "model_train_freq");
+  positive(o.rollout_batch_size(), "rollout_batch_size");
+  positive(o.model_retain_epochs(), "model_retain_epochs");
+  positive(o.eval_every(), "eval_every");
+  positive(o.eval_episodes(), "eval_episodes");
+  positive(o.replay_capacity(), "replay_capacity");
+  MBRL_CHECK_ARG(o.initial_random_steps() >= 0, "initial_random_steps",
+                 "expected an integer >= 0, got ", o.initial_random_steps());
+  MBRL_CHECK_ARG(o.sac_updates_per_step() >= 0, "sac_updates_per_step",
+                 "expected an integer >= 0, got ", o.sac_updates_per_step());
+  MBRL_CHECK_ARG(o.checkpoint_every() >= 0, "checkpoint_every",
+                 "expected an integer >= 0 (0: only at the end), got ", o.checkpoint_every());
+  MBRL_CHECK_ARG(o.real_ratio() >= 0 && o.real_ratio() <= 1, "real_ratio",
+                 "expected a number in [0, 1], got ", o.real_ratio());
+  RolloutSchedule::from_vector(o.rollout_schedule().to_vector());  // validates
+  MBRL_CHECK(model_->learns_reward(), "mbpo: the model must learn the reward (learn_reward: true)");
+  MBRL_CHECK(trainer_ && trainer_->model() == model_, "mbpo: the trainer must train the model");
+  const Box& box = episodes_.env().spec().action_space;
+  act_low_ = box.low;
+  act_range_ = box.high - box.low;
+}
+
+int64_t Mbpo::model_buffer_capacity(const MbpoOptions& o, int64_t k) {
+  // rollouts per epoch (one batch per model training) times k transitions each, kept for
+  // model_retain_epochs epochs
+  const int64_t trainings_per_epoch = std::max<int64_t>(1, o.epoch_length() / o.model_train_freq());
+  return o.model_retain_epochs() * o.rollout_batch_size() * k * trainings_per_epoch;
+}
+
+void Mbpo::resize_model_buffer(int64_t k) {
+  const int64_t capacity = model_buffer_capacity(options_, k);
+  if (model_buffer_ && model_buffer_->capacity() == capacity) return;
+  const EnvSpec& spec = episodes_.env().spec();
+  auto fresh = std::make_unique<ReplayBuffer>(capacity, spec.obs_dim(), spec.act_dim());
+  if (model_buffer_ && model_buffer_->size() > 0) fresh->add_batch(model_buffer_->all());
+  model_buffer_ = std::move(fresh);
+}
+
+StepResult Mbpo::env_step(int64_t t) {
+  if (!episodes_.in_episode()) agent_->reset();
+  at::Tensor obs = episodes_.observation();
+  at::Tensor act = t <= options_.initial_random_steps()
+                       ? act_low_ + act_range_ * torch::rand({act_low_.size(0)}, gens_.explore)
+                       : agent_->act(obs, ActMode::kExplore);
+  StepResult step = episodes_.step(act);
+  replay_->add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
+  return step;
+}
+
+void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double elapsed_s) {
+  // the ensemble on every real transition
+  auto start = Clock::now();
+  ModelTrainResult trained;
+  try {
+    torch::AutoGradMode grad(true);
+    trained = trainer_->train(replay_->all(), gens_.model, &metrics);
+  } catch (const NonFiniteError& e) {
+    rethrow_at_step(e, t);
+  }
+  const double train_s = seconds_since(start);
+
+  // rollout length of this epoch, the buffer sized for it, then k steps from real states
+  const int64_t epoch = (t - options_.initial_random_steps()) / options_.epoch_length() + 1;
+  rollout_length_ = options_.rollout_schedule().length(epoch);
+  resize_model_buffer(rollout_length_);
+  start = Clock::now();
+  at::Tensor start_obs = replay_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
+  ModelRolloutStats stats;
+  try {
+    stats = rollout_model(
+        model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
+        start_obs, *model_buffer_,
+        ModelRolloutOptions()
+            .horizon(rollout_length_)
+            .with_uncertainty(options_.rollout_uncertainty()));
+  } catch (const NonFiniteError& e) {
+    rethrow_at_step(e, t);
+  }
+  const double rollout_s = seconds_since(start);
+
+  metrics.log(kModelGroup, "env_steps", static_cast<double>(t));
+  metrics.log(kModelGroup, "epoch", static_cast<double>(epoch));
+  metrics.log(kModelGroup, "rollout_length", static_cast<double>(rollout_length_));
+  metrics.log(kModelGroup, "model_epochs", static_cast<double>(trained.epochs));
+  if (!trained.train_loss.empty())
+    metrics.log(kModelGroup, "model_train_loss", trained.train_loss.back());
+  metrics.log(kModelGroup, "model_holdout_score", elite_holdout(trained));
+  metrics.log(kModelGroup, "rollout_transitions", static_cast<double>(stats.transitions));
+  metrics.log(kModelGroup, "model_buffer_size", static_cast<double>(model_buffer_->size()));
+  metrics.log(kModelGroup, "model_buffer_capacity", static_cast<double>(model_buffer_->capacity()));
+  metrics.log(kModelGroup, "rollout_reward", stats.mean_reward);
+  if (options_.rollout_uncertainty())
+    metrics.log(kModelGroup, "rollout_epistemic_std", stats.mean_epistemic_std);
+  metrics.log(kModelGroup, "rollout_terminated", stats.terminated_fraction);
+  metrics.log(kModelGroup, "model_train_s", train_s);
+  metrics.log(kModelGroup, "rollout_s", rollout_s);
+  metrics.log(kModelGroup, "sac_update_s", sac_time_s_);
+  metrics.log(kModelGroup, "elapsed_s", elapsed_s);
+  metrics.dump(kModelGroup);
+  sac_time_s_ = 0;
+}
+
+void Mbpo::update_agent(int64_t t) {
+  const auto start = Clock::now();
+  const int64_t batch_size = agent_->options().batch_size();
+  for (int64_t u = 0; u < options_.sac_updates_per_step(); ++u) {
+    TransitionBatch batch =
+        sample_mixed(*replay_, *model_buffer_, batch_size, options_.real_ratio(), gens_.replay);
+    try {
+      episodes_.add_update(agent_->update(batch));
+    } catch (const NonFiniteError& e) {
+      rethrow_at_step(e, t);
+    }
+  }
+  sac_time_s_ += seconds_since(start);
+}
+
+void Mbpo::run(RunContext& run) {
+  MetricsWriter& metrics = *run.metrics;
+  OnlineEpisodes::declare_metrics(metrics);
+  declare_model_group(metrics);
+  if (!run.resumed) {
+    const EnvSpec& spec = episodes_.env().spec();
+    replay_ =
+        std::make_unique<ReplayBuffer>(options_.replay_capacity(), spec.obs_dim(), spec.act_dim());
+    model_buffer_.reset();
+    rollout_length_ = 0;
+    evaluations_.clear();
+    elapsed_s_ = 0;
+  }
+  MBRL_ASSERT(replay_ != nullptr, "mbpo: resumed without a loaded checkpoint");
+  RunClock clock;
+  clock.restart_from(elapsed_s_);
+  CheckpointTimer timer(options_.checkpoint_every());
+  timer.taken(episodes_.env_steps());
+  int64_t last_checkpoint = -1;
+  auto checkpoint = [&](int64_t t) {
+    if (!run.checkpoint || last_checkpoint == t) return;
+    elapsed_s_ = clock.seconds();
+    run.checkpoint();
+    last_checkpoint = t;
+    log::logger("mbpo")->info("checkpoint at env step {}", t);
+  };
+
+  const int64_t initial = options_.initial_random_steps();
+  while (episodes_.env_steps() < options_.num_steps()) {
+    const int64_t t = episodes_.env_steps() + 1;
+    StepResult step = env_step(t);
+    if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
+      train_model_and_roll_out(t, metrics, clock.seconds());
+    if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
+    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
+
+    if (t % options_.eval_every() == 0 || t == options_.num_steps()) {
+      evaluations_.push_back(
+          evaluate_agent(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t));
+      log_evaluation(metrics, evaluations_.back(), clock.seconds());
+    }
+    if (timer.due(t, !episodes_.in_episode())) {
+      checkpoint(t);
+      timer.taken(t);
+    }
+  }
+  checkpoint(episodes_.env_steps());
+}
+
+}  // namespace mbrl

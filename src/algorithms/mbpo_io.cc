@@ -1,0 +1,140 @@
+// MBPO checkpoints (save/load of the whole loop state) and the `mbpo` config factory.
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/checkpoint_archive.h"
+#include "mbrl/algorithms/mbpo.h"
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/build_context.h"
+#include "mbrl/core/check.h"
+#include "mbrl/envs/env_registry.h"
+
+namespace mbrl {
+namespace {
+
+using torch::serialize::InputArchive;
+using torch::serialize::OutputArchive;
+
+void write_buffer(OutputArchive& archive, const std::string& key, const ReplayBuffer& buffer) {
+  checkpoint::write_int(archive, key + "_capacity", buffer.capacity());
+  checkpoint::write_nested(archive, key, [&](OutputArchive& a) { buffer.save(a); });
+}
+
+std::unique_ptr<ReplayBuffer> read_buffer(InputArchive& archive, const std::string& key,
+                                          const EnvSpec& spec) {
+  const int64_t capacity = checkpoint::read_int(archive, key + "_capacity");
+  auto buffer = std::make_unique<ReplayBuffer>(capacity, spec.obs_dim(), spec.act_dim());
+  InputArchive nested = checkpoint::read_nested(archive, key);
+  buffer->load(nested, "checkpoint entry '" + key + "'");
+  return buffer;
+}
+
+}  // namespace
+
+void Mbpo::save_checkpoint(OutputArchive& archive) const {
+  checkpoint::write_nested(archive, "episodes", [&](OutputArchive& a) { episodes_.save(a); });
+  checkpoint::write_double(archive, "elapsed_s", elapsed_s_);
+  checkpoint::write_int(archive, "rollout_length", rollout_length_);
+  write_evaluations(archive, "evaluations", evaluations_);
+  checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
+  checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
+  checkpoint::write_nested(archive, "trainer", [&](OutputArchive& a) { trainer_->save(a); });
+  write_buffer(archive, "replay", *replay_);
+  if (model_buffer_) write_buffer(archive, "model_buffer", *model_buffer_);
+  checkpoint::write_generator(archive, "gen_explore", gens_.explore);
+  checkpoint::write_generator(archive, "gen_replay", gens_.replay);
+  checkpoint::write_generator(archive, "gen_model", gens_.model);
+  checkpoint::write_generator(archive, "gen_rollout", gens_.rollout);
+  checkpoint::write_generator(archive, "gen_model_env", gens_.model_env);
+}
+
+void Mbpo::load_checkpoint(InputArchive& archive) {
+  InputArchive episodes = checkpoint::read_nested(archive, "episodes");
+  episodes_.load(episodes);
+  elapsed_s_ = checkpoint::read_double(archive, "elapsed_s");
+  rollout_length_ = checkpoint::read_int(archive, "rollout_length");
+  evaluations_ = read_evaluations(archive, "evaluations");
+  InputArchive agent = checkpoint::read_nested(archive, "agent");
+  agent_->load(agent);
+  InputArchive model = checkpoint::read_nested(archive, "model");
+  model_->load(model, "checkpoint entry 'model'");
+  InputArchive trainer = checkpoint::read_nested(archive, "trainer");
+  trainer_->load(trainer);
+  const EnvSpec& spec = episodes_.env().spec();
+  replay_ = read_buffer(archive, "replay", spec);
+  InputArchive probe;
+  model_buffer_ = archive.try_read("model_buffer", probe)
+                      ? read_buffer(archive, "model_buffer", spec)
+                      : std::unique_ptr<ReplayBuffer>();
+  checkpoint::read_generator(archive, "gen_explore", gens_.explore);
+  checkpoint::read_generator(archive, "gen_replay", gens_.replay);
+  checkpoint::read_generator(archive, "gen_model", gens_.model);
+  checkpoint::read_generator(archive, "gen_rollout", gens_.rollout);
+  checkpoint::read_generator(archive, "gen_model_env", gens_.model_env);
+}
+
+namespace {
+
+MbpoOptions read_options(const ConfigNode& node) {
+  MbpoOptions o;
+  o.num_steps(node.get_or("num_steps", o.num_steps()));
+  o.epoch_length(node.get_or("epoch_length", o.epoch_length()));
+  o.initial_random_steps(node.get_or("initial_random_steps", o.initial_random_steps()));
+  o.model_train_freq(node.get_or("model_train_freq", o.model_train_freq()));
+
+  // mbrl-lib states the rollout batch per env step of a training interval
+  if (node.has("effective_model_rollouts_per_step")) {
+    if (node.has("rollout_batch_size")) {
+      throw node.error("rollout_batch_size",
+                       "give rollout_batch_size or effective_model_rollouts_per_step, not both");
+    }
+    const auto per_step = node.get<int64_t>("effective_model_rollouts_per_step");
+    if (per_step < 1) {
+      throw node.error("effective_model_rollouts_per_step",
+                       "expected a positive integer, got " + std::to_string(per_step));
+    }
+    o.rollout_batch_size(per_step * o.model_train_freq());
+  } else {
+    o.rollout_batch_size(node.get_or("rollout_batch_size", o.rollout_batch_size()));
+  }
+  o.rollout_schedule(RolloutSchedule::from_vector(
+      node.get_or("rollout_schedule", o.rollout_schedule().to_vector())));
+  o.model_retain_epochs(node.get_or("model_retain_epochs", o.model_retain_epochs()));
+  o.real_ratio(node.get_or("real_ratio", o.real_ratio()));
+  o.sac_updates_per_step(node.get_or("sac_updates_per_step", o.sac_updates_per_step()));
+  o.eval_every(node.get_or("eval_every", o.eval_every()));
+  o.eval_episodes(node.get_or("eval_episodes", o.eval_episodes()));
+  o.checkpoint_every(node.get_or("checkpoint_every", o.checkpoint_every()));
+  o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
+  o.rollout_uncertainty(node.get_or("rollout_uncertainty", o.rollout_uncertainty()));
+  return o;
+}
+
+}  // namespace
+
+std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx) {
+  MbpoOptions o = read_options(node);
+  const ConfigNode training = node.section("model_training");
+  auto env = ctx.get<Env>();
+  if (!env) throw node.error("algorithm 'mbpo' needs an 'env' section");
+  auto agent = std::dynamic_pointer_cast<SacAgent>(ctx.get<Agent>());
+  if (!agent) throw node.error("algorithm 'mbpo' needs an agent of type 'sac'");
+  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
+  if (!model)
+    throw node.error("algorithm 'mbpo' needs a 'model' section of type 'gaussian_mlp_ensemble'");
+  if (!model->learns_reward())
+    throw node.error("algorithm 'mbpo' needs a model with learn_reward: true");
+  auto trainer = with_config_context(training, [&] {
+    o.model_training(model_trainer_options_from_config(training, o.model_training()));
+    return std::make_shared<ModelTrainer>(o.model_training(), model);
+  });
+  auto maker = ctx.get<EnvMaker>();
+  MBRL_ASSERT(maker, "algorithm 'mbpo' built without an EnvMaker");
+  MbpoGenerators gens{ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
+                      ctx.cpu_generator("model_training"), ctx.cpu_generator("rollout_starts"),
+                      ctx.generator("model_env")};
+  return std::make_shared<Mbpo>(
+      o, env, maker->make("eval"), agent, model, trainer, env->task_functions(), std::move(gens),
+      derive_seed(ctx.seed, "train_episodes"), derive_seed(ctx.seed, "eval"));
+}
+
+}  // namespace mbrl

@@ -1,0 +1,59 @@
+// Branched model rollouts into a replay buffer.
+#include "mbrl/algorithms/model_rollout.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/data/replay_buffer.h"
+
+namespace mbrl {
+
+ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy,
+                                const at::Tensor& start_obs, ReplayBuffer& buffer,
+                                const ModelRolloutOptions& options) {
+  torch::NoGradGuard no_grad;
+  const int64_t k = options.horizon();
+  MBRL_CHECK_ARG(k >= 1, "horizon", "expected an integer >= 1, got ", k);
+  MBRL_CHECK_SHAPE(start_obs, {-1, model_env.model()->obs_dim()}, "start_obs");
+  ModelRolloutStats stats;
+  stats.start_states = start_obs.size(0);
+  const auto dev = model_env.model()->device();
+  at::Tensor obs = start_obs.to(dev, torch::kFloat32);
+  double reward_sum = 0, epistemic_sum = 0;
+  int64_t terminated = 0;
+
+  for (int64_t step = 0; step < k && obs.size(0) > 0; ++step) {
+    at::Tensor act = policy(obs);
+    ModelStepResult r = model_env.step(obs, act, options.with_uncertainty());
+    if (options.reward_penalty()) r.reward = r.reward - options.reward_penalty()(r);
+    if (!(torch::isfinite(r.next_obs).all().item<bool>() &&
+          torch::isfinite(r.reward).all().item<bool>())) {
+      throw NonFiniteError(detail::str("model rollout: non-finite predicted next observation or ",
+                                       "reward at rollout step ", step + 1, " of ", k));
+    }
+
+    // store every transition of the step, then continue only the rows that did not terminate
+    const int64_t n = obs.size(0);
+    buffer.add_batch(
+        {obs, act, r.next_obs, r.reward, r.terminated, torch::zeros({n}, r.terminated.options())});
+    stats.transitions += n;
+    ++stats.steps;
+    reward_sum += r.reward.sum().item<double>();
+    if (options.with_uncertainty())
+      epistemic_sum += r.uncertainty.epistemic_std.sum().item<double>();
+    at::Tensor alive = r.terminated.logical_not();
+    const int64_t live = alive.sum().item<int64_t>();
+    terminated += n - live;
+    obs = live == n ? r.next_obs : r.next_obs.index({alive});
+  }
+  if (stats.transitions > 0) {
+    stats.mean_reward = reward_sum / static_cast<double>(stats.transitions);
+    if (options.with_uncertainty())
+      stats.mean_epistemic_std = epistemic_sum / static_cast<double>(stats.transitions);
+  }
+  stats.terminated_fraction =
+      stats.start_states > 0 ? static_cast<double>(terminated) / stats.start_states : 0.0;
+  return stats;
+}
+
+}  // namespace mbrl

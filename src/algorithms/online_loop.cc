@@ -1,0 +1,135 @@
+// Online loop helpers: seeded episodes, episode and evaluation rows.
+#include "mbrl/algorithms/online_loop.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/checkpoint_archive.h"
+#include "mbrl/algorithms/episode.h"
+#include "mbrl/core/check.h"
+#include "mbrl/log/metrics.h"
+
+namespace mbrl {
+namespace {
+
+constexpr const char* kUpdateColumns[] = {"critic_loss", "actor_loss", "alpha", "entropy",
+                                          "q_mean"};
+
+}  // namespace
+
+OnlineEpisodes::OnlineEpisodes(std::shared_ptr<Env> env, uint64_t reset_seed)
+    : env_(std::move(env)), reset_seed_(reset_seed) {
+  MBRL_ASSERT(env_ != nullptr, "OnlineEpisodes needs an env");
+}
+
+void OnlineEpisodes::declare_metrics(MetricsWriter& metrics) {
+  std::vector<MetricColumn> episode{{"episode", MetricFormat::kInt},
+                                    {"env_steps", MetricFormat::kInt},
+                                    {"episode_return", MetricFormat::kFloat},
+                                    {"episode_length", MetricFormat::kInt}};
+  for (const char* c : kUpdateColumns) episode.push_back({c, MetricFormat::kFloat});
+  episode.push_back({"elapsed_s", MetricFormat::kSeconds});
+  metrics.add_group("episode", "metrics.csv", episode);
+  metrics.add_group("eval", "eval.csv",
+                    {{"env_steps", MetricFormat::kInt},
+                     {"eval_return", MetricFormat::kFloat},
+                     {"eval_return_std", MetricFormat::kFloat},
+                     {"elapsed_s", MetricFormat::kSeconds}});
+}
+
+const at::Tensor& OnlineEpisodes::observation() {
+  if (!in_episode_) {
+    obs_ = env_->reset(reset_seed_ + static_cast<uint64_t>(episodes_));
+    ++episodes_;
+    in_episode_ = true;
+    episode_return_ = 0, episode_length_ = 0, updates_ = 0;
+    for (double& s : update_sums_) s = 0;
+  }
+  return obs_;
+}
+
+StepResult OnlineEpisodes::step(const at::Tensor& act) {
+  MBRL_ASSERT(in_episode_, "OnlineEpisodes::step outside an episode");
+  StepResult r = env_->step(act);
+  ++env_steps_;
+  ++episode_length_;
+  episode_return_ += r.reward;
+  obs_ = r.obs;
+  return r;
+}
+
+void OnlineEpisodes::add_update(const SacUpdateMetrics& m) {
+  const double v[5] = {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean};
+  for (int i = 0; i < 5; ++i) update_sums_[i] += v[i];
+  ++updates_;
+}
+
+void OnlineEpisodes::end_episode(MetricsWriter& metrics, double elapsed_s) {
+  MBRL_ASSERT(in_episode_, "OnlineEpisodes::end_episode outside an episode");
+  metrics.log("episode", "episode", static_cast<double>(episodes_));
+  metrics.log("episode", "env_steps", static_cast<double>(env_steps_));
+  metrics.log("episode", "episode_return", episode_return_);
+  metrics.log("episode", "episode_length", static_cast<double>(episode_length_));
+  for (int i = 0; i < 5 && updates_ > 0; ++i)
+    metrics.log("episode", kUpdateColumns[i], update_sums_[i] / static_cast<double>(updates_));
+  metrics.log("episode", "elapsed_s", elapsed_s);
+  metrics.dump("episode");
+  in_episode_ = false;
+}
+
+void OnlineEpisodes::save(torch::serialize::OutputArchive& archive) const {
+  checkpoint::write_int(archive, "env_steps", env_steps_);
+  checkpoint::write_int(archive, "episodes", episodes_);
+}
+
+void OnlineEpisodes::load(torch::serialize::InputArchive& archive) {
+  env_steps_ = checkpoint::read_int(archive, "env_steps");
+  episodes_ = checkpoint::read_int(archive, "episodes");
+  in_episode_ = false;
+}
+
+Evaluation evaluate_agent(Env& env, Agent& agent, int64_t episodes, uint64_t seed,
+                          int64_t env_steps) {
+  std::vector<double> returns;
+  for (int64_t i = 0; i < episodes; ++i) {
+    returns.push_back(
+        run_episode(env, agent, ActMode::kEval, nullptr, seed + static_cast<uint64_t>(i))
+            .episode_return);
+  }
+  auto [mean, std] = mean_std(returns);
+  return {env_steps, mean, std};
+}
+
+void log_evaluation(MetricsWriter& metrics, const Evaluation& e, double elapsed_s) {
+  metrics.log("eval", "env_steps", static_cast<double>(e.env_steps));
+  metrics.log("eval", "eval_return", e.mean_return);
+  metrics.log("eval", "eval_return_std", e.std_return);
+  metrics.log("eval", "elapsed_s", elapsed_s);
+  metrics.dump("eval");
+}
+
+void write_evaluations(torch::serialize::OutputArchive& archive, const std::string& key,
+                       const std::vector<Evaluation>& evaluations) {
+  at::Tensor t = torch::zeros({static_cast<int64_t>(evaluations.size()), 3}, torch::kFloat64);
+  auto* v = t.data_ptr<double>();
+  for (const auto& e : evaluations) {
+    *v++ = static_cast<double>(e.env_steps);
+    *v++ = e.mean_return;
+    *v++ = e.std_return;
+  }
+  archive.write(key, t);
+}
+
+std::vector<Evaluation> read_evaluations(torch::serialize::InputArchive& archive,
+                                         const std::string& key) {
+  at::Tensor t;
+  if (!archive.try_read(key, t) || t.dim() != 2 || t.size(1) != 3)
+    throw DataError("checkpoint entry '" + key + "' is missing or malformed");
+  t = t.to(torch::kFloat64).contiguous();
+  const double* v = t.data_ptr<double>();
+  std::vector<Evaluation> out;
+  for (int64_t i = 0; i < t.size(0); ++i, v += 3)
+    out.push_back({static_cast<int64_t>(v[0]), v[1], v[2]});
+  return out;
+}
+
+}  // namespace mbrl
