@@ -47,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfigTest, ::testing::ValuesIn(shipped
                          });
 
 TEST(ShippedConfigTest, TheDefaultRunExists) {
-  EXPECT_TRUE(fs::exists(test::source_path("configs/pets/cartpole.yaml")));
+  EXPECT_TRUE(fs::exists(test::source_path("configs/pets/cartpole_quick.yaml")));
 }
 
 }  // namespace
