@@ -1,0 +1,223 @@
+// Tests for algorithms/mbpo.cc and mbpo_io.cc: a tiny MBPO on the built-in Pendulum, run as
+// `mbrl train` runs it (Experiment), with known numbers for the rollout schedule and buffer.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/algorithms/mbpo.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/error.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 300 steps of 50-step episodes: 100 random steps, then the model is trained every 50 steps
+// (at 100, 150, ..., 300) and 20 start states are rolled out; epochs of 100 steps
+const std::string kTinyHead = R"(
+seed: 0
+threads: 1
+env: {type: pendulum, max_episode_steps: 50}
+)";
+const std::string kTinyModel = R"(
+model:
+  type: gaussian_mlp_ensemble
+  ensemble_size: 3
+  num_elites: 2
+  num_layers: 2
+  hidden_size: 16
+  learn_reward: true
+)";
+const std::string kTinyAgent = "agent: {type: sac, hidden_size: 16, batch_size: 32}\n";
+const std::string kTinyAlgorithm = R"(
+algorithm:
+  type: mbpo
+  num_steps: 300
+  epoch_length: 100
+  initial_random_steps: 100
+  model_train_freq: 50
+  rollout_batch_size: 20
+  rollout_schedule: [1, 3, 1, 3]
+  real_ratio: 0.25
+  sac_updates_per_step: 2
+  eval_every: 100
+  eval_episodes: 1
+  checkpoint_every: 0
+  model_training: {num_epochs: 3, batch_size: 32}
+)";
+const std::string kTinyMbpo = kTinyHead + kTinyModel + kTinyAgent + kTinyAlgorithm;
+
+class MbpoTest : public test::MbrlTest {};
+
+struct Csv {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string column(size_t row, const std::string& name) const {
+    for (size_t c = 0; c < header.size(); ++c)
+      if (header[c] == name) return rows.at(row).at(c);
+    ADD_FAILURE() << "no column " << name;
+    return "";
+  }
+};
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out(1);
+  for (char ch : line) {
+    if (ch == ',')
+      out.emplace_back();
+    else
+      out.back().push_back(ch);
+  }
+  return out;
+}
+
+Csv read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  Csv csv;
+  std::string line;
+  if (std::getline(in, line)) csv.header = split(line);
+  while (std::getline(in, line)) csv.rows.push_back(split(line));
+  return csv;
+}
+
+// the file without its wall-time columns (elapsed_s and every other *_s)
+std::vector<std::vector<std::string>> without_times(const Csv& csv) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : csv.rows) {
+    std::vector<std::string> kept;
+    for (size_t c = 0; c < csv.header.size(); ++c) {
+      const std::string& h = csv.header[c];
+      if (h.size() < 2 || h.substr(h.size() - 2) != "_s") kept.push_back(row.at(c));
+    }
+    out.push_back(kept);
+  }
+  return out;
+}
+
+RunDir run_tiny(const std::vector<std::string>& overrides = {}, const std::string& sub = "run",
+                const std::string& yaml = kTinyMbpo) {
+  static const fs::path root = test::scratch_dir();  // scratch_dir() empties the folder
+  Experiment e(load_config_string(yaml, "mbpo.yaml", overrides), "mbpo");
+  RunDir dir = e.create_run_dir(
+      root /
+      (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + sub));
+  e.run(dir);
+  return dir;
+}
+
+TEST_F(MbpoTest, RunsAndWritesEpisodeModelAndEvalMetrics) {
+  RunDir dir = run_tiny();
+  Csv episodes = read_csv(dir.path() / "metrics.csv");
+  ASSERT_EQ(episodes.rows.size(), 6u);
+  EXPECT_EQ(episodes.column(5, "env_steps"), "300");
+  EXPECT_EQ(episodes.column(0, "critic_loss"), "");  // random steps: no updates yet
+  EXPECT_NE(episodes.column(2, "critic_loss"), "");  // updates from step 100 on
+  Csv model = read_csv(dir.path() / "model.csv");
+  ASSERT_EQ(model.rows.size(), 5u);  // trainings at 100, 150, 200, 250, 300
+  EXPECT_EQ(model.column(0, "env_steps"), "100");
+  EXPECT_EQ(model.column(4, "env_steps"), "300");
+  for (const char* c : {"model_train_loss", "model_holdout_score", "rollout_reward",
+                        "rollout_epistemic_std", "model_train_s", "rollout_s", "sac_update_s"}) {
+    EXPECT_NE(model.column(4, c), "") << c;
+  }
+  EXPECT_EQ(model.column(0, "model_epochs"), "3");
+  EXPECT_EQ(model.column(4, "rollout_terminated"), "0");  // Pendulum never terminates
+  Csv eval = read_csv(dir.path() / "eval.csv");
+  ASSERT_EQ(eval.rows.size(), 3u);
+  EXPECT_EQ(eval.column(2, "env_steps"), "300");
+  EXPECT_TRUE(fs::exists(dir.path() / "model_train.csv"));
+  EXPECT_TRUE(fs::exists(dir.path() / "agent.pt"));
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoints" / "checkpoint.pt"));  // the final one
+}
+
+TEST_F(MbpoTest, RolloutLengthAndModelBufferFollowTheSchedule) {
+  RunDir dir = run_tiny();
+  Csv model = read_csv(dir.path() / "model.csv");
+  ASSERT_EQ(model.rows.size(), 5u);
+  // epoch = (t - 100) / 100 + 1; k from [1, 3, 1, 3]; capacity = 1 * 20 * k * (100 / 50)
+  const std::vector<std::string> epoch{"1", "1", "2", "2", "3"}, k{"1", "1", "2", "2", "3"},
+      capacity{"40", "40", "80", "80", "120"}, transitions{"20", "20", "40", "40", "60"},
+      // the buffer keeps the newest rollouts when it grows: 20, 40, 40+40, full, 80+60 > 120
+      size{"20", "40", "80", "80", "120"};
+  for (size_t r = 0; r < 5; ++r) {
+    EXPECT_EQ(model.column(r, "epoch"), epoch[r]) << r;
+    EXPECT_EQ(model.column(r, "rollout_length"), k[r]) << r;
+    EXPECT_EQ(model.column(r, "model_buffer_capacity"), capacity[r]) << r;
+    EXPECT_EQ(model.column(r, "rollout_transitions"), transitions[r]) << r;
+    EXPECT_EQ(model.column(r, "model_buffer_size"), size[r]) << r;
+  }
+}
+
+TEST_F(MbpoTest, ModelBufferCapacityFormula) {
+  // MBPO's pool: retain_epochs * rollout_batch * k * (epoch_length / model_train_freq)
+  MbpoOptions o;
+  o.model_retain_epochs(1).rollout_batch_size(100000).epoch_length(1000).model_train_freq(250);
+  EXPECT_EQ(Mbpo::model_buffer_capacity(o, 1), 400000);
+  EXPECT_EQ(Mbpo::model_buffer_capacity(o, 15), 6000000);
+  o.model_retain_epochs(5).model_train_freq(1000);
+  EXPECT_EQ(Mbpo::model_buffer_capacity(o, 2), 1000000);
+  o.model_retain_epochs(1).model_train_freq(2000);  // at least one rollout batch per epoch
+  EXPECT_EQ(Mbpo::model_buffer_capacity(o, 1), 100000);
+}
+
+TEST_F(MbpoTest, SameSeedSameMetrics) {
+  RunDir a = run_tiny({}, "a"), b = run_tiny({}, "b");
+  for (const char* f : {"metrics.csv", "model.csv", "eval.csv"}) {
+    EXPECT_EQ(without_times(read_csv(a.path() / f)), without_times(read_csv(b.path() / f))) << f;
+  }
+  RunDir c = run_tiny({"seed=1"}, "c");
+  EXPECT_NE(without_times(read_csv(a.path() / "metrics.csv")),
+            without_times(read_csv(c.path() / "metrics.csv")));
+}
+
+TEST_F(MbpoTest, EffectiveRolloutsPerStepSetsTheBatch) {
+  std::string yaml = kTinyMbpo;
+  yaml.replace(yaml.find("rollout_batch_size: 20"), 22, "effective_model_rollouts_per_step: 2");
+  RunDir dir = run_tiny({"algorithm.num_steps=100"}, "run", yaml);
+  Csv model = read_csv(dir.path() / "model.csv");
+  ASSERT_EQ(model.rows.size(), 1u);
+  EXPECT_EQ(model.column(0, "rollout_transitions"), "100");  // 2 * model_train_freq 50
+}
+
+TEST_F(MbpoTest, BadOptionsNameTheKey) {
+  auto build = [](const std::vector<std::string>& overrides) {
+    Experiment e(load_config_string(kTinyMbpo, "mbpo.yaml", overrides), "mbpo");
+  };
+  EXPECT_THROW_WITH(build({"algorithm.real_ratio=1.5"}), Error, "algorithm.real_ratio");
+  EXPECT_THROW_WITH(build({"algorithm.model_train_freq=0"}), Error, "algorithm.model_train_freq");
+  EXPECT_THROW_WITH(build({"algorithm.rollout_schedule=[1, 2, 3]"}), Error, "rollout_schedule");
+  EXPECT_THROW_WITH(build({"algorithm.rollout_schedule=[5, 2, 1, 3]"}), Error,
+                    "min_epoch < max_epoch");
+  EXPECT_THROW_WITH(build({"algorithm.sac_updates_per_step=-1"}), Error,
+                    "algorithm.sac_updates_per_step");
+  EXPECT_THROW_WITH(build({"algorithm.effective_model_rollouts_per_step=4"}), Error, "not both");
+  EXPECT_THROW_WITH(build({"algorithm.rollout_length=4"}), Error,
+                    "algorithm.rollout_length: unknown key");
+  EXPECT_THROW_WITH(build({"algorithm.model_training.lr=-1"}), Error, "lr");
+}
+
+TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {
+  auto build = [](const std::string& yaml) {
+    Experiment e(load_config_string(yaml, "mbpo.yaml"), "mbpo");
+  };
+  EXPECT_THROW_WITH(build(kTinyHead + kTinyModel + "agent: {type: random}\n" + kTinyAlgorithm),
+                    Error, "needs an agent of type 'sac'");
+  std::string no_reward = kTinyMbpo;
+  no_reward.replace(no_reward.find("learn_reward: true"), 18, "learn_reward: false");
+  EXPECT_THROW_WITH(build(no_reward), Error, "learn_reward: true");
+  EXPECT_THROW_WITH(build(kTinyHead + kTinyAgent + kTinyAlgorithm), Error,
+                    "needs a 'model' section");
+}
+
+}  // namespace
+}  // namespace mbrl
