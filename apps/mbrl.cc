@@ -158,8 +158,11 @@ int main(int argc, char** argv) {
 
   TrainArgs train_args;
   auto* train_cmd = app.add_subcommand("train", "Train from a YAML config; writes a run folder");
-  train_cmd->add_option("config", train_args.config, "YAML config file (or a run's config.yaml)")
-      ->required();
+  // CONFIG or --resume RUN_DIR (train() says which is missing)
+  train_cmd->add_option("config", train_args.config, "YAML config file (or a run's config.yaml)");
+  train_cmd->add_option("--resume", train_args.resume,
+                        "Continue the run in RUN_DIR from its last checkpoint (killed or stopped "
+                        "runs), with its own config");
   train_cmd->add_option("--set", train_args.sets,
                         "Override a config value: key.path=value (repeatable)");
   train_cmd->add_option("--seed", train_args.seed, "Run seed (same as --set seed=N)");

@@ -77,8 +77,13 @@ void SacLoop::run(RunContext& run) {
 
     // learn
     if (replay_->size() >= batch_size) {
-      for (int64_t u = 0; u < options_.updates_per_step(); ++u) {
-        episodes_.add_update(agent_->update(replay_->sample(batch_size, replay_gen_)));
+      try {
+        for (int64_t u = 0; u < options_.updates_per_step(); ++u) {
+          episodes_.add_update(agent_->update(replay_->sample(batch_size, replay_gen_)));
+        }
+      } catch (const NonFiniteError& e) {
+        // stop before any checkpoint of the broken state; name the env step
+        throw NonFiniteError(detail::str("sac loop: env step ", t, ": ", e.what()));
       }
     }
     if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());

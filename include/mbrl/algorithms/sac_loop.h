@@ -52,7 +52,9 @@ using SacEvaluation = Evaluation;
 ///
 /// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (CheckpointTimer) and at
 /// the end: counters, the replay buffer, the agent (networks, optimizers, generator) and both
-/// generators, so a resumed run continues exactly.
+/// generators, so a resumed run continues exactly. A non-finite SAC loss throws NonFiniteError
+/// ("sac loop: env step t: sac: non-finite ... loss at update u") before any later checkpoint, so
+/// the last checkpoint stays the last good state.
 class SacLoop : public Algorithm {
  public:
   /// env: the training env; eval_env: a separate instance for evaluation; agent: the learner.

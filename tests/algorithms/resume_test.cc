@@ -1,0 +1,227 @@
+// Kill-and-resume tests of the online loops (algorithms sac and mbpo): `mbrl train` runs as a
+// child process, is killed with SIGKILL after it wrote a checkpoint, and `mbrl train --resume`
+// must then produce exactly the rows of an uninterrupted run (wall-time columns aside). Also the
+// guard rail: a non-finite loss stops the run naming component and step, and the last good
+// checkpoint stays intact and resumable.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/error.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// the CSV's rows without the wall-time columns (elapsed_s and every other *_s)
+std::vector<std::string> rows_without_times(const fs::path& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::vector<std::string> out;
+  std::vector<bool> keep;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells(1);
+    for (char ch : line) {
+      if (ch == ',')
+        cells.emplace_back();
+      else
+        cells.back().push_back(ch);
+    }
+    if (keep.empty()) {
+      for (const auto& h : cells) keep.push_back(h.size() < 2 || h.substr(h.size() - 2) != "_s");
+    }
+    std::string row;
+    for (size_t c = 0; c < cells.size() && c < keep.size(); ++c)
+      if (keep[c]) row += cells[c] + ",";
+    out.push_back(row);
+  }
+  return out;
+}
+
+fs::path cli() {
+  const fs::path p = test::binary_path("apps/mbrl");
+  if (!fs::exists(p)) ADD_FAILURE() << p << " is missing: build the mbrl_cli target first";
+  return p;
+}
+
+// runs `mbrl args...` to completion; returns the exit code
+int run_cli(const std::vector<std::string>& args, const fs::path& log) {
+  std::string cmd = "'" + cli().string() + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " > '" + log.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// starts `mbrl args...`, waits for `checkpoint` to appear (and a little longer, so the kill
+// lands between checkpoints), then SIGKILLs it; returns whether it died by the signal
+bool run_cli_and_kill(const std::vector<std::string>& args, const fs::path& checkpoint,
+                      const fs::path& log) {
+  const std::string bin = cli().string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;  // ended on its own
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+// `config` with `overrides`: an uninterrupted run, and a run killed after its first checkpoint
+// then resumed; every metrics file must match row for row
+void expect_kill_and_resume_exact(const std::string& config, std::vector<std::string> overrides,
+                                  const std::vector<std::string>& files) {
+  const fs::path dir = test::scratch_dir();
+  auto train_args = [&](const fs::path& run_dir, int64_t checkpoint_every) {
+    std::vector<std::string> a{"train",     test::source_path(config).string(),
+                               "--run-dir", run_dir.string(),
+                               "--device",  "cpu"};
+    for (const auto& o : overrides) a.insert(a.end(), {"--set", o});
+    a.insert(a.end(), {"--set", "algorithm.checkpoint_every=" + std::to_string(checkpoint_every)});
+    return a;
+  };
+  // the reference checkpoints only at the end, so checkpointing itself must not change the run
+  ASSERT_EQ(run_cli(train_args(dir / "full", 0), dir / "full.log"), 0) << slurp(dir / "full.log");
+
+  const fs::path killed = dir / "killed";
+  ASSERT_TRUE(run_cli_and_kill(train_args(killed, 100), killed / "checkpoints" / "checkpoint.pt",
+                               dir / "killed.log"))
+      << "the run ended before it was killed:\n"
+      << slurp(dir / "killed.log");
+  const auto rows_at_kill = rows_without_times(killed / files[0]).size();
+  const auto rows_full = rows_without_times(dir / "full" / files[0]).size();
+  ASSERT_LT(rows_at_kill, rows_full) << "killed too late to test anything";
+
+  ASSERT_EQ(run_cli({"train", "--resume", killed.string()}, dir / "resume.log"), 0)
+      << slurp(dir / "resume.log");
+  EXPECT_NE(slurp(dir / "resume.log").find("resuming from"), std::string::npos);
+  for (const auto& f : files) {
+    EXPECT_EQ(rows_without_times(killed / f), rows_without_times(dir / "full" / f)) << f;
+  }
+}
+
+TEST(ResumeTest, KilledSacRunResumesExactly) {
+  expect_kill_and_resume_exact(
+      "configs/sac/pendulum.yaml",
+      {"threads=1", "env.max_episode_steps=50", "agent.hidden_size=16", "agent.batch_size=32",
+       "algorithm.num_steps=2000", "algorithm.initial_random_steps=100", "algorithm.eval_every=250",
+       "algorithm.eval_episodes=1"},
+      {"metrics.csv", "eval.csv"});
+}
+
+const std::vector<std::string> kTinyMbpoOverrides{"threads=1",
+                                                  "env.max_episode_steps=50",
+                                                  "model.ensemble_size=3",
+                                                  "model.num_elites=2",
+                                                  "model.num_layers=2",
+                                                  "model.hidden_size=16",
+                                                  "model.weight_decay=1.0e-5",
+                                                  "agent.hidden_size=16",
+                                                  "agent.batch_size=32",
+                                                  "algorithm.num_steps=1200",
+                                                  "algorithm.initial_random_steps=100",
+                                                  "algorithm.epoch_length=100",
+                                                  "algorithm.model_train_freq=50",
+                                                  "algorithm.rollout_batch_size=20",
+                                                  "algorithm.rollout_schedule=[1, 3, 1, 3]",
+                                                  "algorithm.sac_updates_per_step=2",
+                                                  "algorithm.eval_every=100",
+                                                  "algorithm.eval_episodes=1",
+                                                  "algorithm.model_training.num_epochs=3",
+                                                  "algorithm.model_training.batch_size=32"};
+
+TEST(ResumeTest, KilledMbpoRunResumesExactly) {
+  expect_kill_and_resume_exact("configs/mbpo/pendulum.yaml", kTinyMbpoOverrides,
+                               {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
+}
+
+// a SAC learning rate of 1e30 makes the first update's Adam step (lr * sign(grad)) blow the
+// weights up, so the second update's loss is not finite: deterministically at env step 100, the
+// first step with updates (two per step); the checkpoint of step 50 is the last good one
+TEST(ResumeTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
+  std::vector<std::string> overrides = kTinyMbpoOverrides;
+  overrides.insert(overrides.end(), {"agent.critic_lr=1.0e30", "agent.actor_lr=1.0e30",
+                                     "algorithm.checkpoint_every=50", "algorithm.num_steps=300",
+                                     "run_root=" + test::scratch_dir().string()});
+  const std::string config = test::source_path("configs/mbpo/pendulum.yaml").string();
+  Experiment first(load_config(config, overrides), "nan");
+  RunDir dir = first.create_run_dir(test::scratch_dir() / "run");
+  const fs::path checkpoint = dir.path() / "checkpoints" / "checkpoint.pt";
+  ASSERT_THROW_WITH(first.run(dir), NonFiniteError, "mbpo: env step 100: sac: non-finite");
+  ASSERT_TRUE(fs::exists(checkpoint));
+  const std::string saved = slurp(checkpoint);
+  // episode 1 only: episode 2 fails on its last step, before its row
+  EXPECT_EQ(rows_without_times(dir.path() / "metrics.csv").size(), 1u + 1u);
+
+  // the checkpoint of step 50 loads and replays the same failure at the same step; it is never
+  // overwritten by the broken state
+  Experiment second(load_config(config, overrides), "nan");
+  EXPECT_THROW_WITH(second.resume(dir), NonFiniteError, "mbpo: env step 100: sac: non-finite");
+  EXPECT_EQ(slurp(checkpoint), saved);
+  EXPECT_EQ(rows_without_times(dir.path() / "eval.csv").size(), 1u);  // header only
+}
+
+TEST(ResumeTest, SacLoopNamesTheStepOfANonFiniteLoss) {
+  const std::vector<std::string> overrides{"threads=1",
+                                           "env.max_episode_steps=10",
+                                           "agent.hidden_size=16",
+                                           "agent.batch_size=32",
+                                           "agent.critic_lr=1.0e30",
+                                           "agent.actor_lr=1.0e30",
+                                           "algorithm.num_steps=200",
+                                           "algorithm.initial_random_steps=50",
+                                           "algorithm.eval_every=100",
+                                           "algorithm.checkpoint_every=10",
+                                           "run_root=" + test::scratch_dir().string()};
+  const std::string config = test::source_path("configs/sac/pendulum.yaml").string();
+  Experiment e(load_config(config, overrides), "nan");
+  RunDir dir = e.create_run_dir(test::scratch_dir() / "run");
+  // updates start with the 32nd transition: the critic step of the first one blows the weights
+  // up, so that update's actor loss is already infinite
+  const std::string error = "sac loop: env step 32: sac: non-finite actor loss at update 1";
+  EXPECT_THROW_WITH(e.run(dir), NonFiniteError, error);
+  // the checkpoint of step 30 (the last episode end before) resumes into the same failure
+  Experiment again(load_config(config, overrides), "nan");
+  EXPECT_THROW_WITH(again.resume(dir), NonFiniteError, error);
+  EXPECT_EQ(rows_without_times(dir.path() / "metrics.csv").size(), 1u + 3u);
+}
+
+}  // namespace
+}  // namespace mbrl
