@@ -2,8 +2,9 @@
 // learned-model scorer), at the PETS cart-pole config (ensemble 7 x 4x200 SiLU, 5 elites, obs 4,
 // act 1, 20 particles TS-inf, population 350, horizon 15, 5 CEM iterations) and a
 // HalfCheetah-sized one (obs 17, act 6, population 400, horizon 30, same ensemble and particles),
-// on 1 and 2 threads. The reference is mbrl-lib on this machine type: 4.1 s / 2.6 s (cart-pole,
-// default / 2 threads) and 11.4 s / 6.3 s (HalfCheetah-sized).
+// on 1 and 2 threads; and the README's configs/pets/cartpole_quick.yaml (5 x 3x200, 10 particles,
+// population 200, horizon 25). The reference is mbrl-lib on this machine type: 4.1 s / 2.6 s
+// (cart-pole, default / 2 threads) and 11.4 s / 6.3 s (HalfCheetah-sized).
 //
 // Unlike benchmarks/models/model_env_benchmark.cc (one ModelEnv::score call, i.e. one CEM
 // iteration) this times everything a decision costs: the 5 scoring calls, the optimizer's
@@ -44,17 +45,36 @@ double decision_flops(const GaussianMlpEnsemble& m, int64_t rows, int64_t horizo
   return 2.0 * macs * static_cast<double>(rows * horizon * iterations);
 }
 
+// One benchmarked configuration: the task's sizes, the ensemble, particles and CEM's population
+// and horizon.
+struct DecisionConfig {
+  int64_t obs_dim, act_dim;
+  int64_t members, layers, particles;
+  int64_t population, horizon;
+  bool cartpole;  // cart-pole swing-up reward, else the cheetah-like one
+  bool sin_cos;   // the angle (obs 1) enters the model as sin/cos (angle_dims [1])
+};
+
+const DecisionConfig kPetsCartpole{4, 1, 7, 4, 20, 350, 15, true, false};
+const DecisionConfig kCheetahSized{17, 6, 7, 4, 20, 400, 30, false, false};
+// configs/pets/cartpole_quick.yaml: 5 x 3x200 with sin/cos of the angle, 10 particles
+const DecisionConfig kCartpoleQuick{4, 1, 5, 3, 10, 200, 25, true, true};
+
 // range(0): intra-op threads
-void BM_PetsMpcDecision(benchmark::State& state, int64_t obs_dim, int64_t act_dim,
-                        int64_t population, int64_t horizon, bool cartpole) {
+void BM_PetsMpcDecision(benchmark::State& state, DecisionConfig c) {
   at::set_num_threads(static_cast<int>(state.range(0)));
-  const int64_t particles = 20, iterations = 5;
-  auto model = std::make_shared<GaussianMlpEnsemble>(
-      GaussianMlpEnsembleOptions(obs_dim, act_dim).ensemble_size(7).num_layers(4).hidden_size(200),
-      make_generator(1, kCpu));
+  const int64_t obs_dim = c.obs_dim, act_dim = c.act_dim, particles = c.particles;
+  const int64_t population = c.population, horizon = c.horizon, iterations = 5;
+  auto options = GaussianMlpEnsembleOptions(obs_dim, act_dim)
+                     .ensemble_size(c.members)
+                     .num_layers(c.layers)
+                     .hidden_size(200)
+                     .num_elites(std::min<int64_t>(5, c.members));
+  if (c.sin_cos) options.angle_dims({1});
+  auto model = std::make_shared<GaussianMlpEnsemble>(options, make_generator(1, kCpu));
   model->set_elites({0, 1, 2, 3, 4});
   std::shared_ptr<const TaskFunctions> task;
-  if (cartpole) {
+  if (c.cartpole) {
     task = std::make_shared<CartpoleSwingupTask>();
   } else {
     task = std::make_shared<CheetahSizedTask>();
@@ -82,13 +102,19 @@ void BM_PetsMpcDecision(benchmark::State& state, int64_t obs_dim, int64_t act_di
       decision_flops(*model, population * particles, horizon, iterations) * 1e-9;
   at::set_num_threads(1);
 }
-BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_P350_H15, 4, 1, 350, 15, true)
+BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_P350_H15, kPetsCartpole)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_PetsMpcDecision, cheetah_P400_H30, 17, 6, 400, 30, false)
+BENCHMARK_CAPTURE(BM_PetsMpcDecision, cheetah_P400_H30, kCheetahSized)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_quick_P200_H25, kCartpoleQuick)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
