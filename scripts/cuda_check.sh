@@ -4,8 +4,9 @@
 # figure to OUT_DIR. For a GPU machine without Debian's packages: put the .deb files of the other
 # dependencies (scripts/fetch_debs.sh) in MBRL_DEB_DIR; they are unpacked into a private prefix.
 #
-#   scripts/cuda_check.sh OUT_DIR [PETS_CONFIG] [SEEDS]
+#   scripts/cuda_check.sh OUT_DIR [PETS_CONFIG] [SEEDS] [KEY=VALUE]
 #
+# With KEY=VALUE, each seed also runs a variant of PETS_CONFIG with that --set override.
 # Environment: MBRL_DEB_DIR (default .device/debs), MBRL_DEADLINE_S (seconds from start after
 # which the PETS runs are stopped; default 540), MBRL_JOBS (default nproc).
 set -uo pipefail
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:?usage: scripts/cuda_check.sh OUT_DIR [PETS_CONFIG] [SEEDS]}")
 pets_config=${2:-}
 seeds=${3:-"0 1 2 3 4"}
+variant=${4:-}
 deadline=$((SECONDS + ${MBRL_DEADLINE_S:-540}))
 jobs=${MBRL_JOBS:-$(nproc)}
 mkdir -p "$out"
@@ -22,6 +24,7 @@ log() { echo "[cuda_check $(date -u +%T)] $*" | tee -a "$out/summary.txt"; }
 prefix=$PWD/.device/prefix
 deb_dir=${MBRL_DEB_DIR:-.device/debs}
 prefix_paths=""
+extra_flags=""
 if compgen -G "$deb_dir/*.deb" >/dev/null; then
   mkdir -p "$prefix"
   for deb in "$deb_dir"/*.deb; do
@@ -32,10 +35,16 @@ if compgen -G "$deb_dir/*.deb" >/dev/null; then
         tar -xf data.tar.* -C "$prefix") && rm -rf "$tmp"
     fi
   done
-  # Debian's MuJoCo config names /usr/include/libqhull_r absolutely
+  # Debian's MuJoCo config names /usr/include/libqhull_r absolutely and asks for OpenGL (only
+  # its viewer needs it; mbrl renders nothing)
+  sed -i '/find_dependency(OpenGL)/d' "$prefix"/usr/lib/x86_64-linux-gnu/cmake/mujoco/mujocoConfig.cmake
   sed -i "s#/usr/include/libqhull_r#$prefix/usr/include/libqhull_r#" \
     "$prefix"/usr/lib/x86_64-linux-gnu/cmake/mujoco/mujocoTargets.cmake
   prefix_paths=";$prefix/usr"
+  # spdlog 1.10 needs its fmt 9, not the fmt LibTorch bundles: a -I dir of its own (GCC ignores
+  # -I for a dir that is also -isystem) is searched before LibTorch's -isystem dirs
+  mkdir -p "$prefix/fmt-include" && ln -sfn ../usr/include/fmt "$prefix/fmt-include/fmt"
+  extra_flags="-I$prefix/fmt-include"
   export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
   log "unpacked $(ls "$deb_dir"/*.deb | wc -l) packages into $prefix"
 fi
@@ -52,7 +61,7 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 build=build-cuda
 start=$SECONDS
-cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=$std \
+cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=$std -DCMAKE_CXX_FLAGS="$extra_flags" \
   -DCMAKE_PREFIX_PATH="$torch_prefix$prefix_paths" -DMBRL_BUILD_BENCHMARKS=ON \
   >"$out/configure.log" 2>&1 || { log "configure failed"; tail -30 "$out/configure.log"; exit 1; }
 cmake --build "$build" -j "$jobs" >"$out/build.log" 2>&1 ||
@@ -69,6 +78,12 @@ if [ -n "$pets_config" ]; then
     OMP_NUM_THREADS=2 timeout $((deadline - SECONDS)) "$build"/apps/mbrl train "$pets_config" \
       --device cuda --seed "$s" --run-dir "$out/pets_s$s" >"$out/pets_s$s.log" 2>&1 &
     pids+=($!)
+    if [ -n "$variant" ]; then
+      OMP_NUM_THREADS=2 timeout $((deadline - SECONDS)) "$build"/apps/mbrl train "$pets_config" \
+        --device cuda --seed "$s" --set "$variant" --run-dir "$out/pets_variant_s$s" \
+        >"$out/pets_variant_s$s.log" 2>&1 &
+      pids+=($!)
+    fi
   done
   log "started PETS $pets_config on seeds $seeds"
 fi

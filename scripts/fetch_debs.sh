@@ -8,4 +8,4 @@ mkdir -p "$dir"
 cd "$dir"
 apt-get download libyaml-cpp-dev libyaml-cpp0.7 libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 \
   libcli11-dev libgtest-dev libbenchmark-dev libbenchmark1debian libmujoco-dev libmujoco2.2.2 \
-  libccd2 liblodepng0 libqhull-r8.0 libqhull-dev libtinyxml2-9
+  libgmock-dev libccd2 liblodepng0 libqhull-r8.0 libqhull-dev libtinyxml2-9
