@@ -76,6 +76,8 @@ struct BadInput {
   std::string args;      // the command line after `mbrl`
   std::string expected;  // substring of the one error line
 };
+// gtest prints a case by its name (test listings and ctest names)
+void PrintTo(const BadInput& c, std::ostream* out) { *out << c.name; }
 
 class CliBadInputTest : public ::testing::TestWithParam<BadInput> {};
 

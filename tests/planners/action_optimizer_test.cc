@@ -31,6 +31,8 @@ struct OptimizerCase {
   Factory make;
   double tolerance;  // max |solution - optimum| on the quadratic; < 0: not a local optimizer
 };
+// gtest prints a case by its name (test listings and ctest names)
+void PrintTo(const OptimizerCase& c, std::ostream* out) { *out << c.name; }
 
 std::vector<OptimizerCase> cases() {
   const c10::Device cpu(c10::kCPU);
