@@ -18,31 +18,18 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/model_env.h"
 #include "mbrl/planners/cem.h"
+#include "support/workloads.h"
 
 namespace mbrl {
 namespace {
 
 const c10::Device kCpu(c10::kCPU);
 
-// PETS's half-cheetah reward on a 17-d observation: forward velocity (obs 0) minus 0.1 |a|^2
-class CheetahSizedTask : public TaskFunctions {
- public:
-  at::Tensor reward(const at::Tensor&, const at::Tensor& act,
-                    const at::Tensor& next_obs) const override {
-    return next_obs.select(1, 0) - 0.1 * act.square().sum(1);
-  }
-  at::Tensor terminated(const at::Tensor& next_obs) const override {
-    return torch::zeros({next_obs.size(0)}, next_obs.options().dtype(torch::kBool));
-  }
-};
-
 // Matrix-multiply FLOPs of one decision: each of the P * K rows goes through one member's
 // layers once per horizon step and CEM iteration (TS-inf assigns a row to one member).
 double decision_flops(const GaussianMlpEnsemble& m, int64_t rows, int64_t horizon,
                       int64_t iterations) {
-  double macs = 0;
-  for (const auto& layer : m.layers()) macs += layer->weight.size(1) * layer->weight.size(2);
-  return 2.0 * macs * static_cast<double>(rows * horizon * iterations);
+  return 2.0 * bench::forward_macs(m) * static_cast<double>(rows * horizon * iterations);
 }
 
 // One benchmarked configuration: the task's sizes, the ensemble, particles and CEM's population
@@ -77,7 +64,7 @@ void BM_PetsMpcDecision(benchmark::State& state, DecisionConfig c) {
   if (c.cartpole) {
     task = std::make_shared<CartpoleSwingupTask>();
   } else {
-    task = std::make_shared<CheetahSizedTask>();
+    task = std::make_shared<bench::CheetahLikeTask>();
   }
   auto scorer = std::make_shared<ModelEnv>(
       ModelEnvOptions().particles(particles).propagation(Propagation::kTsInf), model, task,

@@ -18,8 +18,8 @@ EnvSpec spec(int64_t obs_dim, int64_t act_dim) {
 }
 
 TransitionBatch batch(int64_t n, int64_t obs_dim, int64_t act_dim) {
-  return {torch::randn({n, obs_dim}),    torch::rand({n, act_dim}) * 2 - 1,
-          torch::randn({n, obs_dim}),    torch::randn({n}),
+  return {torch::randn({n, obs_dim}),      torch::rand({n, act_dim}) * 2 - 1,
+          torch::randn({n, obs_dim}),      torch::randn({n}),
           torch::zeros({n}, torch::kBool), torch::zeros({n}, torch::kBool)};
 }
 

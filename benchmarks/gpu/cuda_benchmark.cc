@@ -11,6 +11,7 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/model_env.h"
+#include "support/workloads.h"
 
 namespace mbrl {
 namespace {
@@ -20,25 +21,6 @@ bool skip_without_cuda(benchmark::State& state) {
   state.SkipWithError("no CUDA device");
   return true;
 }
-
-// matmul multiply-adds of one forward pass of one row through one member
-double forward_macs(const GaussianMlpEnsemble& m) {
-  double macs = 0;
-  for (const auto& layer : m.layers()) macs += layer->weight.size(1) * layer->weight.size(2);
-  return macs;
-}
-
-// PETS's half-cheetah reward: forward velocity (obs 0) minus 0.1 |a|^2; never terminates
-class CheetahLikeTask : public TaskFunctions {
- public:
-  at::Tensor reward(const at::Tensor&, const at::Tensor& act,
-                    const at::Tensor& next_obs) const override {
-    return next_obs.select(1, 0) - 0.1 * act.square().sum(1);
-  }
-  at::Tensor terminated(const at::Tensor& next_obs) const override {
-    return torch::zeros({next_obs.size(0)}, next_obs.options().dtype(torch::kBool));
-  }
-};
 
 // one ModelEnv::score call (one CEM iteration: P x K particles for H steps) with E 7 x 4x200
 void BM_ModelEnvScore_CUDA(benchmark::State& state, int64_t obs, int64_t act, int64_t population,
@@ -53,7 +35,7 @@ void BM_ModelEnvScore_CUDA(benchmark::State& state, int64_t obs, int64_t act, in
   if (cartpole) {
     task = std::make_shared<CartpoleSwingupTask>();
   } else {
-    task = std::make_shared<CheetahLikeTask>();
+    task = std::make_shared<bench::CheetahLikeTask>();
   }
   ModelEnv env(ModelEnvOptions().particles(particles), model, task,
                make_generator(2, torch::kCUDA));
@@ -65,9 +47,10 @@ void BM_ModelEnvScore_CUDA(benchmark::State& state, int64_t obs, int64_t act, in
     benchmark::DoNotOptimize(env.score(start, actions));
     torch::cuda::synchronize();
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * forward_macs(*model) * static_cast<double>(population * particles * horizon) * 1e-9,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * bench::forward_macs(*model) *
+                             static_cast<double>(population * particles * horizon) * 1e-9,
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK_CAPTURE(BM_ModelEnvScore_CUDA, cartpole_P350_H15, 4, 1, 350, 15, true)
     ->UseRealTime()
@@ -102,9 +85,9 @@ void BM_EnsembleTrainStep_CUDA(benchmark::State& state, int64_t obs, int64_t act
     torch::cuda::synchronize();
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(3.0 * 2.0 * forward_macs(*model) * static_cast<double>(e * kBatch) * 1e-9,
-                         benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      3.0 * 2.0 * bench::forward_macs(*model) * static_cast<double>(e * kBatch) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK_CAPTURE(BM_EnsembleTrainStep_CUDA, obs4_act1, 4, 1)
     ->UseRealTime()

@@ -11,21 +11,10 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/model_env.h"
+#include "support/workloads.h"
 
 namespace mbrl {
 namespace {
-
-// PETS's half-cheetah reward: forward velocity (obs 0) minus 0.1 |a|^2; never terminates
-class CheetahLikeTask : public TaskFunctions {
- public:
-  at::Tensor reward(const at::Tensor&, const at::Tensor& act,
-                    const at::Tensor& next_obs) const override {
-    return next_obs.select(1, 0) - 0.1 * act.square().sum(1);
-  }
-  at::Tensor terminated(const at::Tensor& next_obs) const override {
-    return torch::zeros({next_obs.size(0)}, next_obs.options().dtype(torch::kBool));
-  }
-};
 
 std::shared_ptr<GaussianMlpEnsemble> pets_model(int64_t obs, int64_t act) {
   auto model = std::make_shared<GaussianMlpEnsemble>(GaussianMlpEnsembleOptions(obs, act),
@@ -36,9 +25,7 @@ std::shared_ptr<GaussianMlpEnsemble> pets_model(int64_t obs, int64_t act) {
 
 // matmul FLOPs of one forward pass of `rows` rows
 double forward_flops(const GaussianMlpEnsemble& m, double rows) {
-  double macs = 0;
-  for (const auto& layer : m.layers()) macs += layer->weight.size(1) * layer->weight.size(2);
-  return 2.0 * macs * rows;
+  return 2.0 * bench::forward_macs(m) * rows;
 }
 
 void BM_ModelEnvScore(benchmark::State& state, int64_t obs, int64_t act, int64_t population,
@@ -50,7 +37,7 @@ void BM_ModelEnvScore(benchmark::State& state, int64_t obs, int64_t act, int64_t
   if (cartpole) {
     task = std::make_shared<CartpoleSwingupTask>();
   } else {
-    task = std::make_shared<CheetahLikeTask>();
+    task = std::make_shared<bench::CheetahLikeTask>();
   }
   ModelEnv env(ModelEnvOptions().particles(particles), model, task, make_generator(2, torch::kCPU));
   auto start = torch::randn({1, obs});

@@ -10,6 +10,7 @@
 #include "mbrl/models/ensemble_backprop.h"
 #include "mbrl/models/fused_adam.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "support/workloads.h"
 
 namespace mbrl {
 namespace {
@@ -19,9 +20,7 @@ constexpr int64_t kDataset = 20000;
 
 // 3 x the forward matmul FLOPs (forward, input gradient, weight gradient), as mbrl-lib's figure
 double step_flops(const GaussianMlpEnsemble& m) {
-  double macs = 0;
-  for (const auto& layer : m.layers()) macs += layer->weight.size(1) * layer->weight.size(2);
-  return 3.0 * 2.0 * macs * static_cast<double>(m.ensemble_size() * kBatch);
+  return 3.0 * 2.0 * bench::forward_macs(m) * static_cast<double>(m.ensemble_size() * kBatch);
 }
 
 struct Workload {

@@ -73,21 +73,16 @@ Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> e
       episodes_(std::move(env), train_seed),
       eval_seed_(eval_seed) {
   const auto& o = options_;
-  auto positive = [](int64_t v, const char* key) {
-    MBRL_CHECK_ARG(v >= 1, key, "expected a positive integer, got ", v);
-  };
-  positive(o.num_steps(), "num_steps");
-  positive(o.epoch_length(), "epoch_length");
-  positive(o.model_train_freq(), "model_train_freq");
-  positive(o.rollout_batch_size(), "rollout_batch_size");
-  positive(o.model_retain_epochs(), "model_retain_epochs");
-  positive(o.eval_every(), "eval_every");
-  positive(o.eval_episodes(), "eval_episodes");
-  positive(o.replay_capacity(), "replay_capacity");
-  MBRL_CHECK_ARG(o.initial_random_steps() >= 0, "initial_random_steps",
-                 "expected an integer >= 0, got ", o.initial_random_steps());
-  MBRL_CHECK_ARG(o.sac_updates_per_step() >= 0, "sac_updates_per_step",
-                 "expected an integer >= 0, got ", o.sac_updates_per_step());
+  check_positive(o.num_steps(), "num_steps");
+  check_positive(o.epoch_length(), "epoch_length");
+  check_positive(o.model_train_freq(), "model_train_freq");
+  check_positive(o.rollout_batch_size(), "rollout_batch_size");
+  check_positive(o.model_retain_epochs(), "model_retain_epochs");
+  check_positive(o.eval_every(), "eval_every");
+  check_positive(o.eval_episodes(), "eval_episodes");
+  check_positive(o.replay_capacity(), "replay_capacity");
+  check_non_negative(o.initial_random_steps(), "initial_random_steps");
+  check_non_negative(o.sac_updates_per_step(), "sac_updates_per_step");
   MBRL_CHECK_ARG(o.checkpoint_every() >= 0, "checkpoint_every",
                  "expected an integer >= 0 (0: only at the end), got ", o.checkpoint_every());
   MBRL_CHECK_ARG(o.real_ratio() >= 0 && o.real_ratio() <= 1, "real_ratio",

@@ -2,22 +2,10 @@
 #include "mbrl/algorithms/rollout_schedule.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "mbrl/core/check.h"
 
 namespace mbrl {
-namespace {
-
-std::string list_text(const std::vector<int64_t>& v) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << v[i];
-  out << "]";
-  return out.str();
-}
-
-}  // namespace
 
 int64_t RolloutSchedule::length(int64_t epoch) const {
   if (epoch <= min_epoch || max_length == min_length) return min_length;
@@ -34,12 +22,13 @@ std::vector<int64_t> RolloutSchedule::to_vector() const {
 
 RolloutSchedule RolloutSchedule::from_vector(const std::vector<int64_t>& v) {
   MBRL_CHECK_ARG(v.size() == 4, "rollout_schedule",
-                 "expected [min_epoch, max_epoch, min_length, max_length], got ", list_text(v));
+                 "expected [min_epoch, max_epoch, min_length, max_length], got ",
+                 detail::list_text(v));
   RolloutSchedule s{v[0], v[1], v[2], v[3]};
   MBRL_CHECK_ARG(s.min_epoch >= 0 && s.min_length >= 1 && s.max_length >= 1, "rollout_schedule",
-                 "expected min_epoch >= 0 and lengths >= 1, got ", list_text(v));
+                 "expected min_epoch >= 0 and lengths >= 1, got ", detail::list_text(v));
   MBRL_CHECK_ARG(s.min_epoch < s.max_epoch || s.min_length == s.max_length, "rollout_schedule",
-                 "expected min_epoch < max_epoch, got ", list_text(v));
+                 "expected min_epoch < max_epoch, got ", detail::list_text(v));
   return s;
 }
 

@@ -23,17 +23,12 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
       replay_gen_(std::move(replay_gen)),
       episodes_(std::move(env), train_seed),
       eval_seed_(eval_seed) {
-  auto positive = [](int64_t v, const char* key) {
-    MBRL_CHECK_ARG(v >= 1, key, "expected a positive integer, got ", v);
-  };
-  positive(options_.num_steps(), "num_steps");
-  positive(options_.eval_every(), "eval_every");
-  positive(options_.eval_episodes(), "eval_episodes");
-  positive(options_.replay_capacity(), "replay_capacity");
-  MBRL_CHECK_ARG(options_.initial_random_steps() >= 0, "initial_random_steps",
-                 "expected an integer >= 0, got ", options_.initial_random_steps());
-  MBRL_CHECK_ARG(options_.updates_per_step() >= 0, "updates_per_step",
-                 "expected an integer >= 0, got ", options_.updates_per_step());
+  check_positive(options_.num_steps(), "num_steps");
+  check_positive(options_.eval_every(), "eval_every");
+  check_positive(options_.eval_episodes(), "eval_episodes");
+  check_positive(options_.replay_capacity(), "replay_capacity");
+  check_non_negative(options_.initial_random_steps(), "initial_random_steps");
+  check_non_negative(options_.updates_per_step(), "updates_per_step");
   MBRL_CHECK_ARG(options_.checkpoint_every() >= 0, "checkpoint_every",
                  "expected an integer >= 0 (0: only at the end), got ",
                  options_.checkpoint_every());

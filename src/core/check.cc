@@ -1,4 +1,4 @@
-// Shape checking behind MBRL_CHECK_SHAPE.
+// Shape checking behind MBRL_CHECK_SHAPE, integer option checks and list formatting.
 #include "mbrl/core/check.h"
 
 namespace mbrl::detail {
@@ -16,6 +16,12 @@ std::string format_dims(std::initializer_list<int64_t> dims) {
 }
 
 }  // namespace
+
+std::string list_text(const std::vector<int64_t>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
+  return out + "]";
+}
 
 void check_shape(const at::Tensor& t, std::initializer_list<int64_t> dims, const char* name) {
   if (!t.defined())
@@ -35,3 +41,15 @@ void check_shape(const at::Tensor& t, std::initializer_list<int64_t> dims, const
 }
 
 }  // namespace mbrl::detail
+
+namespace mbrl {
+
+void check_positive(int64_t value, const char* key) {
+  MBRL_CHECK_ARG(value >= 1, key, "expected a positive integer, got ", value);
+}
+
+void check_non_negative(int64_t value, const char* key) {
+  MBRL_CHECK_ARG(value >= 0, key, "expected an integer >= 0, got ", value);
+}
+
+}  // namespace mbrl

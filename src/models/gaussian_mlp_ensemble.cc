@@ -12,14 +12,6 @@
 namespace mbrl {
 namespace {
 
-std::string list_text(const std::vector<int64_t>& v) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << v[i];
-  out << "]";
-  return out.str();
-}
-
 // every entry in [0, obs_dim) and no repeats
 bool valid_obs_dims(const std::vector<int64_t>& dims, int64_t obs_dim) {
   std::set<int64_t> seen;
@@ -101,10 +93,10 @@ void GaussianMlpEnsemble::check_options() const {
   }
   MBRL_CHECK_ARG(valid_obs_dims(o.no_delta_list(), o.obs_dim()), "no_delta_list",
                  "expected distinct observation dims in [0, ", o.obs_dim(), "), got ",
-                 list_text(o.no_delta_list()));
+                 detail::list_text(o.no_delta_list()));
   MBRL_CHECK_ARG(valid_obs_dims(o.angle_dims(), o.obs_dim()), "angle_dims",
                  "expected distinct observation dims in [0, ", o.obs_dim(), "), got ",
-                 list_text(o.angle_dims()));
+                 detail::list_text(o.angle_dims()));
   MBRL_CHECK_ARG(o.num_elites() >= 1 && o.num_elites() <= o.ensemble_size(), "num_elites",
                  "expected an integer in [1, ensemble_size = ", o.ensemble_size(), "], got ",
                  o.num_elites());
@@ -202,7 +194,7 @@ void GaussianMlpEnsemble::set_elites(std::vector<int64_t> elites) {
   elites.erase(std::unique(elites.begin(), elites.end()), elites.end());
   MBRL_CHECK_ARG(!elites.empty() && elites.front() >= 0 && elites.back() < ensemble_size(),
                  "elites", "expected member indices in [0, ", ensemble_size(), "), got ",
-                 list_text(elites));
+                 detail::list_text(elites));
   elites_ = std::move(elites);
 }
 

@@ -7,12 +7,6 @@
 namespace mbrl {
 namespace {
 
-std::string list_text(const std::vector<int64_t>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
-  return out + "]";
-}
-
 std::string read_string(torch::serialize::InputArchive& archive, const std::string& key,
                         const std::string& source) {
   c10::IValue value;
@@ -35,8 +29,8 @@ std::vector<std::pair<std::string, std::string>> GaussianMlpEnsemble::architectu
           {"activation", activation_name(o.activation())},
           {"deterministic", flag(o.deterministic())},
           {"learn_logvar_bounds", flag(o.learn_logvar_bounds())},
-          {"no_delta_list", list_text(o.no_delta_list())},
-          {"angle_dims", list_text(o.angle_dims())},
+          {"no_delta_list", detail::list_text(o.no_delta_list())},
+          {"angle_dims", detail::list_text(o.angle_dims())},
           {"learn_reward", flag(o.learn_reward())},
           {"learn_termination", flag(o.learn_termination())}};
 }

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -20,10 +21,22 @@ std::string str(const Parts&... parts) {
   return out.str();
 }
 
+/// An integer list as error messages show it: "[1, 2, 3]".
+std::string list_text(const std::vector<int64_t>& values);
+
 /// Throws ShapeError unless `t` has `dims.size()` dimensions matching `dims` (-1 matches any).
 void check_shape(const at::Tensor& t, std::initializer_list<int64_t> dims, const char* name);
 
 }  // namespace mbrl::detail
+
+namespace mbrl {
+
+/// Throws InvalidArgument(key, "expected a positive integer, got <value>") unless value >= 1.
+void check_positive(int64_t value, const char* key);
+/// Throws InvalidArgument(key, "expected an integer >= 0, got <value>") unless value >= 0.
+void check_non_negative(int64_t value, const char* key);
+
+}  // namespace mbrl
 
 /// Throws mbrl::Error with the message built from the remaining arguments unless `cond` holds.
 #define MBRL_CHECK(cond, ...)                                           \
