@@ -1,4 +1,5 @@
-// The built-in MJCF model "inverted_pendulum" (written for mbrl; see the comment inside for its origin).
+// The built-in MJCF model "inverted_pendulum" (written for mbrl; see the comment inside for its
+// origin).
 #include "builtin_models.h"
 
 namespace mbrl::detail {
