@@ -9,7 +9,6 @@
 #include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/core/check.h"
 #include "mbrl/data/mixed_sampler.h"
-#include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
@@ -204,39 +203,21 @@ void Mbpo::run(RunContext& run) {
     elapsed_s_ = 0;
   }
   MBRL_ASSERT(replay_ != nullptr, "mbpo: resumed without a loaded checkpoint");
-  RunClock clock;
-  clock.restart_from(elapsed_s_);
-  CheckpointTimer timer(options_.checkpoint_every());
-  timer.taken(episodes_.env_steps());
-  int64_t last_checkpoint = -1;
-  auto checkpoint = [&](int64_t t) {
-    if (!run.checkpoint || last_checkpoint == t) return;
-    elapsed_s_ = clock.seconds();
-    run.checkpoint();
-    last_checkpoint = t;
-    log::logger("mbpo")->info("checkpoint at env step {}", t);
-  };
+  OnlineRunSchedule schedule(run, "mbpo",
+                             {options_.num_steps(), options_.eval_every(), options_.eval_episodes(),
+                              options_.checkpoint_every(), eval_seed_},
+                             *eval_env_, *agent_, evaluations_, elapsed_s_, episodes_.env_steps());
 
   const int64_t initial = options_.initial_random_steps();
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
     StepResult step = env_step(t);
     if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
-      train_model_and_roll_out(t, metrics, clock.seconds());
+      train_model_and_roll_out(t, metrics, schedule.seconds());
     if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
-    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
-
-    if (t % options_.eval_every() == 0 || t == options_.num_steps()) {
-      evaluations_.push_back(
-          evaluate_agent(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t));
-      log_evaluation(metrics, evaluations_.back(), clock.seconds());
-    }
-    if (timer.due(t, !episodes_.in_episode())) {
-      checkpoint(t);
-      timer.taken(t);
-    }
+    schedule.after_step(t, step, episodes_);
   }
-  checkpoint(episodes_.env_steps());
+  schedule.finish(episodes_.env_steps());
 }
 
 }  // namespace mbrl

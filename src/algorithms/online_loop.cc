@@ -6,6 +6,7 @@
 #include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/core/check.h"
+#include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
@@ -130,6 +131,45 @@ std::vector<Evaluation> read_evaluations(torch::serialize::InputArchive& archive
   for (int64_t i = 0; i < t.size(0); ++i, v += 3)
     out.push_back({static_cast<int64_t>(v[0]), v[1], v[2]});
   return out;
+}
+
+OnlineRunSchedule::OnlineRunSchedule(RunContext& run, const std::string& name, Options options,
+                                     Env& eval_env, Agent& agent,
+                                     std::vector<Evaluation>& evaluations, double& elapsed_s,
+                                     int64_t env_steps)
+    : run_(run),
+      name_(name),
+      options_(options),
+      eval_env_(eval_env),
+      agent_(agent),
+      evaluations_(evaluations),
+      elapsed_s_(elapsed_s),
+      timer_(options.checkpoint_every) {
+  MBRL_ASSERT(run_.metrics != nullptr, "OnlineRunSchedule needs a metrics writer");
+  clock_.restart_from(elapsed_s_);
+  timer_.taken(env_steps);
+}
+
+void OnlineRunSchedule::after_step(int64_t t, const StepResult& step, OnlineEpisodes& episodes) {
+  MetricsWriter& metrics = *run_.metrics;
+  if (step.terminated || step.truncated) episodes.end_episode(metrics, clock_.seconds());
+  if (t % options_.eval_every == 0 || t == options_.num_steps) {
+    evaluations_.push_back(
+        evaluate_agent(eval_env_, agent_, options_.eval_episodes, options_.eval_seed, t));
+    log_evaluation(metrics, evaluations_.back(), clock_.seconds());
+  }
+  if (timer_.due(t, !episodes.in_episode())) {
+    checkpoint(t);
+    timer_.taken(t);
+  }
+}
+
+void OnlineRunSchedule::checkpoint(int64_t t) {
+  if (!run_.checkpoint || last_checkpoint_ == t) return;
+  elapsed_s_ = clock_.seconds();
+  run_.checkpoint();
+  last_checkpoint_ = t;
+  log::logger(name_)->info("checkpoint at env step {}", t);
 }
 
 }  // namespace mbrl

@@ -7,7 +7,6 @@
 #include "mbrl/core/check.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
-#include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
@@ -46,18 +45,10 @@ void SacLoop::run(RunContext& run) {
   }
   MBRL_ASSERT(replay_ != nullptr, "sac: resumed without a loaded checkpoint");
   const int64_t batch_size = agent_->options().batch_size();
-  RunClock clock;
-  clock.restart_from(elapsed_s_);
-  CheckpointTimer timer(options_.checkpoint_every());
-  timer.taken(episodes_.env_steps());
-  int64_t last_checkpoint = -1;
-  auto checkpoint = [&](int64_t t) {
-    if (!run.checkpoint || last_checkpoint == t) return;
-    elapsed_s_ = clock.seconds();
-    run.checkpoint();
-    last_checkpoint = t;
-    log::logger("sac")->info("checkpoint at env step {}", t);
-  };
+  OnlineRunSchedule schedule(run, "sac",
+                             {options_.num_steps(), options_.eval_every(), options_.eval_episodes(),
+                              options_.checkpoint_every(), eval_seed_},
+                             *eval_env_, *agent_, evaluations_, elapsed_s_, episodes_.env_steps());
 
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
@@ -81,19 +72,9 @@ void SacLoop::run(RunContext& run) {
         throw NonFiniteError(detail::str("sac loop: env step ", t, ": ", e.what()));
       }
     }
-    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
-
-    if (t % options_.eval_every() == 0 || t == options_.num_steps()) {
-      evaluations_.push_back(
-          evaluate_agent(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t));
-      log_evaluation(metrics, evaluations_.back(), clock.seconds());
-    }
-    if (timer.due(t, !episodes_.in_episode())) {
-      checkpoint(t);
-      timer.taken(t);
-    }
+    schedule.after_step(t, step, episodes_);
   }
-  checkpoint(episodes_.env_steps());
+  schedule.finish(episodes_.env_steps());
 }
 
 void SacLoop::save_checkpoint(torch::serialize::OutputArchive& archive) const {

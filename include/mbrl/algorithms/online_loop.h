@@ -12,6 +12,7 @@
 
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/sac_agent.h"
+#include "mbrl/algorithms/algorithm.h"
 #include "mbrl/envs/env.h"
 
 namespace torch::serialize {
@@ -128,6 +129,45 @@ class CheckpointTimer {
  private:
   int64_t every_;
   int64_t next_ = every_;
+};
+
+/// The bookkeeping both online loops (sac, mbpo) do after every env step, and their run clock:
+/// the episode row when the step ended an episode, an evaluation every `eval_every` env steps
+/// and after the last one (appended to `evaluations` and logged), and a checkpoint at the first
+/// episode boundary at or after every `checkpoint_every` steps and at the end (never twice at one
+/// step). Before each checkpoint `elapsed_s` (the loop's member that its save_checkpoint writes)
+/// is set to the run clock, which starts from `elapsed_s` (0, or a loaded checkpoint's value).
+class OnlineRunSchedule {
+ public:
+  struct Options {
+    int64_t num_steps, eval_every, eval_episodes, checkpoint_every;
+    uint64_t eval_seed;
+  };
+  /// name: the loop's logger; env_steps: steps already taken (a resumed run's counter).
+  OnlineRunSchedule(RunContext& run, const std::string& name, Options options, Env& eval_env,
+                    Agent& agent, std::vector<Evaluation>& evaluations, double& elapsed_s,
+                    int64_t env_steps);
+
+  /// Seconds since the run started, resumes included.
+  double seconds() const { return clock_.seconds(); }
+  /// After env step t (1-based) of `episodes` with result `step`.
+  void after_step(int64_t t, const StepResult& step, OnlineEpisodes& episodes);
+  /// The final checkpoint, after env step t.
+  void finish(int64_t t) { checkpoint(t); }
+
+ private:
+  void checkpoint(int64_t t);
+
+  RunContext& run_;
+  std::string name_;
+  Options options_;
+  Env& eval_env_;
+  Agent& agent_;
+  std::vector<Evaluation>& evaluations_;
+  double& elapsed_s_;
+  RunClock clock_;
+  CheckpointTimer timer_;
+  int64_t last_checkpoint_ = -1;
 };
 
 }  // namespace mbrl
