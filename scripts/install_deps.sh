@@ -8,6 +8,7 @@ packages=(
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-openmp     # without it LibTorch's matrix work falls back to the ~12x slower reference BLAS
   libmujoco-dev libqhull-dev  # Debian's mujocoConfig.cmake names /usr/include/libqhull_r
+  libgl-dev libglx-dev libopengl-dev  # ... and calls find_dependency(OpenGL): GL/gl.h, GLX, OpenGL
   libeigen3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -16,6 +16,7 @@
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/model_env.h"
 #include "mbrl/planners/cem.h"
 #include "support/workloads.h"

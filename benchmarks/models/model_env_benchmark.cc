@@ -10,6 +10,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/ensemble_inference.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/model_env.h"
 #include "support/workloads.h"
 
@@ -65,7 +66,7 @@ BENCHMARK_CAPTURE(BM_ModelEnvScore, cheetah_P400_H30, 17, 6, 400, 30, false)
 void BM_EnsembleForwardTiled(benchmark::State& state) {
   at::set_num_threads(static_cast<int>(state.range(0)));
   auto model = pets_model(4, 1);
-  EnsembleInference inference(model);
+  EnsembleInference inference(*model);
   const int64_t rows = 7000, e = model->ensemble_size();
   auto x = torch::randn({e * rows, model->input_dim()});
   std::vector<int64_t> members, offsets{0};

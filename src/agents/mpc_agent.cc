@@ -89,13 +89,10 @@ std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
 
 namespace {
 
-// scorer `model`: a ModelEnv on the `model` section's ensemble with the env's task functions
+// scorer `model`: a ModelEnv on the `model` section's model with the env's task functions
 std::shared_ptr<SequenceScorer> make_model_scorer(const ConfigNode& node, const BuildContext& ctx) {
-  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
-  if (!model) {
-    throw node.error("scorer",
-                     "scorer 'model' needs a `model` section of type gaussian_mlp_ensemble");
-  }
+  auto model = ctx.get<DynamicsModel>();
+  if (!model) throw node.error("scorer", "scorer 'model' needs a `model` section");
   auto env = ctx.get<Env>();
   std::shared_ptr<const TaskFunctions> task = env ? env->task_functions() : nullptr;
   if (!task && !model->learns_reward()) {

@@ -58,13 +58,13 @@ double elite_holdout(const ModelTrainResult& r) {
 }  // namespace
 
 Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-           std::shared_ptr<SacAgent> agent, std::shared_ptr<GaussianMlpEnsemble> model,
-           std::shared_ptr<ModelTrainer> trainer, std::shared_ptr<const TaskFunctions> task,
+           std::shared_ptr<SacAgent> agent, std::shared_ptr<DynamicsModel> model,
+           std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
            MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed)
     : options_(std::move(options)),
       agent_(std::move(agent)),
       model_(std::move(model)),
-      trainer_(std::move(trainer)),
+      learner_(std::move(learner)),
       eval_env_(std::move(eval_env)),
       gens_(std::move(gens)),
       model_env_(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true), model_,
@@ -88,7 +88,9 @@ Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> e
                  "expected a number in [0, 1], got ", o.real_ratio());
   RolloutSchedule::from_vector(o.rollout_schedule().to_vector());  // validates
   MBRL_CHECK(model_->learns_reward(), "mbpo: the model must learn the reward (learn_reward: true)");
-  MBRL_CHECK(trainer_ && trainer_->model() == model_, "mbpo: the trainer must train the model");
+  MBRL_CHECK(learner_ && learner_->model() == model_, "mbpo: the learner must train the model");
+  MBRL_CHECK(!o.rollout_uncertainty() || model_env_.has_uncertainty(), "mbpo: model '",
+             model_->type(), "' reports no uncertainty; set rollout_uncertainty: false");
   const Box& box = episodes_.env().spec().action_space;
   act_low_ = box.low;
   act_range_ = box.high - box.low;
@@ -127,7 +129,7 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   ModelTrainResult trained;
   try {
     torch::AutoGradMode grad(true);
-    trained = trainer_->train(replay_->all(), gens_.model, &metrics);
+    trained = learner_->train(*replay_, gens_.model, &metrics);
   } catch (const NonFiniteError& e) {
     rethrow_at_step(e, t);
   }

@@ -37,7 +37,7 @@ void Mbpo::save_checkpoint(OutputArchive& archive) const {
   write_evaluations(archive, "evaluations", evaluations_);
   checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
   checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
-  checkpoint::write_nested(archive, "trainer", [&](OutputArchive& a) { trainer_->save(a); });
+  checkpoint::write_nested(archive, "trainer", [&](OutputArchive& a) { learner_->save(a); });
   write_buffer(archive, "replay", *replay_);
   if (model_buffer_) write_buffer(archive, "model_buffer", *model_buffer_);
   checkpoint::write_generator(archive, "gen_explore", gens_.explore);
@@ -58,7 +58,7 @@ void Mbpo::load_checkpoint(InputArchive& archive) {
   InputArchive model = checkpoint::read_nested(archive, "model");
   model_->load(model, "checkpoint entry 'model'");
   InputArchive trainer = checkpoint::read_nested(archive, "trainer");
-  trainer_->load(trainer);
+  learner_->load(trainer);
   const EnvSpec& spec = episodes_.env().spec();
   replay_ = read_buffer(archive, "replay", spec);
   InputArchive probe;
@@ -118,22 +118,23 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
   if (!env) throw node.error("algorithm 'mbpo' needs an 'env' section");
   auto agent = std::dynamic_pointer_cast<SacAgent>(ctx.get<Agent>());
   if (!agent) throw node.error("algorithm 'mbpo' needs an agent of type 'sac'");
-  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
-  if (!model)
-    throw node.error("algorithm 'mbpo' needs a 'model' section of type 'gaussian_mlp_ensemble'");
+  auto model = ctx.get<DynamicsModel>();
+  if (!model) throw node.error("algorithm 'mbpo' needs a 'model' section");
   if (!model->learns_reward())
     throw node.error("algorithm 'mbpo' needs a model with learn_reward: true");
-  auto trainer = with_config_context(training, [&] {
-    o.model_training(model_trainer_options_from_config(training, o.model_training()));
-    return std::make_shared<ModelTrainer>(o.model_training(), model);
-  });
+  auto learner = model_learner_registry().create(training, model, o.model_training());
+  if (o.rollout_uncertainty() && !dynamic_cast<const UncertaintyAware*>(model.get())) {
+    throw node.error("rollout_uncertainty", "model '" + model->type() +
+                                                "' reports no uncertainty; set "
+                                                "rollout_uncertainty: false");
+  }
   auto maker = ctx.get<EnvMaker>();
   MBRL_ASSERT(maker, "algorithm 'mbpo' built without an EnvMaker");
   MbpoGenerators gens{ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
                       ctx.cpu_generator("model_training"), ctx.cpu_generator("rollout_starts"),
                       ctx.generator("model_env")};
   return std::make_shared<Mbpo>(
-      o, env, maker->make("eval"), agent, model, trainer, env->task_functions(), std::move(gens),
+      o, env, maker->make("eval"), agent, model, learner, env->task_functions(), std::move(gens),
       derive_seed(ctx.seed, "train_episodes"), derive_seed(ctx.seed, "eval"));
 }
 

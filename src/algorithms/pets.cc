@@ -11,6 +11,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/models/dynamics_model.h"
 
 namespace mbrl {
 namespace {
@@ -41,12 +42,12 @@ void declare_metrics(MetricsWriter& m) {
 }  // namespace
 
 PetsAlgorithm::PetsAlgorithm(PetsOptions options, std::shared_ptr<Env> env,
-                             std::shared_ptr<MpcAgent> agent, std::shared_ptr<ModelTrainer> trainer,
+                             std::shared_ptr<MpcAgent> agent, std::shared_ptr<ModelLearner> learner,
                              at::Generator gen)
     : options_(std::move(options)),
       env_(std::move(env)),
       agent_(std::move(agent)),
-      trainer_(std::move(trainer)),
+      learner_(std::move(learner)),
       gen_(std::move(gen)) {
   MBRL_CHECK_ARG(options_.num_trials() >= 1, "num_trials", "expected a positive integer, got ",
                  options_.num_trials());
@@ -73,7 +74,7 @@ void PetsAlgorithm::run(RunContext& run) {
   ModelTrainResult last_training;
   auto train_model = [&] {
     torch::AutoGradMode grad(true);
-    last_training = trainer_->train(buffer.all(), gen_, &metrics);
+    last_training = learner_->train(buffer, gen_, &metrics);
   };
 
   for (int64_t trial = 1; trial <= total; ++trial) {
@@ -140,14 +141,10 @@ std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext&
   auto env = ctx.get<Env>();
   auto agent = std::dynamic_pointer_cast<MpcAgent>(ctx.get<Agent>());
   if (!agent) throw node.error("algorithm 'pets' needs an agent of type 'mpc'");
-  auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(ctx.get<DynamicsModel>());
-  if (!model)
-    throw node.error("algorithm 'pets' needs a 'model' section of type 'gaussian_mlp_ensemble'");
-  auto trainer = with_config_context(training, [&] {
-    o.model_training(model_trainer_options_from_config(training, o.model_training()));
-    return std::make_shared<ModelTrainer>(o.model_training(), model);
-  });
-  return std::make_shared<PetsAlgorithm>(o, env, agent, trainer, ctx.cpu_generator("pets"));
+  auto model = ctx.get<DynamicsModel>();
+  if (!model) throw node.error("algorithm 'pets' needs a 'model' section");
+  auto learner = model_learner_registry().create(training, model, o.model_training());
+  return std::make_shared<PetsAlgorithm>(o, env, agent, learner, ctx.cpu_generator("pets"));
 }
 
 }  // namespace mbrl

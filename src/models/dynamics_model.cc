@@ -8,6 +8,15 @@
 
 namespace mbrl {
 
+ModelState ModelState::select(const at::Tensor& index) const {
+  ModelState s;
+  s.obs = obs.index_select(0, index);
+  for (const auto& l : latent) s.latent.push_back(l.index_select(0, index));
+  if (member.defined()) s.member = member.index_select(0, index);
+  s.spec = spec;
+  return s;
+}
+
 void save_model(const DynamicsModel& model, const std::filesystem::path& path) {
   write_atomic(path, [&](const std::filesystem::path& tmp) {
     torch::serialize::OutputArchive archive;

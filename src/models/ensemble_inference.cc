@@ -49,10 +49,7 @@ at::Tensor batched_forward(const GaussianMlpEnsemble& model, const at::Tensor& x
 
 }  // namespace
 
-EnsembleInference::EnsembleInference(std::shared_ptr<GaussianMlpEnsemble> model)
-    : model_(std::move(model)) {
-  MBRL_ASSERT(model_ != nullptr, "EnsembleInference needs a model");
-}
+EnsembleInference::EnsembleInference(const GaussianMlpEnsemble& model) : model_(&model) {}
 
 void EnsembleInference::add_jobs(std::vector<Job>& jobs, int64_t member, int64_t x_row,
                                  int64_t out_row, int64_t rows) {

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/models/ensemble_inference.h"
 
 namespace mbrl {
 namespace {

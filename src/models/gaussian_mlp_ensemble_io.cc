@@ -1,24 +1,13 @@
-// GaussianMlpEnsemble save and load: architecture check, parameters, normalizer and elites.
+// GaussianMlpEnsemble save and load: architecture (model_archive.h) and elites.
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/model_archive.h"
 
 namespace mbrl {
-namespace {
 
-std::string read_string(torch::serialize::InputArchive& archive, const std::string& key,
-                        const std::string& source) {
-  c10::IValue value;
-  if (!archive.try_read(key, value) || !value.isString()) {
-    throw DataError(source + ": not a model file of this kind (entry '" + key + "' is missing)");
-  }
-  return value.toStringRef();
-}
-
-}  // namespace
-
-std::vector<std::pair<std::string, std::string>> GaussianMlpEnsemble::architecture() const {
+ModelArchitecture GaussianMlpEnsemble::architecture() const {
   const auto& o = options_;
   auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
   return {{"obs_dim", std::to_string(o.obs_dim())},
@@ -36,48 +25,12 @@ std::vector<std::pair<std::string, std::string>> GaussianMlpEnsemble::architectu
 }
 
 void GaussianMlpEnsemble::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("model_type", c10::IValue(type()));
-  for (const auto& [field, value] : architecture()) {
-    archive.write("architecture." + field, c10::IValue(value));
-  }
-  for (const auto& p : named_parameters(/*recurse=*/true)) {
-    archive.write("state." + p.key(), p.value().detach().cpu());
-  }
-  for (const auto& b : named_buffers(/*recurse=*/true)) {
-    archive.write("state." + b.key(), b.value().cpu(), /*is_buffer=*/true);
-  }
+  write_model_state(archive, type(), architecture(), *this);
   archive.write("elites", torch::tensor(elites_, torch::kInt64));
 }
 
 void GaussianMlpEnsemble::load(torch::serialize::InputArchive& archive, const std::string& source) {
-  // the architecture first, so a mismatch is named instead of failing on a tensor shape
-  const std::string file_type = read_string(archive, "model_type", source);
-  if (file_type != type()) {
-    throw DataError(source + ": holds a '" + file_type + "' model, expected '" + type() + "'");
-  }
-  for (const auto& [field, value] : architecture()) {
-    const std::string in_file = read_string(archive, "architecture." + field, source);
-    if (in_file != value) {
-      throw DataError(source + ": model architecture differs: " + field + " is " + in_file +
-                      " in the file, " + value + " in this model");
-    }
-  }
-
-  // then every tensor, checked before anything is overwritten
-  std::vector<std::pair<at::Tensor, at::Tensor>> copies;
-  auto stage = [&](const std::string& name, const at::Tensor& target, bool is_buffer) {
-    at::Tensor t;
-    if (!archive.try_read("state." + name, t, is_buffer)) {
-      throw DataError(source + ": model entry '" + name + "' is missing");
-    }
-    if (t.sizes() != target.sizes()) {
-      throw DataError(detail::str(source, ": model entry '", name, "' has shape ", t.sizes(),
-                                  ", expected ", target.sizes()));
-    }
-    copies.emplace_back(target, t);
-  };
-  for (const auto& p : named_parameters(true)) stage(p.key(), p.value(), false);
-  for (const auto& b : named_buffers(true)) stage(b.key(), b.value(), true);
+  std::function<void()> apply = read_model_state(archive, source, type(), architecture(), *this);
   at::Tensor elites;
   if (!archive.try_read("elites", elites)) {
     throw DataError(source + ": model entry 'elites' is missing");
@@ -89,9 +42,7 @@ void GaussianMlpEnsemble::load(torch::serialize::InputArchive& archive, const st
   } catch (const InvalidArgument& e) {
     throw DataError(source + ": bad elites: " + e.reason());
   }
-
-  torch::NoGradGuard no_grad;
-  for (auto& [target, value] : copies) target.copy_(value);
+  apply();
 }
 
 }  // namespace mbrl

@@ -1,7 +1,12 @@
-// The model registry: built-in dynamics models, one line each.
+// The model registry and the learner registry: built-in dynamics models and their learners, one
+// line each.
 #include "mbrl/models/model_registry.h"
 
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/lsse_learner.h"
+#include "mbrl/models/lsse_model.h"
+#include "mbrl/models/model_learner.h"
+#include "mbrl/models/model_trainer.h"
 
 namespace mbrl {
 namespace {
@@ -17,6 +22,28 @@ std::shared_ptr<DynamicsModel> make_gaussian_mlp_ensemble(const ConfigNode& node
   return model;
 }
 
+std::shared_ptr<ModelLearner> make_ensemble_trainer(const ConfigNode& section,
+                                                    std::shared_ptr<DynamicsModel> model,
+                                                    const ModelTrainerOptions& defaults) {
+  return std::make_shared<ModelTrainer>(model_trainer_options_from_config(section, defaults),
+                                        std::dynamic_pointer_cast<GaussianMlpEnsemble>(model));
+}
+
+std::shared_ptr<DynamicsModel> make_lsse(const ConfigNode& node, const BuildContext& ctx) {
+  const EnvSpec& env = ctx.env();
+  auto model = std::make_shared<LsseModel>(
+      lsse_options_from_config(node, env.obs_dim(), env.act_dim()), ctx.cpu_generator("model"));
+  model->to(ctx.device);
+  return model;
+}
+
+std::shared_ptr<ModelLearner> make_lsse_learner(const ConfigNode& section,
+                                                std::shared_ptr<DynamicsModel> model,
+                                                const ModelTrainerOptions&) {
+  return std::make_shared<LsseLearner>(lsse_learner_options_from_config(section),
+                                       std::dynamic_pointer_cast<LsseModel>(model));
+}
+
 }  // namespace
 
 Registry<DynamicsModel>& model_registry() {
@@ -24,11 +51,36 @@ Registry<DynamicsModel>& model_registry() {
   return registry;
 }
 
+ModelLearnerRegistry& model_learner_registry() {
+  static ModelLearnerRegistry registry;
+  return registry;
+}
+
+void ModelLearnerRegistry::add(const std::string& model_type, ModelLearnerFactory factory) {
+  MBRL_ASSERT(!factories_.count(model_type), "duplicate learner of model type '", model_type, "'");
+  factories_[model_type] = std::move(factory);
+}
+
+std::shared_ptr<ModelLearner> ModelLearnerRegistry::create(
+    const ConfigNode& section, std::shared_ptr<DynamicsModel> model,
+    const ModelTrainerOptions& defaults) const {
+  MBRL_ASSERT(model != nullptr, "ModelLearnerRegistry::create without a model");
+  auto it = factories_.find(model->type());
+  if (it == factories_.end())
+    throw section.error("model type '" + model->type() + "' has no registered learner");
+  return with_config_context(section, [&] { return it->second(section, model, defaults); });
+}
+
 void register_models() {
   auto& r = model_registry();
   if (r.contains("gaussian_mlp_ensemble")) return;
   r.add("gaussian_mlp_ensemble", make_gaussian_mlp_ensemble,
         "probabilistic MLP ensemble over state deltas (PETS, MBPO, MOPO)");
+  r.add("lsse", make_lsse,
+        "linear model on sparse locality-sensitive features, exact online least squares (LSSE)");
+  auto& learners = model_learner_registry();
+  learners.add("gaussian_mlp_ensemble", make_ensemble_trainer);
+  learners.add("lsse", make_lsse_learner);
 }
 
 }  // namespace mbrl

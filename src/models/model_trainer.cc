@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/data/replay_buffer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/models/ensemble_backprop.h"
@@ -46,7 +47,7 @@ ModelTrainer::ModelTrainer(const ModelTrainerOptions& options,
                  "expected a number in [0, 1), got ", o.validation_ratio());
   MBRL_CHECK_ARG(o.max_validation_size() >= 1, "max_validation_size",
                  "expected an integer >= 1, got ", o.max_validation_size());
-  inference_ = std::make_unique<EnsembleInference>(model_);
+  inference_ = std::make_unique<EnsembleInference>(*model_);
 }
 
 ModelTrainer::~ModelTrainer() = default;
@@ -218,6 +219,13 @@ class MemberSnapshots {
 };
 
 }  // namespace
+
+std::shared_ptr<DynamicsModel> ModelTrainer::model() const { return model_; }
+
+ModelTrainResult ModelTrainer::train(const ReplayBuffer& replay, at::Generator& gen,
+                                     MetricsWriter* metrics) {
+  return train(replay.all(), gen, metrics);
+}
 
 ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator& gen,
                                      MetricsWriter* metrics) {

@@ -53,8 +53,7 @@ TEST(MpcAgentTest, ActsInsideTheBoundsAndReplansEveryReplanFreqSteps) {
   }
   // plans at steps 0, 3 and 6; each plan runs 4 CEM iterations
   EXPECT_EQ(agent.num_plans(), 3);
-  EXPECT_EQ(scorer->calls, 12);
-  EXPECT_GT(agent.last_planning_time_s(), 0.0);
+  EXPECT_EQ(scorer->calls, 12);  // (how long planning takes: BM_PetsMpcDecision)
 
   agent.reset();
   agent.act(obs);

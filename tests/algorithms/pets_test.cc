@@ -18,6 +18,7 @@
 #include "mbrl/core/error.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
@@ -104,7 +105,7 @@ TEST_F(PetsTest, WritesOneRowPerTrialAndTrainsBeforeEachMpcTrial) {
   auto plan_ms = column(dir.metrics_path(), "plan_ms");
   ASSERT_EQ(plan_ms.size(), 3u);
   EXPECT_EQ(plan_ms[0], "");  // random actions: no planning
-  EXPECT_GT(std::stod(plan_ms[1]), 0.0);
+  EXPECT_NE(plan_ms[1], "");  // MPC trials report it (its value: BM_PetsMpcDecision)
   EXPECT_EQ(column(dir.metrics_path(), "eta_s").back(), "0");
 
   // one training round (2 epochs each) before each MPC trial, and the agent saved
@@ -158,7 +159,7 @@ TEST_F(PetsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(cartpole_experiment({"algorithm.num_trial=5"}), ConfigError, "num_trial");
 }
 
-TEST_F(PetsTest, NeedsAnMpcAgentAndAnEnsemble) {
+TEST_F(PetsTest, NeedsAnMpcAgentAndAModel) {
   EXPECT_THROW_WITH(cartpole_experiment({"agent={type: random}"}), ConfigError,
                     "needs an agent of type 'mpc'");
   const char* no_model = R"(
@@ -167,7 +168,7 @@ agent: {type: mpc, scorer: oracle, optimizer: {type: cem}}
 algorithm: {type: pets}
 )";
   EXPECT_THROW_WITH(Experiment(load_config_string(no_model, "x.yaml"), "x"), ConfigError,
-                    "gaussian_mlp_ensemble");
+                    "needs a 'model' section");
 }
 
 TEST_F(PetsTest, ConstructorRejectsBadOptions) {

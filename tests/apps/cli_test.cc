@@ -131,6 +131,17 @@ TEST(CliTest, UnreadableConfigIsExitTwo) {
   EXPECT_NE(r.err.find("exp.yaml: cannot open config file"), std::string::npos) << r.err;
 }
 
+// the same error path for every user, root included: a config path that is a directory
+TEST(CliTest, ConfigThatIsADirectoryIsExitTwo) {
+  auto dir = test::scratch_dir();
+  fs::create_directory(dir / "exp.yaml");
+  CliResult r = run_cli("train exp.yaml", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("exp.yaml: expected a YAML file, got a directory"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "runs"));
+}
+
 TEST(CliTest, HelpAndList) {
   auto dir = test::scratch_dir();
   CliResult h = run_cli("--help", dir);

@@ -34,7 +34,7 @@ at::Tensor reference(GaussianMlpEnsemble& m, const at::Tensor& x) {
 
 TEST(EnsembleInferenceTest, ForwardAllMatchesTheModule) {
   auto m = model();
-  EnsembleInference inference(m);
+  EnsembleInference inference(*m);
   // more rows than a tile, so several tiles per member
   auto x = torch::randn({EnsembleInference::kTileRows * 2 + 37, m->input_dim()});
   auto ref = reference(*m, x);
@@ -51,7 +51,7 @@ TEST(EnsembleInferenceTest, ForwardAllMatchesTheModule) {
 
 TEST(EnsembleInferenceTest, ForwardGroupedRunsEachRowThroughItsMember) {
   auto m = model();
-  EnsembleInference inference(m);
+  EnsembleInference inference(*m);
   auto x = torch::randn({700, m->input_dim()});
   auto ref = reference(*m, x);
   const std::vector<int64_t> members{2, 0, 3};
@@ -64,7 +64,7 @@ TEST(EnsembleInferenceTest, ForwardGroupedRunsEachRowThroughItsMember) {
 
 TEST(EnsembleInferenceTest, ReadsTheCurrentWeights) {
   auto m = model();
-  EnsembleInference inference(m);
+  EnsembleInference inference(*m);
   auto x = torch::randn({10, m->input_dim()});
   auto before = inference.forward_all(x, {0}).clone();
   {
@@ -80,7 +80,7 @@ TEST(EnsembleInferenceTest, BatchedPathOnCuda_CUDA) {
   auto x = torch::randn({300, m->input_dim()});
   auto ref = reference(*m, x);
   m->to(torch::kCUDA);
-  EnsembleInference inference(m);
+  EnsembleInference inference(*m);
   auto all = inference.forward_all(x.cuda(), {3, 0}).cpu();
   EXPECT_TENSOR_CLOSE(all[0], ref[3], 1e-4, 1e-4);
   auto grouped = inference.forward_grouped(x.cuda(), {1, 2}, {0, 100, 300}).cpu();

@@ -8,6 +8,7 @@
 #include "mbrl/core/error.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/task_functions.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"

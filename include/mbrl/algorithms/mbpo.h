@@ -16,8 +16,9 @@
 #include "mbrl/algorithms/rollout_schedule.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env.h"
-#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/model_env.h"
+#include "mbrl/models/model_learner.h"
 #include "mbrl/models/model_trainer.h"
 
 namespace mbrl {
@@ -60,9 +61,11 @@ struct MbpoOptions {
   /// Real replay capacity in transitions, >= 1.
   TORCH_ARG(int64_t, replay_capacity) = 1000000;
   /// Compute every member's prediction in rollouts to log the epistemic uncertainty (costs the
-  /// whole ensemble's inference instead of one member's per row).
+  /// whole ensemble's inference instead of one member's per row); needs an UncertaintyAware
+  /// model.
   TORCH_ARG(bool, rollout_uncertainty) = true;
-  /// How the ensemble is trained each time (the `model_training` section).
+  /// MBPO's defaults for a gradient-trained model's learner (the `model_training` section, read
+  /// by the learner that model_learner_registry() makes for the model's type).
   TORCH_ARG(ModelTrainerOptions, model_training) = ModelTrainerOptions();
 };
 
@@ -77,12 +80,13 @@ struct MbpoGenerators {
 
 /// MBPO (Janner et al. 2019, Algorithm 2, with the schedule of jannerm/mbpo): every env step
 /// adds one real transition; right after the `initial_random_steps` and every `model_train_freq`
-/// steps after that, the ensemble is retrained on the whole real replay (ModelTrainer: holdout,
-/// early stopping, elites), the rollout length k is set from the schedule (epoch = 1 +
-/// policy steps so far / epoch_length, mbrl-lib's convention), and `rollout_batch_size` start
-/// states sampled from the real replay are rolled out k steps with the current policy
-/// (sampling) in a ModelEnv (random elite per row and step, sampled next state, termination
-/// from the task functions, reward learned) into the model buffer. Its capacity is
+/// steps after that, the model's learner is given the real replay (the ensemble's ModelTrainer
+/// retrains on all of it: holdout, early stopping, elites), the rollout length k is set from the
+/// schedule (epoch = 1 + policy steps so far / epoch_length, mbrl-lib's convention), and
+/// `rollout_batch_size` start states sampled from the real replay are rolled out k steps with the
+/// current policy (sampling) in a ModelEnv (for an ensemble: random elite per row and step, sampled
+/// next state; termination from the task functions, reward learned) into the model buffer. Any
+/// registered dynamics model that learns the reward works. Its capacity is
 /// model_retain_epochs * rollout_batch_size * k * epoch_length / model_train_freq (MBPO's pool
 /// size); it is reallocated, keeping the newest rollouts, when k changes. From the first
 /// rollout on, each env step runs `sac_updates_per_step` SAC updates on minibatches of
@@ -108,8 +112,8 @@ class Mbpo : public Algorithm {
   /// resets with train_seed + i; eval_seed likewise for evaluation episodes. Throws
   /// InvalidArgument naming the option on a bad value.
   Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-       std::shared_ptr<SacAgent> agent, std::shared_ptr<GaussianMlpEnsemble> model,
-       std::shared_ptr<ModelTrainer> trainer, std::shared_ptr<const TaskFunctions> task,
+       std::shared_ptr<SacAgent> agent, std::shared_ptr<DynamicsModel> model,
+       std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
        MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed);
 
   void run(RunContext& run) override;
@@ -140,8 +144,8 @@ class Mbpo : public Algorithm {
 
   const MbpoOptions options_;
   std::shared_ptr<SacAgent> agent_;
-  std::shared_ptr<GaussianMlpEnsemble> model_;
-  std::shared_ptr<ModelTrainer> trainer_;
+  std::shared_ptr<DynamicsModel> model_;
+  std::shared_ptr<ModelLearner> learner_;
   std::shared_ptr<Env> eval_env_;
   MbpoGenerators gens_;
   ModelEnv model_env_;
@@ -156,8 +160,8 @@ class Mbpo : public Algorithm {
   double sac_time_s_ = 0;  // SAC update time since the last model row
 };
 
-/// The registry factory of `type: mbpo`: needs the env, an agent of type `sac` and a model of
-/// type `gaussian_mlp_ensemble` with learn_reward: true; keys as in MbpoOptions
+/// The registry factory of `type: mbpo`: needs the env, an agent of type `sac` and a model (of
+/// any registered type) with learn_reward: true; keys as in MbpoOptions
 /// (model_training: a section; rollout_batch_size or effective_model_rollouts_per_step).
 std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx);
 

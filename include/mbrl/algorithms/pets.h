@@ -11,7 +11,7 @@
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/envs/env.h"
-#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/model_learner.h"
 #include "mbrl/models/model_trainer.h"
 
 namespace mbrl {
@@ -26,14 +26,16 @@ struct PetsOptions {
   TORCH_ARG(int64_t, train_every) = 0;
   /// Replay capacity in transitions (>= 1); PETS keeps every transition by default.
   TORCH_ARG(int64_t, replay_capacity) = 1000000;
-  /// How the ensemble is trained each time (the `model_training` section).
+  /// PETS's defaults for a gradient-trained model's learner (the `model_training` section, read
+  /// by the learner that model_learner_registry() makes for the model's type).
   TORCH_ARG(ModelTrainerOptions,
             model_training) = ModelTrainerOptions().num_epochs(25).patience(25);
 };
 
-/// The PETS loop. Before each trial the ensemble is trained on every transition collected so far
-/// (and again every `train_every` steps within the trial); the trial is one episode of the MPC
-/// agent planning on the ensemble (a ModelEnv with K particles and TS-inf propagation).
+/// The PETS loop. Before each trial the model's learner is given every transition collected so
+/// far (and again every `train_every` steps within the trial); the trial is one episode of the
+/// MPC agent planning on the model (a ModelEnv with K particles and, for an ensemble, TS-inf
+/// propagation). Any registered dynamics model with a registered learner works.
 ///
 /// Metrics: one `metrics.csv` row per episode (trial, env_steps, episode_return, episode_length,
 /// model_train_loss, model_holdout_score, model_epochs, plan_ms (mean per decision),
@@ -41,10 +43,10 @@ struct PetsOptions {
 /// training epoch.
 class PetsAlgorithm : public Algorithm {
  public:
-  /// trainer: trains `agent`'s model; gen: a CPU generator for random exploration and model
-  /// training. Throws InvalidArgument naming the option on a bad value.
+  /// learner: trains the model `agent` plans with; gen: a CPU generator for random exploration
+  /// and model training. Throws InvalidArgument naming the option on a bad value.
   PetsAlgorithm(PetsOptions options, std::shared_ptr<Env> env, std::shared_ptr<MpcAgent> agent,
-                std::shared_ptr<ModelTrainer> trainer, at::Generator gen);
+                std::shared_ptr<ModelLearner> learner, at::Generator gen);
 
   void run(RunContext& run) override;
   const PetsOptions& options() const { return options_; }
@@ -53,12 +55,13 @@ class PetsAlgorithm : public Algorithm {
   const PetsOptions options_;
   std::shared_ptr<Env> env_;
   std::shared_ptr<MpcAgent> agent_;
-  std::shared_ptr<ModelTrainer> trainer_;
+  std::shared_ptr<ModelLearner> learner_;
   at::Generator gen_;
 };
 
-/// The `pets` factory of algorithm_registry(): needs the `env`, an `mpc` agent and a
-/// `gaussian_mlp_ensemble` model; keys as in PetsOptions (model_training: a section).
+/// The `pets` factory of algorithm_registry(): needs the `env`, an `mpc` agent and a `model`
+/// section of any registered type; keys as in PetsOptions (model_training: a section for the
+/// model's learner).
 std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx);
 
 }  // namespace mbrl

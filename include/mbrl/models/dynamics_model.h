@@ -1,11 +1,21 @@
-// DynamicsModel: the base of every learned dynamics model built from the `model:` config section.
+// DynamicsModel: the interface every learned world model implements (ensemble MLP, LSSE linear
+// model, latent sequence models): batch-first rollout state, one batched step, a loss.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
+
+#include "mbrl/core/types.h"
+#include "mbrl/models/propagation.h"
+#include "mbrl/models/uncertainty.h"
 
 namespace torch::serialize {
 class InputArchive;
@@ -14,16 +24,68 @@ class OutputArchive;
 
 namespace mbrl {
 
+/// How a rollout of a model draws its predictions; read by models that have members or noise and
+/// ignored by the others (a deterministic model with one predictor ignores every field).
+struct RolloutSpec {
+  /// Member assignment of rows in an ensemble (see propagation.h).
+  Propagation propagation = Propagation::kTsInf;
+  /// Rows per candidate: rows are laid out candidate-major, `particles` innermost (PETS); for
+  /// rows without candidate structure (Dyna rollouts) pass the row count.
+  int64_t particles = 1;
+  /// Sample the next state from the predictive distribution; false: its mean.
+  bool sample = true;
+};
+
+/// The batch-first state of N model rollouts: every tensor has the rows first, so selecting
+/// rows (dropping terminated ones) is one `select`. Markov models need only `obs`; models with
+/// memory keep it in `latent`; ensembles keep each row's member (TS-inf) here, so the
+/// propagation is part of the state, not of the caller.
+struct ModelState {
+  at::Tensor obs;                  // [N, obs_dim] float32 on the model's device
+  std::vector<at::Tensor> latent;  // model-specific, each [N, ...] (e.g. a recurrent state)
+  at::Tensor member;               // [N] int64 ensemble member of each row; undefined: drawn
+                                   // every step (ts1, random_model) or averaged (expectation)
+  /// The member-sorted rows of `member` for one grouped forward pass (an ensemble's cache;
+  /// null until the model builds it, reset by select).
+  std::shared_ptr<const MemberAssignment> groups;
+  RolloutSpec spec;
+
+  int64_t rows() const { return obs.defined() ? obs.size(0) : 0; }
+  /// The state of rows `index` ([M] int64 on the state's device) only.
+  ModelState select(const at::Tensor& index) const;
+};
+
+/// One batched model step.
+struct ModelStep {
+  ModelState state;       // after the step (state.obs == next_obs)
+  at::Tensor next_obs;    // [N, obs_dim]
+  at::Tensor reward;      // [N]; undefined unless the model learns the reward
+  at::Tensor terminated;  // [N] bool; undefined unless the model learns termination
+};
+
+/// A model step with the disagreement of its members: every member predicts every row.
+struct UncertainModelStep {
+  ModelStep step;
+  Uncertainty uncertainty;  // [N] fields
+  at::Tensor member_mean;   // [E, N, d] every member's mean in target space
+  at::Tensor member_std;    // [E, N, d]; undefined for deterministic members
+};
+
+/// Named scalar losses of a model on a batch of transitions; key "loss" is the training
+/// objective, the others are diagnostics (e.g. "mse").
+using ModelLosses = std::map<std::string, at::Tensor>;
+
 /// A learned model of an environment's transitions (and optionally of its reward and
-/// termination), built by model_registry() from `model: {type: ..., ...}`.
+/// termination), built by model_registry() from `model: {type: ..., ...}` and trained by the
+/// ModelLearner that model_learner_registry() makes for its type.
 ///
 /// It is a torch::nn::Module, so `to(device)`, `parameters()` and `train()`/`eval()` work on it.
-/// The base is kept small on purpose: what a model can do beyond this (ensemble members, elites,
-/// uncertainty for GaussianMlpEnsemble; recurrent state for sequence models) lives on the
-/// concrete class, which algorithms obtain with `std::dynamic_pointer_cast` once, at build time.
+/// Rollouts (ModelEnv: MPC scoring and Dyna rollouts) use only `initial_state` and `step`, so
+/// any model that implements them plugs into PETS, MBPO and the loops built on ModelEnv.
 ///
 /// Threading contract: one thread at a time per instance; implementations may parallelize
-/// internally.
+/// internally (and may keep scratch buffers for rollouts, so two rollouts must not interleave
+/// calls from different threads).
 class DynamicsModel : public torch::nn::Module {
  public:
   /// The registry type, e.g. "gaussian_mlp_ensemble"; used in messages and saved files.
@@ -34,6 +96,19 @@ class DynamicsModel : public torch::nn::Module {
   virtual bool learns_reward() const { return false; }
   /// True when the model predicts termination.
   virtual bool learns_termination() const { return false; }
+  /// The device of the model's parameters and of every tensor `step` returns.
+  virtual c10::Device device() const = 0;
+
+  /// The state of N rollouts starting at obs [N, obs_dim] (any device, moved to the model's).
+  /// `gen` (on the model's device) draws anything the start needs.
+  virtual ModelState initial_state(const at::Tensor& obs, const RolloutSpec& spec,
+                                   at::Generator& gen) = 0;
+  /// One step of every row: act [N, act_dim] on the model's device -> the next state and what
+  /// the model predicts of the transition. All random numbers come from `gen`. No gradients.
+  virtual ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) = 0;
+  /// The model's losses on `batch` (on any device): "loss" the objective its learner minimises,
+  /// differentiable; further keys are diagnostics.
+  virtual ModelLosses loss(const TransitionBatch& batch) = 0;
 
   /// Writes everything needed to restore the model exactly: its architecture, parameters and
   /// fitted state (normalizer, elites).
@@ -44,6 +119,18 @@ class DynamicsModel : public torch::nn::Module {
   virtual void load(torch::serialize::InputArchive& archive, const std::string& source) = 0;
   /// Same, with a generic source name.
   void load(torch::serialize::InputArchive& archive) override { load(archive, "model archive"); }
+};
+
+/// The optional capability of models with several predictors (ensembles): a step in which every
+/// member predicts every row, with the epistemic and aleatoric measures of uncertainty.h. Found
+/// with `dynamic_cast` once, when a component that wants uncertainty is built.
+class UncertaintyAware {
+ public:
+  virtual ~UncertaintyAware() = default;
+  /// As DynamicsModel::step, each row's transition from its own member (or the average), plus
+  /// every member's prediction of every row (E times the work of `step`).
+  virtual UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
+                                                   at::Generator& gen) = 0;
 };
 
 /// Writes `model` to `path` atomically (a killed process leaves the old file or none); throws

@@ -29,7 +29,8 @@ class EnsembleInference {
  public:
   static constexpr int64_t kTileRows = 256;
 
-  explicit EnsembleInference(std::shared_ptr<GaussianMlpEnsemble> model);
+  /// `model` must outlive this object (the ensemble owns the one its rollouts use).
+  explicit EnsembleInference(const GaussianMlpEnsemble& model);
 
   /// x: [N, input_dim] float32, contiguous, normalized inputs whose rows are grouped by member:
   /// rows [offsets[j], offsets[j+1]) go through member members[j]. offsets: G + 1 values from 0
@@ -42,7 +43,7 @@ class EnsembleInference {
   /// `members` on every row (a view of an internal buffer, overwritten by the next call).
   at::Tensor forward_all(const at::Tensor& x, const std::vector<int64_t>& members);
 
-  const std::shared_ptr<GaussianMlpEnsemble>& model() const { return model_; }
+  const GaussianMlpEnsemble& model() const { return *model_; }
 
  private:
   // one tile: `rows` rows of x starting at x_row, through member `member`, into out rows from
@@ -55,7 +56,7 @@ class EnsembleInference {
                        int64_t rows);
   at::Tensor output_buffer(int64_t rows);
 
-  std::shared_ptr<GaussianMlpEnsemble> model_;
+  const GaussianMlpEnsemble* model_;
   at::Tensor out_;                   // flat [capacity, output_columns]
   std::vector<at::Tensor> scratch_;  // per thread: [2, kTileRows, hidden_size]
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@
 namespace mbrl {
 
 class ConfigNode;
+class EnsembleInference;
 
 /// Options of GaussianMlpEnsemble; each field is a YAML key of `model: {type:
 /// gaussian_mlp_ensemble}` except obs_dim and act_dim, which come from the env. Defaults are
@@ -79,14 +81,21 @@ struct EnsembleOutput {
 /// The network output per row is [mean (d) | raw logvar (d, absent if deterministic) |
 /// termination logit (1, if learned)]: `output_columns()` wide.
 ///
-/// Elites: the members rollouts use; all members until a trainer sets them. Threading contract:
-/// one thread at a time.
-class GaussianMlpEnsemble : public DynamicsModel {
+/// Elites: the members rollouts use; all members until a trainer sets them.
+///
+/// Rollouts (DynamicsModel::step): each row of a ModelState goes through one elite, assigned by
+/// the state's propagation (see propagation.h: TS-inf keeps the member in the state, TS1 and
+/// random_model draw one every step), or through all elites averaged (expectation). The next
+/// observation is `next_obs(obs, mu + sigma eps)` (or of mu when the state does not sample).
+/// The forward pass is EnsembleInference's (tiled, multithreaded on the CPU, buffers reused
+/// across calls). Threading contract: one thread at a time.
+class GaussianMlpEnsemble : public DynamicsModel, public UncertaintyAware {
  public:
   /// Throws InvalidArgument naming the option on a bad value. Weights are drawn from `init_gen`
   /// (CPU) or the global generator, on the CPU; call `to(device)` afterwards.
   explicit GaussianMlpEnsemble(const GaussianMlpEnsembleOptions& options,
                                std::optional<at::Generator> init_gen = std::nullopt);
+  ~GaussianMlpEnsemble() override;
 
   std::string type() const override { return "gaussian_mlp_ensemble"; }
   int64_t obs_dim() const override { return options_.obs_dim(); }
@@ -102,7 +111,23 @@ class GaussianMlpEnsemble : public DynamicsModel {
   int64_t target_dim() const { return target_dim_; }
   /// Network output width (see the class comment).
   int64_t output_columns() const { return output_columns_; }
-  c10::Device device() const { return max_logvar.device(); }
+  c10::Device device() const override { return max_logvar.device(); }
+
+  /// DynamicsModel: obs [N, obs_dim] -> the state of N rollouts; under TS-inf row r keeps elite
+  /// (r % particles) % M for the whole rollout (no random draw).
+  ModelState initial_state(const at::Tensor& obs, const RolloutSpec& spec,
+                           at::Generator& gen) override;
+  /// DynamicsModel: act [N, act_dim] -> each row's transition from its member (see the class
+  /// comment); reward and termination defined when learned.
+  ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
+  /// UncertaintyAware: every member predicts every row; each row's transition is its own
+  /// member's sample (or the elites' average under expectation).
+  UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
+                                           at::Generator& gen) override;
+  /// DynamicsModel: "loss", the training objective of every member on every row of `batch`
+  /// (`loss` below plus the weight-decay penalty), and "mse", the mean squared error of the
+  /// members' means over rows and target dims.
+  ModelLosses loss(const TransitionBatch& batch) override;
 
   /// obs: [..., obs_dim], act: [..., act_dim] -> raw (unnormalized) inputs [..., input_dim].
   at::Tensor input_features(const at::Tensor& obs, const at::Tensor& act) const;
@@ -131,6 +156,7 @@ class GaussianMlpEnsemble : public DynamicsModel {
   /// `weight_decay_penalty`). x: [E, B, input_dim], y: [E, B, d], terminated: [E, B] float or
   /// undefined -> scalar. Differentiable.
   at::Tensor loss(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
+  using DynamicsModel::loss;
   /// 0.5 sum_l decay_l |W_l|^2, whose gradient is the per-layer decay (scalar, differentiable).
   at::Tensor weight_decay_penalty() const;
   /// Weight decay of each layer (num_layers + 1 values: hidden layers, then output).
@@ -158,6 +184,17 @@ class GaussianMlpEnsemble : public DynamicsModel {
   void check_options() const;
   // (field, value) pairs that must match between a saved file and this model
   std::vector<std::pair<std::string, std::string>> architecture() const;
+  // the forward pass of rollouts, created on first use
+  EnsembleInference& inference();
+  // mu + sigma eps (a copy of mu when not sampling or deterministic)
+  at::Tensor sample_target(const at::Tensor& mean, const at::Tensor& logvar, bool sample,
+                           at::Generator& gen) const;
+  // the next obs of rows obs given a target sample [N, d], and the learned reward and
+  // termination (undefined when not learned)
+  ModelStep outcome(const at::Tensor& obs, const at::Tensor& target,
+                    const at::Tensor& termination_logit) const;
+  // the elites as a tensor on the model's device
+  at::Tensor elite_index() const;
 
   GaussianMlpEnsembleOptions options_;
   int64_t input_dim_, target_dim_, output_columns_;
@@ -166,6 +203,7 @@ class GaussianMlpEnsemble : public DynamicsModel {
   std::vector<int64_t> elites_;
   at::Tensor keep_dims_, angle_dims_;  // [o - n_angles], [n_angles] int64 (CPU)
   at::Tensor delta_mask_;              // [obs_dim] float: 1 where the target is a difference
+  std::unique_ptr<EnsembleInference> inference_;
 };
 
 /// Reads the options of `model: {type: gaussian_mlp_ensemble, ...}` (every key but `type`) for

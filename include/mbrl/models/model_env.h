@@ -1,5 +1,5 @@
-// ModelEnv: a learned ensemble, the task's reward and termination, and a propagation method,
-// stepped as a batched environment (Dyna rollouts) or used to score action sequences (MPC).
+// ModelEnv: a learned dynamics model, the task's reward and termination, and a propagation
+// method, stepped as a batched environment (Dyna rollouts) or used to score action sequences (MPC).
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,7 @@
 #include <torch/arg.h>
 
 #include "mbrl/envs/sequence_scorer.h"
-#include "mbrl/models/ensemble_inference.h"
-#include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/propagation.h"
 #include "mbrl/models/uncertainty.h"
 
@@ -41,16 +40,15 @@ struct ModelStepResult {
   at::Tensor member_std;    // [E, N, d], when requested and the model is not deterministic
 };
 
-/// A learned GaussianMlpEnsemble wrapped as a batched environment (mbrl-lib's ModelEnv).
+/// Any DynamicsModel wrapped as a batched environment (mbrl-lib's ModelEnv).
 ///
-/// Rollouts use the model's elites (M of them): propagation assigns each row to one elite (see
-/// draw_groups), or averages all of them (expectation). The next observation is
-/// `next_obs(obs, mu + sigma eps)` (or of mu when sample is false), the reward is the task's
-/// reward of (obs, act, next_obs) or the predicted one when the model learns the reward, and
-/// termination comes from the learned head or the task (never, with neither).
+/// The model steps its own rollout state (DynamicsModel::initial_state / step); the options'
+/// propagation and sampling go into that state (for an ensemble: which elite predicts each row,
+/// see draw_groups). The reward is the task's reward of (obs, act, next_obs) or the predicted one
+/// when the model learns the reward, and termination comes from the learned head or the task
+/// (never, with neither).
 ///
-/// All random numbers come from the injected generator (on the model's device). The forward pass
-/// is EnsembleInference's (tiled, multithreaded on the CPU, buffers reused across calls).
+/// All random numbers come from the injected generator (on the model's device).
 /// Threading contract: called from one thread at a time.
 class ModelEnv : public SequenceScorer {
  public:
@@ -59,7 +57,7 @@ class ModelEnv : public SequenceScorer {
 
   /// task may be null when the model learns the reward. Throws InvalidArgument naming the
   /// option on a bad value.
-  ModelEnv(const ModelEnvOptions& options, std::shared_ptr<GaussianMlpEnsemble> model,
+  ModelEnv(const ModelEnvOptions& options, std::shared_ptr<DynamicsModel> model,
            std::shared_ptr<const TaskFunctions> task, at::Generator gen);
 
   /// SequenceScorer: obs [S, obs_dim], actions [S, P, H, act_dim] -> [S, P], the mean over
@@ -74,33 +72,29 @@ class ModelEnv : public SequenceScorer {
 
   /// One step of N independent rows (Dyna rollouts): obs [N, obs_dim], act [N, act_dim].
   /// Rows are assigned as draw_groups with particles = N (ts_inf keeps row r on elite r % M
-  /// across calls). With `with_uncertainty`, every member predicts every row (E times the work)
-  /// and the result carries Uncertainty over all E members and their raw predictions.
+  /// across calls). With `with_uncertainty` (models that are UncertaintyAware only), every
+  /// member predicts every row (E times the work) and the result carries Uncertainty over all E
+  /// members and their raw predictions.
   ModelStepResult step(const at::Tensor& obs, const at::Tensor& act, bool with_uncertainty = true);
 
   const ModelEnvOptions& options() const { return options_; }
-  const std::shared_ptr<GaussianMlpEnsemble>& model() const { return model_; }
+  const std::shared_ptr<DynamicsModel>& model() const { return model_; }
+  /// True when `step` can report uncertainty (the model is UncertaintyAware).
+  bool has_uncertainty() const { return uncertainty_aware_ != nullptr; }
   at::Generator& generator() { return gen_; }
 
  private:
-  struct Transition {
-    at::Tensor next_obs, reward, terminated;
-  };
-  // one step of rows in their given order with each row's group (elite index) or, when group is
-  // undefined, the average of the elites
-  Transition propagate(const at::Tensor& obs, const at::Tensor& act, const MemberAssignment* a);
-  // mu + sigma eps (or a copy of mu when not sampling or deterministic)
-  at::Tensor sample_target(const at::Tensor& mean, const at::Tensor& logvar);
-  // next obs, reward and termination of rows obs, act given a target sample [N, d]
-  Transition outcome(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& target,
-                     const at::Tensor& termination_logit);
+  // the task's reward and termination where the model does not predict them: obs, act [N, ...]
+  // and the model's step -> the step with reward and terminated defined
+  void complete(const at::Tensor& obs, const at::Tensor& act, ModelStep& step) const;
   at::Tensor rollout_returns(const at::Tensor& obs, const at::Tensor& actions, int64_t particles);
+  RolloutSpec spec(int64_t particles) const;
 
   const ModelEnvOptions options_;
-  std::shared_ptr<GaussianMlpEnsemble> model_;
+  std::shared_ptr<DynamicsModel> model_;
+  UncertaintyAware* uncertainty_aware_;  // model_ as UncertaintyAware, or null
   std::shared_ptr<const TaskFunctions> task_;
   at::Generator gen_;
-  EnsembleInference inference_;
 };
 
 /// Reads ModelEnvOptions from a config section (every key optional).

@@ -11,6 +11,7 @@
 #include <torch/arg.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/models/model_learner.h"
 
 namespace torch::optim {
 class Adam;
@@ -60,17 +61,6 @@ struct ModelTrainerOptions {
   TORCH_ARG(bool, fused) = true;
 };
 
-/// What one `train` call did.
-struct ModelTrainResult {
-  std::vector<double> train_loss;     // per epoch: mean training loss over its gradient steps
-  std::vector<double> holdout_score;  // per epoch: mean over members of the holdout MSE
-  int64_t epochs = 0;
-  int64_t gradient_steps = 0;
-  bool stopped_early = false;              // ended by patience
-  std::vector<double> best_holdout_score;  // per member: the score of the weights kept
-  std::vector<int64_t> elites;             // the members with the lowest best_holdout_score
-};
-
 /// Trains a GaussianMlpEnsemble on a batch of transitions, one `train` call per model-training
 /// phase of an algorithm; the Adam state persists across calls (as in mbrl-lib).
 ///
@@ -86,11 +76,15 @@ struct ModelTrainResult {
 /// members with the best scores become the model's elites.
 ///
 /// Threading contract: one thread at a time; the model must not be used concurrently.
-class ModelTrainer {
+class ModelTrainer : public ModelLearner {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
   ModelTrainer(const ModelTrainerOptions& options, std::shared_ptr<GaussianMlpEnsemble> model);
-  ~ModelTrainer();
+  ~ModelTrainer() override;
+
+  /// ModelLearner: trains on every transition of `replay` (as `train(replay.all(), ...)`).
+  ModelTrainResult train(const ReplayBuffer& replay, at::Generator& gen,
+                         MetricsWriter* metrics = nullptr) override;
 
   /// data: at least 2 transitions (any device; moved to the model's). gen: a CPU generator for
   /// the split, bootstrap and shuffles. With `metrics`, one row per epoch goes to group
@@ -104,17 +98,18 @@ class ModelTrainer {
   at::Tensor evaluate(const TransitionBatch& data);
 
   const ModelTrainerOptions& options() const { return options_; }
-  const std::shared_ptr<GaussianMlpEnsemble>& model() const { return model_; }
+  std::shared_ptr<DynamicsModel> model() const override;
+  const std::shared_ptr<GaussianMlpEnsemble>& ensemble() const { return model_; }
   /// `train` calls so far.
   int64_t rounds() const { return rounds_; }
 
   /// Writes the trainer's own state: the optimizer's (Adam moments and step count, of the fused
   /// or the autograd path, whichever has run) and the round count. With the model saved beside
   /// it, a trainer restored by `load` continues training exactly as this one would (checkpoints).
-  void save(torch::serialize::OutputArchive& archive) const;
+  void save(torch::serialize::OutputArchive& archive) const override;
   /// Restores what `save` wrote (creating the optimizer it names); throws DataError when the
   /// archive does not match this trainer's model or path.
-  void load(torch::serialize::InputArchive& archive);
+  void load(torch::serialize::InputArchive& archive) override;
 
  private:
   struct Split;

@@ -1,0 +1,89 @@
+// ModelLearner: how a DynamicsModel is fitted to an agent's experience (the ensemble's retraining
+// with early stopping and elites, LSSE's incremental least squares, ...), one call per
+// model-training phase of an algorithm; and the registry that makes the learner of each model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
+
+namespace mbrl {
+
+class ConfigNode;
+class DynamicsModel;
+class MetricsWriter;
+class ReplayBuffer;
+struct ModelTrainerOptions;
+
+/// What one training call did. Learners without epochs report one epoch per call.
+struct ModelTrainResult {
+  std::vector<double> train_loss;     // per epoch: mean training loss over its gradient steps
+  std::vector<double> holdout_score;  // per epoch: mean over members of the holdout MSE
+  int64_t epochs = 0;
+  int64_t gradient_steps = 0;
+  bool stopped_early = false;              // ended by patience
+  std::vector<double> best_holdout_score;  // per member: the score of the weights kept
+  std::vector<int64_t> elites;             // the members with the lowest best_holdout_score
+};
+
+/// Fits one DynamicsModel to the transitions an algorithm has collected. Algorithms (PETS, MBPO)
+/// call `train` whenever their schedule says so and know nothing else of how the model learns:
+/// a learner may retrain on everything (the ensemble) or consume only what was added since its
+/// previous call (LSSE). Its state (optimizer moments, sufficient statistics) is saved with
+/// `save` beside the model's, so a resumed run continues exactly.
+///
+/// Threading contract: one thread at a time; the model must not be used concurrently.
+class ModelLearner {
+ public:
+  virtual ~ModelLearner() = default;
+
+  /// The model this learner trains.
+  virtual std::shared_ptr<DynamicsModel> model() const = 0;
+  /// Fits the model to `replay` (at least 2 transitions). gen: a CPU generator for any random
+  /// split or minibatch. With `metrics`, the learner may log its own rows (group `model_train`).
+  /// Throws NonFiniteError naming the step when a loss or estimate becomes non-finite.
+  virtual ModelTrainResult train(const ReplayBuffer& replay, at::Generator& gen,
+                                 MetricsWriter* metrics = nullptr) = 0;
+  /// Writes the learner's own state (not the model's).
+  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+  /// Restores what `save` wrote; throws DataError when the archive does not match.
+  virtual void load(torch::serialize::InputArchive& archive) = 0;
+};
+
+/// Makes the learner of a model from the algorithm's `model_training` section. `defaults` are
+/// the algorithm's defaults for gradient-trained learners (PETS trains 25 epochs per call,
+/// MBPO until early stopping); learners with other options ignore them.
+using ModelLearnerFactory = std::function<std::shared_ptr<ModelLearner>(
+    const ConfigNode& section, std::shared_ptr<DynamicsModel> model,
+    const ModelTrainerOptions& defaults)>;
+
+/// The learner factory of each model type (the `type` of the `model:` section).
+class ModelLearnerRegistry {
+ public:
+  /// Registers the learner of models of `model_type`; throws InternalError on a duplicate.
+  void add(const std::string& model_type, ModelLearnerFactory factory);
+  bool contains(const std::string& model_type) const { return factories_.count(model_type) > 0; }
+  /// The learner of `model` (by its type()); a model type without a learner is a ConfigError at
+  /// `section`, and an InvalidArgument while building becomes a ConfigError at the key.
+  std::shared_ptr<ModelLearner> create(const ConfigNode& section,
+                                       std::shared_ptr<DynamicsModel> model,
+                                       const ModelTrainerOptions& defaults) const;
+
+ private:
+  std::map<std::string, ModelLearnerFactory> factories_;
+};
+
+/// The process-wide learner registry; register_models() fills it for the built-in models.
+ModelLearnerRegistry& model_learner_registry();
+
+}  // namespace mbrl

@@ -1,0 +1,169 @@
+// LsseModel: the sparse locality-sensitive encoding, linear predictions, rollout steps, save/load.
+#include "mbrl/models/lsse_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+
+LsseModel::LsseModel(const LsseOptions& options, std::optional<at::Generator> init_gen)
+    : options_(options) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(o.obs_dim() >= 1, "obs_dim", "expected an integer >= 1, got ", o.obs_dim());
+  MBRL_CHECK_ARG(o.act_dim() >= 1, "act_dim", "expected an integer >= 1, got ", o.act_dim());
+  MBRL_CHECK_ARG(o.num_projections() >= 1, "num_projections", "expected an integer >= 1, got ",
+                 o.num_projections());
+  MBRL_CHECK_ARG(o.num_bins() >= 2, "num_bins", "expected an integer >= 2, got ", o.num_bins());
+  MBRL_CHECK_ARG(std::isfinite(o.bin_range()) && o.bin_range() > 0, "bin_range",
+                 "expected a finite number > 0, got ", o.bin_range());
+  std::vector<int64_t> keep;
+  for (int64_t d = 0; d < o.obs_dim(); ++d) {
+    const auto& a = o.angle_dims();
+    const bool angle = std::find(a.begin(), a.end(), d) != a.end();
+    if (!angle) keep.push_back(d);
+  }
+  const auto n_angles = o.obs_dim() - static_cast<int64_t>(keep.size());
+  MBRL_CHECK_ARG(n_angles == static_cast<int64_t>(o.angle_dims().size()) &&
+                     std::all_of(o.angle_dims().begin(), o.angle_dims().end(),
+                                 [&](int64_t d) { return d >= 0 && d < o.obs_dim(); }),
+                 "angle_dims", "expected distinct observation dims in [0, ", o.obs_dim(), "), got ",
+                 detail::list_text(o.angle_dims()));
+  keep_dims_ = torch::tensor(keep, torch::kInt64);
+  angle_dims_ = torch::tensor(o.angle_dims(), torch::kInt64);
+  input_dim_ = o.obs_dim() + n_angles + o.act_dim();
+  num_features_ = o.num_projections() * o.num_bins() + 1;
+  target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
+
+  at::Tensor p = torch::empty({o.num_projections(), input_dim_});
+  if (init_gen) {
+    p.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(input_dim_)), *init_gen);
+  } else {
+    p.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(input_dim_)));
+  }
+  projection = register_buffer("projection", p);
+  weight = register_buffer("weight", torch::zeros({num_features_, target_dim_}));
+  normalizer = register_module("normalizer", InputNormalizer(input_dim_));
+}
+
+at::Tensor LsseModel::inputs(const at::Tensor& obs_in, const at::Tensor& act) const {
+  at::Tensor obs = obs_in.to(torch::kFloat32);
+  at::Tensor a = act.to(torch::kFloat32);
+  if (options_.angle_dims().empty()) return torch::cat({obs, a}, 1);
+  at::Tensor angles = obs.index_select(1, angle_dims_.to(obs.device()));
+  return torch::cat(
+      {obs.index_select(1, keep_dims_.to(obs.device())), angles.sin(), angles.cos(), a}, 1);
+}
+
+SparseFeatures LsseModel::features(const at::Tensor& obs, const at::Tensor& act) const {
+  MBRL_CHECK_SHAPE(obs, {-1, obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act, {obs.size(0), act_dim()}, "act");
+  const int64_t n = obs.size(0), m = options_.num_projections(), k = options_.num_bins();
+  const double r = options_.bin_range(), delta = 2.0 * r / static_cast<double>(k - 1);
+  at::Tensor x = normalizer->forward(inputs(obs, act));
+  // grid coordinate of each projection in [0, K - 1]: its lower grid point and the fraction
+  at::Tensor u = at::matmul(x, projection.t()).clamp_(-r, r).add_(r).div_(delta);
+  at::Tensor lower = u.floor().clamp_(0, static_cast<double>(k - 2));
+  at::Tensor frac = u - lower;
+  at::Tensor base = torch::arange(m, lower.options().dtype(torch::kInt64)).mul_(k);
+  at::Tensor low_index = lower.to(torch::kInt64).add_(base);
+  SparseFeatures f;
+  f.index = torch::cat(
+      {low_index, low_index + 1, torch::full({n, 1}, num_features_ - 1, low_index.options())}, 1);
+  f.value = torch::cat({1.0 - frac, frac, torch::ones({n, 1}, frac.options())}, 1);
+  return f;
+}
+
+at::Tensor LsseModel::dense_features(const at::Tensor& obs, const at::Tensor& act) const {
+  SparseFeatures f = features(obs, act);
+  return torch::zeros({obs.size(0), num_features_}, f.value.options())
+      .scatter_add_(1, f.index, f.value);
+}
+
+at::Tensor LsseModel::predict(const at::Tensor& obs, const at::Tensor& act) const {
+  SparseFeatures f = features(obs.to(device()), act.to(device()));
+  const int64_t n = f.index.size(0), s = f.index.size(1);
+  // sum over the active features of value * W[index]: a gather, not a dense product
+  at::Tensor rows = weight.index_select(0, f.index.reshape(-1)).view({n, s, target_dim_});
+  return (rows * f.value.unsqueeze(-1)).sum(1);
+}
+
+at::Tensor LsseModel::targets(const TransitionBatch& data) const {
+  at::Tensor delta = data.next_obs.to(torch::kFloat32) - data.obs.to(torch::kFloat32);
+  if (!learns_reward()) return delta;
+  return torch::cat({delta, data.reward.to(torch::kFloat32).unsqueeze(1)}, 1);
+}
+
+void LsseModel::fit_normalizer_once(const TransitionBatch& data) {
+  if (normalizer->fitted()) return;
+  normalizer->fit(inputs(data.obs.to(device()), data.act.to(device())));
+}
+
+void LsseModel::set_weight(const at::Tensor& w) {
+  MBRL_CHECK_SHAPE(w, {num_features_, target_dim_}, "weight");
+  torch::NoGradGuard no_grad;
+  weight.copy_(w);
+}
+
+ModelState LsseModel::initial_state(const at::Tensor& obs, const RolloutSpec& spec,
+                                    at::Generator&) {
+  MBRL_CHECK_SHAPE(obs, {-1, obs_dim()}, "obs");
+  ModelState s;
+  s.obs = obs.to(device(), torch::kFloat32);
+  s.spec = spec;
+  return s;
+}
+
+ModelStep LsseModel::step(const ModelState& state, const at::Tensor& act, at::Generator&) {
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(act, {state.rows(), act_dim()}, "act");
+  at::Tensor y = predict(state.obs, act);
+  ModelStep t;
+  t.next_obs = state.obs + y.narrow(1, 0, obs_dim());
+  if (learns_reward()) t.reward = y.select(1, obs_dim()).contiguous();
+  t.state.obs = t.next_obs;
+  t.state.spec = state.spec;
+  return t;
+}
+
+ModelLosses LsseModel::loss(const TransitionBatch& batch_in) {
+  TransitionBatch batch = batch_in.to(device());
+  batch.check(obs_dim(), act_dim());
+  at::Tensor mse = (predict(batch.obs, batch.act) - targets(batch)).square().mean();
+  return {{"loss", mse}, {"mse", mse}};
+}
+
+ModelArchitecture LsseModel::architecture() const {
+  const auto& o = options_;
+  return {{"obs_dim", std::to_string(o.obs_dim())},
+          {"act_dim", std::to_string(o.act_dim())},
+          {"num_projections", std::to_string(o.num_projections())},
+          {"num_bins", std::to_string(o.num_bins())},
+          {"bin_range", detail::str(o.bin_range())},
+          {"learn_reward", o.learn_reward() ? "true" : "false"},
+          {"angle_dims", detail::list_text(o.angle_dims())}};
+}
+
+void LsseModel::save(torch::serialize::OutputArchive& archive) const {
+  write_model_state(archive, type(), architecture(), *this);
+}
+
+void LsseModel::load(torch::serialize::InputArchive& archive, const std::string& source) {
+  read_model_state(archive, source, type(), architecture(), *this)();
+}
+
+LsseOptions lsse_options_from_config(const ConfigNode& node, int64_t obs_dim, int64_t act_dim) {
+  LsseOptions o(obs_dim, act_dim);
+  o.num_projections(node.get_or("num_projections", o.num_projections()));
+  o.num_bins(node.get_or("num_bins", o.num_bins()));
+  o.bin_range(node.get_or("bin_range", o.bin_range()));
+  o.learn_reward(node.get_or("learn_reward", o.learn_reward()));
+  o.angle_dims(node.get_or("angle_dims", o.angle_dims()));
+  return o;
+}
+
+}  // namespace mbrl

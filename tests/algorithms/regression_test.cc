@@ -1,0 +1,87 @@
+// Regression test of the refactors: the shipped PETS quick, SAC pendulum and MBPO pendulum
+// configs, shortened by --set (tests/testdata/regression/cases.txt), must write exactly the
+// metrics rows recorded from the code before the refactor (wall-time columns aside). A
+// deliberate change of results re-records them in its own commit
+// (scripts/record_regression_rows.sh); a refactor never does.
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/csv.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RegressionCase {
+  std::string name, config;
+  std::vector<std::string> overrides;
+};
+
+std::vector<RegressionCase> read_cases() {
+  std::ifstream in(test::source_path("tests/testdata/regression/cases.txt"));
+  std::vector<RegressionCase> cases;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    RegressionCase c;
+    words >> c.name >> c.config;
+    for (std::string o; words >> o;) c.overrides.push_back(o);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+std::vector<std::string> lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+class RegressionTest : public ::testing::TestWithParam<RegressionCase> {};
+
+TEST_P(RegressionTest, SameMetricsRowsAsRecorded) {
+  const RegressionCase& c = GetParam();
+  const fs::path reference = test::source_path("tests/testdata/regression/" + c.name);
+  ASSERT_TRUE(fs::is_directory(reference)) << reference;
+  const fs::path run = test::scratch_dir() / c.name;
+  std::string cmd = "'" + test::binary_path("apps/mbrl").string() + "' train '" +
+                    test::source_path(c.config).string() + "'";
+  for (const auto& o : c.overrides) cmd += " --set '" + o + "'";
+  cmd += " --run-dir '" + run.string() + "' > '" + run.string() + ".log' 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << cmd << "\n"
+      << lines(run.string() + ".log").size() << " log lines in " << run << ".log";
+
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(reference)) {
+    const std::string file = entry.path().filename().string();
+    ++files;
+    const auto want = lines(entry.path());
+    const auto got = test::rows_without_times(run / file);
+    ASSERT_EQ(got.size(), want.size()) << c.name << "/" << file << ": row count";
+    for (size_t r = 0; r < want.size(); ++r)
+      EXPECT_EQ(got[r], want[r]) << c.name << "/" << file << " line " << r + 1;
+  }
+  EXPECT_GE(files, 1);
+  // every CSV the run writes has a reference
+  for (const auto& entry : fs::directory_iterator(run))
+    if (entry.path().extension() == ".csv")
+      EXPECT_TRUE(fs::exists(reference / entry.path().filename())) << entry.path();
+}
+
+INSTANTIATE_TEST_SUITE_P(ShippedConfigs, RegressionTest, ::testing::ValuesIn(read_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace mbrl
