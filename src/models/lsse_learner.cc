@@ -1,6 +1,7 @@
 // LsseLearner: sparse accumulation of the least-squares statistics and the exact FTL solve.
 #include "mbrl/models/lsse_learner.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <torch/torch.h>
@@ -12,6 +13,12 @@
 #include "mbrl/models/lsse_model.h"
 
 namespace mbrl {
+namespace {
+
+// outer-product entries accumulated per block of rows (8 MB of float64)
+constexpr int64_t kAccumulateEntries = 1 << 20;
+
+}  // namespace
 
 LsseLearner::LsseLearner(const LsseLearnerOptions& options, std::shared_ptr<LsseModel> model)
     : options_(options), model_(std::move(model)) {
@@ -49,12 +56,18 @@ ModelTrainResult LsseLearner::update(const TransitionBatch& batch_in) {
   // A += sum_t phi_t phi_t^T and B += sum_t phi_t y_t^T over the active entries only
   SparseFeatures f = model_->features(batch.obs, batch.act);
   const int64_t n = f.index.size(0), s = f.index.size(1), dim = model_->num_features();
-  at::Tensor value = f.value.to(torch::kFloat64);
-  at::Tensor flat = (f.index.unsqueeze(2) * dim + f.index.unsqueeze(1)).reshape(-1);
-  at::Tensor outer = (value.unsqueeze(2) * value.unsqueeze(1)).reshape(-1);
-  gram_.view(-1).index_add_(0, flat, outer);
-  at::Tensor weighted = value.unsqueeze(2) * y.to(torch::kFloat64).unsqueeze(1);  // [N, s, d]
-  moments_.index_add_(0, f.index.reshape(-1), weighted.reshape({n * s, -1}));
+  at::Tensor value = f.value.to(torch::kFloat64), target = y.to(torch::kFloat64);
+  at::Tensor gram = gram_.view(-1);
+  // in blocks of rows, so the s^2 outer-product entries of a block stay a few MB
+  const int64_t block = std::max<int64_t>(1, kAccumulateEntries / (s * s));
+  for (int64_t begin = 0; begin < n; begin += block) {
+    const int64_t rows = std::min(block, n - begin);
+    at::Tensor idx = f.index.narrow(0, begin, rows), val = value.narrow(0, begin, rows);
+    gram.index_add_(0, (idx.unsqueeze(2) * dim + idx.unsqueeze(1)).reshape(-1),
+                    (val.unsqueeze(2) * val.unsqueeze(1)).reshape(-1));
+    at::Tensor weighted = val.unsqueeze(2) * target.narrow(0, begin, rows).unsqueeze(1);
+    moments_.index_add_(0, idx.reshape(-1), weighted.reshape({rows * s, -1}));
+  }
   seen_ += n;
 
   // W = A^{-1} B through A = L L^T (A is symmetric positive definite: lambda > 0)
