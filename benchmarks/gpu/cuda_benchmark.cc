@@ -111,7 +111,7 @@ void BM_SacUpdate_CUDA(benchmark::State& state) {
   for (int i = 0; i < 5; ++i) agent.update(b);
   torch::cuda::synchronize();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(agent.update(b).critic_loss);
+    benchmark::DoNotOptimize(agent.update_sac(b).critic_loss);
     torch::cuda::synchronize();
   }
   state.SetItemsProcessed(state.iterations());

@@ -180,7 +180,18 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
   }
 }
 
-SacUpdateMetrics SacAgent::update(const TransitionBatch& raw) {
+const std::vector<std::string>& SacAgent::metric_names() const {
+  static const std::vector<std::string> names{"critic_loss", "actor_loss", "alpha", "entropy",
+                                              "q_mean"};
+  return names;
+}
+
+UpdateMetrics SacAgent::update(const TransitionBatch& batch) {
+  const SacUpdateMetrics m = update_sac(batch);
+  return {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean};
+}
+
+SacUpdateMetrics SacAgent::update_sac(const TransitionBatch& raw) {
   raw.check(obs_dim_, act_dim_);
   MBRL_CHECK(raw.size() > 0, "sac: update on an empty batch");
   TransitionBatch batch = raw.to(device_);

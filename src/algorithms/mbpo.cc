@@ -58,7 +58,7 @@ double elite_holdout(const ModelTrainResult& r) {
 }  // namespace
 
 Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-           std::shared_ptr<SacAgent> agent, std::shared_ptr<DynamicsModel> model,
+           std::shared_ptr<PolicyLearner> agent, std::shared_ptr<DynamicsModel> model,
            std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
            MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed)
     : options_(std::move(options)),
@@ -69,7 +69,7 @@ Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> e
       gens_(std::move(gens)),
       model_env_(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true), model_,
                  std::move(task), gens_.model_env),
-      episodes_(std::move(env), train_seed),
+      episodes_(std::move(env), train_seed, agent_->metric_names()),
       eval_seed_(eval_seed) {
   const auto& o = options_;
   check_positive(o.num_steps(), "num_steps");
@@ -178,7 +178,7 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
 
 void Mbpo::update_agent(int64_t t) {
   const auto start = Clock::now();
-  const int64_t batch_size = agent_->options().batch_size();
+  const int64_t batch_size = agent_->batch_size();
   for (int64_t u = 0; u < options_.sac_updates_per_step(); ++u) {
     TransitionBatch batch =
         sample_mixed(*replay_, *model_buffer_, batch_size, options_.real_ratio(), gens_.replay);
@@ -193,7 +193,7 @@ void Mbpo::update_agent(int64_t t) {
 
 void Mbpo::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
-  OnlineEpisodes::declare_metrics(metrics);
+  episodes_.declare_metrics(metrics);
   declare_model_group(metrics);
   if (!run.resumed) {
     const EnvSpec& spec = episodes_.env().spec();

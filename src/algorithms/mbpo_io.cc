@@ -116,8 +116,12 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
   const ConfigNode training = node.section("model_training");
   auto env = ctx.get<Env>();
   if (!env) throw node.error("algorithm 'mbpo' needs an 'env' section");
-  auto agent = std::dynamic_pointer_cast<SacAgent>(ctx.get<Agent>());
-  if (!agent) throw node.error("algorithm 'mbpo' needs an agent of type 'sac'");
+  auto agent = std::dynamic_pointer_cast<PolicyLearner>(ctx.get<Agent>());
+  if (!agent) {
+    throw node.error(
+        "algorithm 'mbpo' needs an agent that learns from transition batches "
+        "(a PolicyLearner, e.g. type 'sac')");
+  }
   auto model = ctx.get<DynamicsModel>();
   if (!model) throw node.error("algorithm 'mbpo' needs a 'model' section");
   if (!model->learns_reward())

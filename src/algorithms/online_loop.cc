@@ -10,24 +10,22 @@
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
-namespace {
 
-constexpr const char* kUpdateColumns[] = {"critic_loss", "actor_loss", "alpha", "entropy",
-                                          "q_mean"};
-
-}  // namespace
-
-OnlineEpisodes::OnlineEpisodes(std::shared_ptr<Env> env, uint64_t reset_seed)
-    : env_(std::move(env)), reset_seed_(reset_seed) {
+OnlineEpisodes::OnlineEpisodes(std::shared_ptr<Env> env, uint64_t reset_seed,
+                               std::vector<std::string> update_metrics)
+    : env_(std::move(env)),
+      reset_seed_(reset_seed),
+      update_names_(std::move(update_metrics)),
+      update_sums_(update_names_.size(), 0.0) {
   MBRL_ASSERT(env_ != nullptr, "OnlineEpisodes needs an env");
 }
 
-void OnlineEpisodes::declare_metrics(MetricsWriter& metrics) {
+void OnlineEpisodes::declare_metrics(MetricsWriter& metrics) const {
   std::vector<MetricColumn> episode{{"episode", MetricFormat::kInt},
                                     {"env_steps", MetricFormat::kInt},
                                     {"episode_return", MetricFormat::kFloat},
                                     {"episode_length", MetricFormat::kInt}};
-  for (const char* c : kUpdateColumns) episode.push_back({c, MetricFormat::kFloat});
+  for (const auto& c : update_names_) episode.push_back({c, MetricFormat::kFloat});
   episode.push_back({"elapsed_s", MetricFormat::kSeconds});
   metrics.add_group("episode", "metrics.csv", episode);
   metrics.add_group("eval", "eval.csv",
@@ -58,9 +56,10 @@ StepResult OnlineEpisodes::step(const at::Tensor& act) {
   return r;
 }
 
-void OnlineEpisodes::add_update(const SacUpdateMetrics& m) {
-  const double v[5] = {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean};
-  for (int i = 0; i < 5; ++i) update_sums_[i] += v[i];
+void OnlineEpisodes::add_update(const UpdateMetrics& m) {
+  MBRL_ASSERT(m.size() == update_sums_.size(), "OnlineEpisodes::add_update: ", m.size(),
+              " values for ", update_sums_.size(), " metrics");
+  for (size_t i = 0; i < m.size(); ++i) update_sums_[i] += m[i];
   ++updates_;
 }
 
@@ -70,8 +69,8 @@ void OnlineEpisodes::end_episode(MetricsWriter& metrics, double elapsed_s) {
   metrics.log("episode", "env_steps", static_cast<double>(env_steps_));
   metrics.log("episode", "episode_return", episode_return_);
   metrics.log("episode", "episode_length", static_cast<double>(episode_length_));
-  for (int i = 0; i < 5 && updates_ > 0; ++i)
-    metrics.log("episode", kUpdateColumns[i], update_sums_[i] / static_cast<double>(updates_));
+  for (size_t i = 0; i < update_sums_.size() && updates_ > 0; ++i)
+    metrics.log("episode", update_names_[i], update_sums_[i] / static_cast<double>(updates_));
   metrics.log("episode", "elapsed_s", elapsed_s);
   metrics.dump("episode");
   in_episode_ = false;

@@ -12,7 +12,7 @@
 namespace mbrl {
 
 SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-                 std::shared_ptr<SacAgent> agent, at::Generator random_gen,
+                 std::shared_ptr<PolicyLearner> agent, at::Generator random_gen,
                  at::Generator replay_gen, uint64_t train_seed, uint64_t eval_seed)
     : options_(options),
       eval_env_(std::move(eval_env)),
@@ -20,7 +20,7 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
       random_gen_(random_gen),
       random_agent_(env->spec().action_space, std::move(random_gen)),
       replay_gen_(std::move(replay_gen)),
-      episodes_(std::move(env), train_seed),
+      episodes_(std::move(env), train_seed, agent_->metric_names()),
       eval_seed_(eval_seed) {
   check_positive(options_.num_steps(), "num_steps");
   check_positive(options_.eval_every(), "eval_every");
@@ -35,7 +35,7 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
 
 void SacLoop::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
-  OnlineEpisodes::declare_metrics(metrics);
+  episodes_.declare_metrics(metrics);
   if (!run.resumed) {
     const EnvSpec& spec = episodes_.env().spec();
     replay_ =
@@ -44,7 +44,7 @@ void SacLoop::run(RunContext& run) {
     elapsed_s_ = 0;
   }
   MBRL_ASSERT(replay_ != nullptr, "sac: resumed without a loaded checkpoint");
-  const int64_t batch_size = agent_->options().batch_size();
+  const int64_t batch_size = agent_->batch_size();
   OnlineRunSchedule schedule(run, "sac",
                              {options_.num_steps(), options_.eval_every(), options_.eval_episodes(),
                               options_.checkpoint_every(), eval_seed_},
@@ -118,8 +118,12 @@ std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildCont
 
   auto env = ctx.get<Env>();
   if (!env) throw node.error("algorithm 'sac' needs an 'env' section");
-  auto agent = std::dynamic_pointer_cast<SacAgent>(ctx.get<Agent>());
-  if (!agent) throw node.error("algorithm 'sac' needs an agent of type 'sac'");
+  auto agent = std::dynamic_pointer_cast<PolicyLearner>(ctx.get<Agent>());
+  if (!agent) {
+    throw node.error(
+        "algorithm 'sac' needs an agent that learns from transition batches "
+        "(a PolicyLearner, e.g. type 'sac')");
+  }
   auto maker = ctx.get<EnvMaker>();
   MBRL_ASSERT(maker, "algorithm 'sac' built without an EnvMaker");
   return std::make_shared<SacLoop>(o, env, maker->make("eval"), agent,

@@ -108,7 +108,7 @@ TEST_F(SacAgentTest, SameSeedGivesTheSameAgentAndUpdates) {
   EXPECT_FALSE(torch::allclose(a.act(obs, ActMode::kEval), c.act(obs, ActMode::kEval)));
   for (int i = 0; i < 3; ++i) {
     auto batch = random_batch(64, 10 + i);
-    SacUpdateMetrics ma = a.update(batch), mb = b.update(batch);
+    SacUpdateMetrics ma = a.update_sac(batch), mb = b.update_sac(batch);
     EXPECT_EQ(ma.critic_loss, mb.critic_loss);
     EXPECT_EQ(ma.actor_loss, mb.actor_loss);
     EXPECT_EQ(ma.alpha, mb.alpha);
@@ -160,7 +160,7 @@ TEST_F(SacAgentTest, EntropyTuningMovesAlphaTowardsTheTarget) {
 TEST_F(SacAgentTest, FixedAlphaStaysFixed) {
   SacAgent agent = make_agent(small_options().automatic_entropy_tuning(false).alpha(0.05));
   SacUpdateMetrics m;
-  for (int i = 0; i < 3; ++i) m = agent.update(random_batch(64, i));
+  for (int i = 0; i < 3; ++i) m = agent.update_sac(random_batch(64, i));
   EXPECT_NEAR(agent.alpha(), 0.05, 1e-7);
   EXPECT_NEAR(m.alpha, 0.05, 1e-7);
   EXPECT_EQ(m.alpha_loss, 0.0);
@@ -237,7 +237,7 @@ TEST_F(SacAgentTest, SaveLoadResumesExactly) {
   EXPECT_TENSOR_CLOSE(b.act(obs), a.act(obs), 0, 0);
   for (int i = 0; i < 2; ++i) {
     auto batch = random_batch(64, 50 + i);
-    SacUpdateMetrics ma = a.update(batch), mb = b.update(batch);
+    SacUpdateMetrics ma = a.update_sac(batch), mb = b.update_sac(batch);
     EXPECT_EQ(ma.critic_loss, mb.critic_loss);
     EXPECT_EQ(ma.actor_loss, mb.actor_loss);
     EXPECT_EQ(ma.alpha_loss, mb.alpha_loss);
@@ -283,7 +283,7 @@ TEST_F(SacAgentTest, ActsUpdatesAndResumesOnCuda_CUDA) {
   auto obs = torch::randn({3});
   EXPECT_TENSOR_CLOSE(b.act(obs), a.act(obs), 0, 0);
   auto batch = random_batch(64, 9);
-  EXPECT_EQ(a.update(batch).critic_loss, b.update(batch).critic_loss);
+  EXPECT_EQ(a.update_sac(batch).critic_loss, b.update_sac(batch).critic_loss);
 }
 
 BuildContext test_context() {

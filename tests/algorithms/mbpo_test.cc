@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/config/loader.h"
@@ -211,7 +212,7 @@ TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {
     Experiment e(load_config_string(yaml, "mbpo.yaml"), "mbpo");
   };
   EXPECT_THROW_WITH(build(kTinyHead + kTinyModel + "agent: {type: random}\n" + kTinyAlgorithm),
-                    Error, "needs an agent of type 'sac'");
+                    Error, "needs an agent that learns from transition batches");
   std::string no_reward = kTinyMbpo;
   no_reward.replace(no_reward.find("learn_reward: true"), 18, "learn_reward: false");
   EXPECT_THROW_WITH(build(no_reward), Error, "learn_reward: true");

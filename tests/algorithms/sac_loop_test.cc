@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/sac_loop.h"
@@ -93,7 +94,7 @@ TEST_F(SacLoopTest, SameSeedSameRun) {
 
 TEST_F(SacLoopTest, NeedsASacAgent) {
   EXPECT_THROW_WITH(pendulum_experiment({"agent.type=random"}), ConfigError,
-                    "needs an agent of type 'sac'");
+                    "needs an agent that learns from transition batches");
   EXPECT_THROW_WITH(pendulum_experiment({"algorithm.eval_every=0"}), ConfigError,
                     "algorithm.eval_every");
   EXPECT_THROW_WITH(pendulum_experiment({"algorithm.num_step=5"}), ConfigError, "num_step");

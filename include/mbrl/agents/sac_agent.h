@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -13,6 +15,7 @@
 #include <torch/arg.h>
 
 #include "mbrl/agents/agent.h"
+#include "mbrl/agents/learner.h"
 #include "mbrl/agents/q_ensemble.h"
 #include "mbrl/agents/squashed_gaussian_policy.h"
 #include "mbrl/core/types.h"
@@ -77,7 +80,7 @@ struct SacUpdateMetrics {
 /// Random numbers come from one generator (given at construction, on `device`), which is part of
 /// the saved state: after `load`, acting and updating continue exactly as in the saved agent.
 /// Threading contract: one thread at a time.
-class SacAgent : public Agent {
+class SacAgent : public PolicyLearner {
  public:
   /// spec: the env's (finite action bounds); gen: a generator on `device` owned by the agent.
   /// Throws InvalidArgument naming the option for an out-of-range option.
@@ -91,14 +94,18 @@ class SacAgent : public Agent {
 
   /// obs: [B, obs_dim] on any device -> actions [B, act_dim] in the env's bounds, on obs's
   /// device. No gradients. Used for model rollouts (MBPO calls it on ~100k states at once).
-  at::Tensor act_batch(const at::Tensor& obs, bool deterministic = false);
+  at::Tensor act_batch(const at::Tensor& obs, bool deterministic = false) override;
 
   /// One gradient step of the critics, the actor and (if tuned) alpha on `batch` (any size and
   /// device: real replay, model rollouts or a mix), then a target update every
   /// `target_update_interval` updates. batch.act is in the env's action space.
   /// Throws ShapeError for a malformed batch and NonFiniteError ("sac: non-finite critic loss at
   /// update N") before stepping the optimizer of a component whose loss is not finite.
-  SacUpdateMetrics update(const TransitionBatch& batch);
+  SacUpdateMetrics update_sac(const TransitionBatch& batch);
+  /// Learner: update_sac's critic_loss, actor_loss, alpha, entropy, q_mean (metric_names()).
+  UpdateMetrics update(const TransitionBatch& batch) override;
+  const std::vector<std::string>& metric_names() const override;
+  int64_t batch_size() const override { return options_.batch_size(); }
 
   /// Networks, target critics, optimizer states, log alpha, update count, generator state.
   void save(torch::serialize::OutputArchive& archive) const override;

@@ -9,7 +9,7 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
-#include "mbrl/agents/sac_agent.h"
+#include "mbrl/agents/learner.h"
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/model_rollout.h"
 #include "mbrl/algorithms/online_loop.h"
@@ -112,7 +112,7 @@ class Mbpo : public Algorithm {
   /// resets with train_seed + i; eval_seed likewise for evaluation episodes. Throws
   /// InvalidArgument naming the option on a bad value.
   Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-       std::shared_ptr<SacAgent> agent, std::shared_ptr<DynamicsModel> model,
+       std::shared_ptr<PolicyLearner> agent, std::shared_ptr<DynamicsModel> model,
        std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
        MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed);
 
@@ -143,7 +143,7 @@ class Mbpo : public Algorithm {
   void resize_model_buffer(int64_t k);
 
   const MbpoOptions options_;
-  std::shared_ptr<SacAgent> agent_;
+  std::shared_ptr<PolicyLearner> agent_;
   std::shared_ptr<DynamicsModel> model_;
   std::shared_ptr<ModelLearner> learner_;
   std::shared_ptr<Env> eval_env_;

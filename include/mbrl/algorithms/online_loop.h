@@ -11,7 +11,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "mbrl/agents/agent.h"
-#include "mbrl/agents/sac_agent.h"
+#include "mbrl/agents/learner.h"
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/envs/env.h"
 
@@ -39,23 +39,27 @@ struct Evaluation {
 /// mjData or a time-limit counter, the Env interface does not expose).
 ///
 /// Metrics: group `episode` (metrics.csv), one row per finished episode: episode, env_steps,
-/// episode_return, episode_length, the means over the episode of the SAC update metrics
-/// (critic_loss, actor_loss, alpha, entropy, q_mean; empty before the first update), elapsed_s.
+/// episode_return, episode_length, the means over the episode of the learner's update metrics
+/// (its metric_names(), e.g. SAC's critic_loss, actor_loss, alpha, entropy, q_mean; empty
+/// before the first update), elapsed_s.
 class OnlineEpisodes {
  public:
-  OnlineEpisodes(std::shared_ptr<Env> env, uint64_t reset_seed);
+  /// update_metrics: the names of the update metrics added with add_update (a Learner's
+  /// metric_names()).
+  OnlineEpisodes(std::shared_ptr<Env> env, uint64_t reset_seed,
+                 std::vector<std::string> update_metrics);
 
   /// Declares the groups `episode` (metrics.csv) and `eval` (eval.csv: env_steps, eval_return,
   /// eval_return_std, elapsed_s).
-  static void declare_metrics(MetricsWriter& metrics);
+  void declare_metrics(MetricsWriter& metrics) const;
 
   /// The observation to act on, [obs_dim]; starts the next episode first when none is running.
   const at::Tensor& observation();
   /// Steps the env with `act` ([act_dim]) from observation(); counts the step, its reward and
   /// length. When the step ends the episode, call end_episode before the next observation().
   StepResult step(const at::Tensor& act);
-  /// Adds one SAC update to the current episode's means.
-  void add_update(const SacUpdateMetrics& m);
+  /// Adds one update's metrics (one value per update_metrics name) to the episode's means.
+  void add_update(const UpdateMetrics& m);
   /// Writes the row of the episode that just ended; the next observation() starts a new one.
   void end_episode(MetricsWriter& metrics, double elapsed_s);
 
@@ -79,8 +83,9 @@ class OnlineEpisodes {
   int64_t env_steps_ = 0, episodes_ = 0;
   double episode_return_ = 0;
   int64_t episode_length_ = 0;
+  std::vector<std::string> update_names_;
   int64_t updates_ = 0;
-  double update_sums_[5] = {0, 0, 0, 0, 0};
+  std::vector<double> update_sums_;  // one per update_names_
 };
 
 /// Mean and std of `episodes` deterministic (ActMode::kEval) returns of `agent` on `env`; episode

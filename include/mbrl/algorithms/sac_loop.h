@@ -8,8 +8,8 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
+#include "mbrl/agents/learner.h"
 #include "mbrl/agents/random_agent.h"
-#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/online_loop.h"
 #include "mbrl/data/replay_buffer.h"
@@ -60,7 +60,7 @@ class SacLoop : public Algorithm {
   /// env: the training env; eval_env: a separate instance for evaluation; agent: the learner.
   /// random_gen (CPU): initial random actions; replay_gen (CPU): minibatch sampling.
   SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> eval_env,
-          std::shared_ptr<SacAgent> agent, at::Generator random_gen, at::Generator replay_gen,
+          std::shared_ptr<PolicyLearner> agent, at::Generator random_gen, at::Generator replay_gen,
           uint64_t train_seed, uint64_t eval_seed);
 
   void run(RunContext& run) override;
@@ -75,7 +75,7 @@ class SacLoop : public Algorithm {
  private:
   const SacLoopOptions options_;
   std::shared_ptr<Env> eval_env_;
-  std::shared_ptr<SacAgent> agent_;
+  std::shared_ptr<PolicyLearner> agent_;
   at::Generator random_gen_;  // shared with random_agent_, for checkpoints
   RandomAgent random_agent_;
   at::Generator replay_gen_;
