@@ -6,9 +6,9 @@
 
 #include <torch/torch.h>
 
-#include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/core/check.h"
 #include "mbrl/data/mixed_sampler.h"
+#include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
@@ -194,6 +194,7 @@ void Mbpo::update_agent(int64_t t) {
 void Mbpo::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
   episodes_.declare_metrics(metrics);
+  declare_evaluation_metrics(metrics);
   declare_model_group(metrics);
   if (!run.resumed) {
     const EnvSpec& spec = episodes_.env().spec();
@@ -205,21 +206,33 @@ void Mbpo::run(RunContext& run) {
     elapsed_s_ = 0;
   }
   MBRL_ASSERT(replay_ != nullptr, "mbpo: resumed without a loaded checkpoint");
-  OnlineRunSchedule schedule(run, "mbpo",
-                             {options_.num_steps(), options_.eval_every(), options_.eval_episodes(),
-                              options_.checkpoint_every(), eval_seed_},
-                             *eval_env_, *agent_, evaluations_, elapsed_s_, episodes_.env_steps());
+  RunSchedule schedule({options_.num_steps(), options_.eval_every(), options_.checkpoint_every()},
+                       episodes_.env_steps());
+  RunClock clock;
+  clock.restart_from(elapsed_s_);
 
   const int64_t initial = options_.initial_random_steps();
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
     StepResult step = env_step(t);
     if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
-      train_model_and_roll_out(t, metrics, schedule.seconds());
+      train_model_and_roll_out(t, metrics, clock.seconds());
     if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
-    schedule.after_step(t, step, episodes_);
+    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
+    const RunEvents due = schedule.after_step(t, !episodes_.in_episode());
+    if (due.evaluate) {
+      evaluate_and_log(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t, metrics,
+                       clock.seconds(), evaluations_);
+    }
+    if (due.checkpoint) {
+      elapsed_s_ = clock.seconds();
+      take_checkpoint(run, schedule, t, "mbpo");
+    }
   }
-  schedule.finish(episodes_.env_steps());
+  if (schedule.final_checkpoint_due(episodes_.env_steps())) {
+    elapsed_s_ = clock.seconds();
+    take_checkpoint(run, schedule, episodes_.env_steps(), "mbpo");
+  }
 }
 
 }  // namespace mbrl

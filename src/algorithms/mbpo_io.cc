@@ -1,12 +1,12 @@
 // MBPO checkpoints (save/load of the whole loop state) and the `mbpo` config factory.
 #include <torch/torch.h>
 
-#include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
 namespace {

@@ -3,10 +3,10 @@
 
 #include <torch/torch.h>
 
-#include "mbrl/algorithms/checkpoint_archive.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
@@ -36,6 +36,7 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
 void SacLoop::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
   episodes_.declare_metrics(metrics);
+  declare_evaluation_metrics(metrics);
   if (!run.resumed) {
     const EnvSpec& spec = episodes_.env().spec();
     replay_ =
@@ -45,10 +46,10 @@ void SacLoop::run(RunContext& run) {
   }
   MBRL_ASSERT(replay_ != nullptr, "sac: resumed without a loaded checkpoint");
   const int64_t batch_size = agent_->batch_size();
-  OnlineRunSchedule schedule(run, "sac",
-                             {options_.num_steps(), options_.eval_every(), options_.eval_episodes(),
-                              options_.checkpoint_every(), eval_seed_},
-                             *eval_env_, *agent_, evaluations_, elapsed_s_, episodes_.env_steps());
+  RunSchedule schedule({options_.num_steps(), options_.eval_every(), options_.checkpoint_every()},
+                       episodes_.env_steps());
+  RunClock clock;
+  clock.restart_from(elapsed_s_);
 
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
@@ -72,9 +73,21 @@ void SacLoop::run(RunContext& run) {
         throw NonFiniteError(detail::str("sac loop: env step ", t, ": ", e.what()));
       }
     }
-    schedule.after_step(t, step, episodes_);
+    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
+    const RunEvents due = schedule.after_step(t, !episodes_.in_episode());
+    if (due.evaluate) {
+      evaluate_and_log(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t, metrics,
+                       clock.seconds(), evaluations_);
+    }
+    if (due.checkpoint) {
+      elapsed_s_ = clock.seconds();
+      take_checkpoint(run, schedule, t, "sac");
+    }
   }
-  schedule.finish(episodes_.env_steps());
+  if (schedule.final_checkpoint_due(episodes_.env_steps())) {
+    elapsed_s_ = clock.seconds();
+    take_checkpoint(run, schedule, episodes_.env_steps(), "sac");
+  }
 }
 
 void SacLoop::save_checkpoint(torch::serialize::OutputArchive& archive) const {

@@ -3,10 +3,7 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
+#include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
 

@@ -6,11 +6,7 @@
 #include <memory>
 
 #include "mbrl/core/registry.h"
-
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
+#include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
 

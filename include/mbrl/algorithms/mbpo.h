@@ -11,9 +11,12 @@
 
 #include "mbrl/agents/learner.h"
 #include "mbrl/algorithms/algorithm.h"
+#include "mbrl/algorithms/evaluation.h"
 #include "mbrl/algorithms/model_rollout.h"
-#include "mbrl/algorithms/online_loop.h"
+#include "mbrl/algorithms/online_episodes.h"
 #include "mbrl/algorithms/rollout_schedule.h"
+#include "mbrl/algorithms/run_clock.h"
+#include "mbrl/algorithms/run_schedule.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env.h"
 #include "mbrl/models/dynamics_model.h"

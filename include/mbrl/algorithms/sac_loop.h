@@ -11,7 +11,10 @@
 #include "mbrl/agents/learner.h"
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/algorithms/algorithm.h"
-#include "mbrl/algorithms/online_loop.h"
+#include "mbrl/algorithms/evaluation.h"
+#include "mbrl/algorithms/online_episodes.h"
+#include "mbrl/algorithms/run_clock.h"
+#include "mbrl/algorithms/run_schedule.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env.h"
 

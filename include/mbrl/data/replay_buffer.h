@@ -10,11 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "mbrl/core/types.h"
-
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
+#include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
 

@@ -14,13 +14,9 @@
 #include <torch/nn/module.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/io/archive_fwd.h"
 #include "mbrl/models/propagation.h"
 #include "mbrl/models/uncertainty.h"
-
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
 
 namespace mbrl {
 

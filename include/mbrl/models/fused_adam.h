@@ -7,10 +7,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
+#include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
 

@@ -7,14 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "mbrl/io/archive_fwd.h"
+
 namespace torch::nn {
 class Module;
 }  // namespace torch::nn
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
-
 namespace mbrl {
 
 /// (field, value) pairs that must match between a saved file and the model loading it.

@@ -12,10 +12,7 @@
 
 #include <ATen/core/Generator.h>
 
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
+#include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
 

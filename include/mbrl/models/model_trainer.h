@@ -11,16 +11,12 @@
 #include <torch/arg.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/io/archive_fwd.h"
 #include "mbrl/models/model_learner.h"
 
 namespace torch::optim {
 class Adam;
 }  // namespace torch::optim
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
-
 namespace mbrl {
 
 class ConfigNode;

@@ -1,5 +1,5 @@
-// Helpers for the algorithms' checkpoint archives: scalars, generators and nested archives by
-// key, with errors that name the missing entry.
+// Helpers for checkpoint archives (algorithms, learners): scalars, generators and nested archives
+// by key, with errors that name the missing entry.
 #pragma once
 
 #include <cstdint>

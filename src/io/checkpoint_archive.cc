@@ -1,5 +1,5 @@
 // Checkpoint archive helpers.
-#include "mbrl/algorithms/checkpoint_archive.h"
+#include "mbrl/io/checkpoint_archive.h"
 
 #include <torch/torch.h>
 
