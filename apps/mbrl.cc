@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/scorer_registry.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
@@ -135,7 +136,8 @@ void print_envs() {
 }
 
 int list(const std::string& kind) {
-  const std::vector<std::string> kinds{"envs", "models", "optimizers", "agents", "algorithms"};
+  const std::vector<std::string> kinds{"envs",    "models", "optimizers",
+                                       "scorers", "agents", "algorithms"};
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     std::string known;
     for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
@@ -145,6 +147,7 @@ int list(const std::string& kind) {
   if (kind.empty() || kind == "envs") print_envs();
   if (kind.empty() || kind == "models") print_registry(mbrl::model_registry());
   if (kind.empty() || kind == "optimizers") print_registry(mbrl::optimizer_registry());
+  if (kind.empty() || kind == "scorers") print_registry(mbrl::scorer_registry());
   if (kind.empty() || kind == "agents") print_registry(mbrl::agent_registry());
   if (kind.empty() || kind == "algorithms") print_registry(mbrl::algorithm_registry());
   return kExitOk;
@@ -183,7 +186,7 @@ int main(int argc, char** argv) {
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
   list_cmd->add_option("kind", list_kind,
-                       "envs, models, optimizers, agents or algorithms (default: all)");
+                       "envs, models, optimizers, scorers, agents or algorithms (default: all)");
 
   try {
     app.parse(argc, argv);

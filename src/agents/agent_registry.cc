@@ -4,6 +4,7 @@
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/agents/sac_agent.h"
+#include "mbrl/agents/scorer_registry.h"
 
 namespace mbrl {
 namespace {
@@ -20,9 +21,10 @@ Registry<Agent>& agent_registry() {
 }
 
 void register_agents() {
+  register_scorers();
   auto& r = agent_registry();
   if (r.contains("random")) return;
-  r.add("mpc", make_mpc_agent, "MPC: an action optimizer on a scorer (oracle or model)");
+  r.add("mpc", make_mpc_agent, "MPC: an action optimizer on a scorer (`mbrl list scorers`)");
   r.add("random", make_random_agent, "uniform random actions within the action bounds");
   r.add("sac", make_sac_agent, "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
 }

@@ -5,11 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/scorer_registry.h"
 #include "mbrl/core/check.h"
-#include "mbrl/envs/env.h"
-#include "mbrl/envs/mujoco/mujoco_simulator_scorer.h"
-#include "mbrl/envs/task_functions.h"
-#include "mbrl/envs/true_dynamics_scorer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/models/model_env.h"
 #include "mbrl/planners/optimizer_registry.h"
@@ -70,6 +67,7 @@ at::Tensor MpcAgent::act(const at::Tensor& obs, ActMode) {
     plan_ = plan(obs.unsqueeze(0)).select(0, 0).to(torch::kCPU);
     next_step_ = 0;
     last_planning_time_s_ = seconds_since(start);
+    acting_planning_time_s_ += last_planning_time_s_;
     log::logger("planner")->debug("MPC decision {}: planned in {:.2f} ms", num_plans_,
                                   1e3 * last_planning_time_s_);
   }
@@ -87,47 +85,9 @@ std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
   return std::make_shared<MpcAgent>(o, std::move(optimizer), std::move(scorer));
 }
 
-namespace {
-
-// scorer `model`: a ModelEnv on the `model` section's model with the env's task functions
-std::shared_ptr<SequenceScorer> make_model_scorer(const ConfigNode& node, const BuildContext& ctx) {
-  auto model = ctx.get<DynamicsModel>();
-  if (!model) throw node.error("scorer", "scorer 'model' needs a `model` section");
-  auto env = ctx.get<Env>();
-  std::shared_ptr<const TaskFunctions> task = env ? env->task_functions() : nullptr;
-  if (!task && !model->learns_reward()) {
-    throw node.error("scorer",
-                     "scorer 'model' needs the env's reward function or a model with "
-                     "learn_reward: true; env '" +
-                         ctx.env().name + "' has none");
-  }
-  const ConfigNode section = node.section("model_env");
-  return with_config_context(section, [&] {
-    return std::make_shared<ModelEnv>(model_env_options_from_config(section), model, task,
-                                      ctx.generator("model_env"));
-  });
-}
-
-}  // namespace
-
 std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx) {
-  const auto kind = node.get_or<std::string>("scorer", "model");
-  std::shared_ptr<SequenceScorer> scorer;
-  if (kind == "oracle") {
-    auto env = ctx.get<Env>();
-    if (env) scorer = make_true_dynamics_scorer(*env);
-    if (!scorer) {
-      const std::string name = ctx.env_spec ? ctx.env_spec->name : std::string("(none)");
-      throw node.error("scorer", "scorer 'oracle' needs an env with true batched dynamics; env '" +
-                                     name + "' has none (MuJoCo envs: use scorer 'simulator')");
-    }
-  } else if (kind == "simulator") {
-    scorer = MujocoSimulatorScorer::from_env(ctx.get<Env>(), ctx.thread_pool);
-  } else if (kind == "model") {
-    scorer = make_model_scorer(node, ctx);
-  } else {
-    throw node.error("scorer", "expected one of: model, oracle, simulator; got '" + kind + "'");
-  }
+  auto scorer = scorer_registry().create_named(node.get_or<std::string>("scorer", "model"), node,
+                                               ctx, "scorer");
   return make_mpc_agent_with_scorer(node, ctx, std::move(scorer));
 }
 

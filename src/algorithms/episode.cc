@@ -10,7 +10,8 @@
 namespace mbrl {
 
 EpisodeResult run_episode(Env& env, Agent& agent, ActMode mode, ReplayBuffer* buffer,
-                          std::optional<uint64_t> seed, int64_t max_steps) {
+                          std::optional<uint64_t> seed, int64_t max_steps,
+                          const EpisodeStepHook& after_step) {
   torch::NoGradGuard no_grad;
   EpisodeResult result;
   agent.reset();
@@ -28,6 +29,7 @@ EpisodeResult run_episode(Env& env, Agent& agent, ActMode mode, ReplayBuffer* bu
       result.terminated = step.terminated;
       return result;
     }
+    if (after_step) after_step(result.length);
   }
 }
 

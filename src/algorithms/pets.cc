@@ -80,32 +80,22 @@ void PetsAlgorithm::run(RunContext& run) {
   for (int64_t trial = 1; trial <= total; ++trial) {
     const bool random = trial <= options_.initial_random_trials();
     const auto trial_start = Clock::now();
-    double plan_time = 0.0;
-    int64_t plans_before = agent_->num_plans();
+    const double plan_time_before = agent_->acting_planning_time_s();
+    const int64_t plans_before = agent_->num_plans();
     EpisodeResult episode;
 
     if (random) {
       episode = run_episode(*env_, explorer, ActMode::kExplore, &buffer);
     } else {
       train_model();
-      torch::NoGradGuard no_grad;
-      agent_->reset();
-      at::Tensor obs = env_->reset();
-      while (true) {
-        const int64_t plans = agent_->num_plans();
-        at::Tensor act = agent_->act(obs);
-        if (agent_->num_plans() > plans) plan_time += agent_->last_planning_time_s();
-        StepResult step = env_->step(act);
-        buffer.add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
-        ++episode.length;
-        episode.episode_return += step.reward;
-        obs = step.obs;
-        if (step.terminated || step.truncated) break;
-        if (options_.train_every() > 0 && episode.length % options_.train_every() == 0)
-          train_model();
-      }
+      const int64_t every = options_.train_every();
+      episode = run_episode(*env_, *agent_, ActMode::kExplore, &buffer, std::nullopt, 0,
+                            [&](int64_t steps) {
+                              if (every > 0 && steps % every == 0) train_model();
+                            });
       mpc_time += seconds_since(trial_start);
     }
+    const double plan_time = agent_->acting_planning_time_s() - plan_time_before;
 
     // one progress row per episode
     const int64_t mpc_done = trial - options_.initial_random_trials();

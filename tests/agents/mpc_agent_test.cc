@@ -161,7 +161,7 @@ TEST(MpcAgentTest, FactoryErrorsNameTheScorer) {
       agent_registry().create(
           load_config_string("type: mpc\nscorer: simulater\noptimizer: {type: cem}\n", "a.yaml"),
           ctx),
-      ConfigError, "expected one of: model, oracle");
+      ConfigError, "unknown scorers type");
   EXPECT_THROW_WITH(
       agent_registry().create(load_config_string("type: mpc\nscorer: oracle\n", "a.yaml"), ctx),
       ConfigError, "optimizer");

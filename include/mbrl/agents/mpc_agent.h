@@ -51,6 +51,9 @@ class MpcAgent : public Agent {
   double last_planning_time_s() const { return last_planning_time_s_; }
   /// Number of planning calls since construction.
   int64_t num_plans() const { return num_plans_; }
+  /// Wall-clock seconds `act` has spent planning since construction (the sum of its
+  /// last_planning_time_s values).
+  double acting_planning_time_s() const { return acting_planning_time_s_; }
 
   const TrajectoryOptimizer& trajectory_optimizer() const { return trajectory_; }
   const std::shared_ptr<SequenceScorer>& scorer() const { return scorer_; }
@@ -62,15 +65,15 @@ class MpcAgent : public Agent {
   at::Tensor plan_;  // [H, act_dim] on the CPU: the plan `act` executes
   int64_t next_step_ = 0;
   double last_planning_time_s_ = 0.0;
+  double acting_planning_time_s_ = 0.0;
   int64_t num_plans_ = 0;
 };
 
 /// The `mpc` agent factory of agent_registry(). Keys: planning_horizon, replan_freq,
 /// keep_last_solution (TrajectoryOptimizerOptions), optimizer (a section with its own `type`,
-/// built by optimizer_registry()), and scorer:
-///   - `oracle`: the env's true dynamics (`ctx.get<Env>()`); a ConfigError when it has none;
-///   - `model` (default): the SequenceScorer provided in `ctx` (a ModelEnv built from the
-///     `model` section); a ConfigError when none was provided.
+/// built by optimizer_registry()), and scorer (default `model`), built by scorer_registry() from
+/// this node: `model` (a ModelEnv on the `model` section's model), `oracle` (the env's true
+/// dynamics), `simulator` (MuJoCo rollouts); a ConfigError when the run lacks what it needs.
 std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx);
 
 /// Extension point: builds the MpcAgent of `node` planning on `scorer`, reading every key but

@@ -58,12 +58,17 @@ class Registry {
   /// registered ones; an InvalidArgument thrown while building becomes a ConfigError at the
   /// offending key.
   std::shared_ptr<Base> create(const ConfigNode& node, const BuildContext& ctx) const {
-    const std::string type = node.get<std::string>("type");
+    return create_named(node.get<std::string>("type"), node, ctx, "type");
+  }
+  /// Builds the component registered as `type` from `node` (for a component chosen by a plain
+  /// value, e.g. an agent's `scorer: model`); an unknown type is a ConfigError at node.key.
+  std::shared_ptr<Base> create_named(const std::string& type, const ConfigNode& node,
+                                     const BuildContext& ctx, const std::string& key) const {
     auto it = entries_.find(type);
     if (it == entries_.end()) {
       std::string known;
       for (const auto& kv : entries_) known += (known.empty() ? "" : ", ") + kv.first;
-      throw node.error("type", "unknown " + kind_ + " type '" + type + "'; registered: " + known);
+      throw node.error(key, "unknown " + kind_ + " type '" + type + "'; registered: " + known);
     }
     return with_config_context(node, [&] { return it->second.factory(node, ctx); });
   }
