@@ -135,8 +135,10 @@ void print_envs() {
   }
 }
 
-int list(const std::string& kind) {
-  const std::vector<std::string> kinds{"envs",    "models", "optimizers",
+int list(const std::string& asked) {
+  // the design's word for the action optimizers is "planners"; both name them
+  const std::string kind = asked == "planners" ? "optimizers" : asked;
+  const std::vector<std::string> kinds{"envs",    "models", "optimizers", "planners",
                                        "scorers", "agents", "algorithms"};
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     std::string known;
@@ -185,8 +187,9 @@ int main(int argc, char** argv) {
 
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
-  list_cmd->add_option("kind", list_kind,
-                       "envs, models, optimizers, scorers, agents or algorithms (default: all)");
+  list_cmd->add_option(
+      "kind", list_kind,
+      "envs, models, planners (or optimizers), scorers, agents or algorithms (default: all)");
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -153,6 +154,15 @@ struct Converter {
     T value{};
     if (!node.IsScalar() || !parse_scalar(node.Scalar(), &value)) {
       throw ConfigError(where, path, str("expected ", type_name<T>(), ", got ", describe(node)));
+    }
+    // components compute in float32: a number it cannot hold is out of range, not a late crash
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::abs(static_cast<double>(value)) > std::numeric_limits<float>::max()) {
+        throw ConfigError(where, path,
+                          str("out of range: ", describe(node),
+                              " is not finite in float32 (the precision components use; "
+                              "|x| <= 3.4e38)"));
+      }
     }
     return value;
   }

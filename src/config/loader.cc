@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "mbrl/config/config_document.h"
@@ -16,9 +17,33 @@ namespace fs = std::filesystem;
 
 using Origins = std::map<std::string, std::string>;
 
+// a key given twice in one mapping is an error (yaml-cpp keeps both and a merge would silently
+// take the last): names the file, both lines and the key path
+void check_unique_keys(const YAML::Node& node, const std::string& source, const std::string& path) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) check_unique_keys(item, source, path);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const std::string key_path = path.empty() ? key : path + "." + key;
+    auto [it, fresh] = seen.emplace(key, kv.first.Mark());
+    if (!fresh) {
+      const YAML::Mark m = kv.first.Mark();
+      throw ConfigError(detail::str(source, ":", m.line + 1, ":", m.column + 1), key_path,
+                        detail::str("duplicate key (first given at line ", it->second.line + 1,
+                                    ", again at line ", m.line + 1, ")"));
+    }
+    check_unique_keys(kv.second, source, key_path);
+  }
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& source) {
   try {
     YAML::Node root = YAML::Load(text);
+    check_unique_keys(root, source, "");
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
       throw ConfigError(source, "", "expected a map of keys at the top level");
     }

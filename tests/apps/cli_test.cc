@@ -118,7 +118,18 @@ INSTANTIATE_TEST_SUITE_P(
                  "--set seed=abc: seed: expected a non-negative integer"},
         BadInput{"BadDevice", kValid, "train exp.yaml --device gpu",
                  "device: expected one of auto, cpu, cuda, got 'gpu'"},
-        BadInput{"BadCliFlag", kValid, "train exp.yaml --sed 3", "--sed"}),
+        BadInput{"BadCliFlag", kValid, "train exp.yaml --sed 3", "--sed"},
+        BadInput{"DuplicateKey",
+                 "env: {type: pendulum}\nagent: {type: random}\nalgorithm: {type: collect}\n"
+                 "agent: {type: random}\n",
+                 "train exp.yaml",
+                 "exp.yaml:4:1: agent: duplicate key (first given at line 2, again at line 4)"},
+        BadInput{"NotFiniteInFloat32", kValid, "train exp.yaml --set env.gravity=1e308",
+                 "env.gravity: out of range: '1e308' is not finite in float32"},
+        BadInput{"DuplicateNestedKey",
+                 "env: {type: pendulum, max_episode_steps: 5, max_episode_steps: 6}\n"
+                 "agent: {type: random}\nalgorithm: {type: collect}\n",
+                 "train exp.yaml", "env.max_episode_steps: duplicate key"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
 TEST(CliTest, UnreadableConfigIsExitTwo) {
@@ -154,6 +165,12 @@ TEST(CliTest, HelpAndList) {
   EXPECT_EQ(l.exit_code, 0);
   EXPECT_NE(l.out.find("cartpole_swingup"), std::string::npos);
   EXPECT_NE(l.out.find("obs 4"), std::string::npos);
+  // the design's word for the action optimizers, and the old one
+  for (const char* kind : {"list planners", "list optimizers"}) {
+    CliResult p = run_cli(kind, dir);
+    EXPECT_EQ(p.exit_code, 0) << kind;
+    EXPECT_NE(p.out.find("icem"), std::string::npos) << kind << ": " << p.out;
+  }
   CliResult bad = run_cli("list widgets", dir);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown kind 'widgets'"), std::string::npos);

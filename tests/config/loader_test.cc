@@ -31,6 +31,17 @@ TEST(LoaderTest, DirectoryInsteadOfFile) {
                     "expected a YAML file, got a directory");
 }
 
+TEST(LoaderTest, DuplicateKeysNameBothLinesAndTheKeyPath) {
+  auto dir = test::scratch_dir();
+  auto top = write(dir / "top.yaml", "seed: 1\nenv: {type: pendulum}\nseed: 2\n");
+  EXPECT_THROW_WITH(
+      load_config(top.string()), ConfigError,
+      top.string() + ":3:1: seed: duplicate key (first given at line 1, again at line 3)");
+  auto nested = write(dir / "nested.yaml", "env:\n  type: pendulum\n  gravity: 9\n  gravity: 10\n");
+  EXPECT_THROW_WITH(load_config(nested.string()), ConfigError,
+                    "env.gravity: duplicate key (first given at line 3, again at line 4)");
+}
+
 TEST(LoaderTest, MalformedYamlNamesLineAndColumn) {
   auto dir = test::scratch_dir();
   auto path = write(dir / "bad.yaml", "seed: 1\nenv:\n  type: [pendulum\n");

@@ -120,6 +120,44 @@ TEST(GaussianMlpEnsembleTest, LossMatchesTheFormula) {
   EXPECT_NEAR(model.loss(x, y, t).item<double>(), (nll + bce).item<double>(), 1e-4);
 }
 
+// a case small enough to compute by hand: one member whose weights are all zero, so every row
+// predicts the output bias (mean 0.3, raw logvar 0); learned bounds [-10, 0.5] give
+// logvar = -10 + softplus((0.5 - softplus(0.5 - 0)) + 10) = -0.4740040504607; targets 1 and -1
+// give squared errors 0.49 and 1.69, so the NLL is 1.09 exp(0.474004) - 0.474004 =
+// 1.2769866577, plus the bounds penalty 0.01 (0.5 - (-10)) = 0.105: 1.3819866577
+TEST(GaussianMlpEnsembleTest, LossOnAHandComputedCaseIncludesTheBoundsPenalty) {
+  GaussianMlpEnsemble model(GaussianMlpEnsembleOptions(1, 1)
+                                .ensemble_size(1)
+                                .num_elites(1)
+                                .num_layers(1)
+                                .hidden_size(4)
+                                .learn_logvar_bounds(true)
+                                .min_logvar(-10.0)
+                                .max_logvar(0.5));
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model.member_parameters()) p.zero_();
+    model.layers().back()->bias.select(-1, 0).fill_(0.3);  // mean column
+  }
+  auto x = torch::randn({1, 2, 2});
+  auto y = torch::tensor({1.0f, -1.0f}).view({1, 2, 1});
+  EXPECT_NEAR(model.loss(x, y, at::Tensor()).item<double>(), 1.3819866577, 1e-5);
+  // without learned bounds the penalty is gone
+  GaussianMlpEnsemble fixed(GaussianMlpEnsembleOptions(1, 1)
+                                .ensemble_size(1)
+                                .num_elites(1)
+                                .num_layers(1)
+                                .hidden_size(4)
+                                .min_logvar(-10.0)
+                                .max_logvar(0.5));
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : fixed.member_parameters()) p.zero_();
+    fixed.layers().back()->bias.select(-1, 0).fill_(0.3);
+  }
+  EXPECT_NEAR(fixed.loss(x, y, at::Tensor()).item<double>(), 1.2769866577, 1e-5);
+}
+
 TEST(GaussianMlpEnsembleTest, WeightDecayPerLayer) {
   GaussianMlpEnsemble one(small().weight_decay({1e-3}));
   EXPECT_EQ(one.layer_weight_decay(), (std::vector<double>{1e-3, 1e-3, 1e-3}));
