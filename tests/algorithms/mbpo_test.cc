@@ -13,6 +13,7 @@
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/error.h"
+#include "tests/support/csv.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
@@ -59,37 +60,8 @@ const std::string kTinyMbpo = kTinyHead + kTinyModel + kTinyAgent + kTinyAlgorit
 
 class MbpoTest : public test::MbrlTest {};
 
-struct Csv {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string column(size_t row, const std::string& name) const {
-    for (size_t c = 0; c < header.size(); ++c)
-      if (header[c] == name) return rows.at(row).at(c);
-    ADD_FAILURE() << "no column " << name;
-    return "";
-  }
-};
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out(1);
-  for (char ch : line) {
-    if (ch == ',')
-      out.emplace_back();
-    else
-      out.back().push_back(ch);
-  }
-  return out;
-}
-
-Csv read_csv(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  Csv csv;
-  std::string line;
-  if (std::getline(in, line)) csv.header = split(line);
-  while (std::getline(in, line)) csv.rows.push_back(split(line));
-  return csv;
-}
+using test::Csv;
+using test::read_csv;
 
 // the file without its wall-time columns (elapsed_s and every other *_s)
 std::vector<std::vector<std::string>> without_times(const Csv& csv) {
@@ -97,8 +69,7 @@ std::vector<std::vector<std::string>> without_times(const Csv& csv) {
   for (const auto& row : csv.rows) {
     std::vector<std::string> kept;
     for (size_t c = 0; c < csv.header.size(); ++c) {
-      const std::string& h = csv.header[c];
-      if (h.size() < 2 || h.substr(h.size() - 2) != "_s") kept.push_back(row.at(c));
+      if (!test::is_time_column(csv.header[c])) kept.push_back(row.at(c));
     }
     out.push_back(kept);
   }

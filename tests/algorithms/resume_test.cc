@@ -21,6 +21,7 @@
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/error.h"
+#include "tests/support/csv.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/testdata.h"
 
@@ -36,30 +37,7 @@ std::string slurp(const fs::path& path) {
   return s.str();
 }
 
-// the CSV's rows without the wall-time columns (elapsed_s and every other *_s)
-std::vector<std::string> rows_without_times(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  std::vector<std::string> out;
-  std::vector<bool> keep;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells(1);
-    for (char ch : line) {
-      if (ch == ',')
-        cells.emplace_back();
-      else
-        cells.back().push_back(ch);
-    }
-    if (keep.empty()) {
-      for (const auto& h : cells) keep.push_back(h.size() < 2 || h.substr(h.size() - 2) != "_s");
-    }
-    std::string row;
-    for (size_t c = 0; c < cells.size() && c < keep.size(); ++c)
-      if (keep[c]) row += cells[c] + ",";
-    out.push_back(row);
-  }
-  return out;
-}
+using test::rows_without_times;
 
 fs::path cli() {
   const fs::path p = test::binary_path("apps/mbrl");
