@@ -210,6 +210,7 @@ void Mbpo::run(RunContext& run) {
                        episodes_.env_steps());
   RunClock clock;
   clock.restart_from(elapsed_s_);
+  const EvaluationPlan evaluation{*eval_env_, *agent_, options_.eval_episodes(), eval_seed_};
 
   const int64_t initial = options_.initial_random_steps();
   while (episodes_.env_steps() < options_.num_steps()) {
@@ -218,13 +219,7 @@ void Mbpo::run(RunContext& run) {
     if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
       train_model_and_roll_out(t, metrics, clock.seconds());
     if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
-    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
-    const RunEvents due = schedule.after_step(t, !episodes_.in_episode());
-    if (due.evaluate) {
-      evaluate_and_log(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t, metrics,
-                       clock.seconds(), evaluations_);
-    }
-    if (due.checkpoint) {
+    if (after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_)) {
       elapsed_s_ = clock.seconds();
       take_checkpoint(run, schedule, t, "mbpo");
     }

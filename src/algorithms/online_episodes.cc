@@ -80,4 +80,16 @@ void OnlineEpisodes::load(torch::serialize::InputArchive& archive) {
   in_episode_ = false;
 }
 
+bool after_online_step(int64_t t, const StepResult& step, OnlineEpisodes& episodes,
+                       RunSchedule& schedule, const RunClock& clock, MetricsWriter& metrics,
+                       const EvaluationPlan& evaluation, std::vector<Evaluation>& evaluations) {
+  if (step.terminated || step.truncated) episodes.end_episode(metrics, clock.seconds());
+  const RunEvents due = schedule.after_step(t, !episodes.in_episode());
+  if (due.evaluate) {
+    evaluate_and_log(evaluation.env, evaluation.agent, evaluation.episodes, evaluation.seed, t,
+                     metrics, clock.seconds(), evaluations);
+  }
+  return due.checkpoint;
+}
+
 }  // namespace mbrl

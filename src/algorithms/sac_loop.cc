@@ -50,6 +50,7 @@ void SacLoop::run(RunContext& run) {
                        episodes_.env_steps());
   RunClock clock;
   clock.restart_from(elapsed_s_);
+  const EvaluationPlan evaluation{*eval_env_, *agent_, options_.eval_episodes(), eval_seed_};
 
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
@@ -73,13 +74,7 @@ void SacLoop::run(RunContext& run) {
         throw NonFiniteError(detail::str("sac loop: env step ", t, ": ", e.what()));
       }
     }
-    if (step.terminated || step.truncated) episodes_.end_episode(metrics, clock.seconds());
-    const RunEvents due = schedule.after_step(t, !episodes_.in_episode());
-    if (due.evaluate) {
-      evaluate_and_log(*eval_env_, *agent_, options_.eval_episodes(), eval_seed_, t, metrics,
-                       clock.seconds(), evaluations_);
-    }
-    if (due.checkpoint) {
+    if (after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_)) {
       elapsed_s_ = clock.seconds();
       take_checkpoint(run, schedule, t, "sac");
     }

@@ -10,6 +10,9 @@
 #include <ATen/core/Tensor.h>
 
 #include "mbrl/agents/learner.h"
+#include "mbrl/algorithms/evaluation.h"
+#include "mbrl/algorithms/run_clock.h"
+#include "mbrl/algorithms/run_schedule.h"
 #include "mbrl/envs/env.h"
 #include "mbrl/io/archive_fwd.h"
 
@@ -72,5 +75,22 @@ class OnlineEpisodes {
   int64_t updates_ = 0;
   std::vector<double> update_sums_;  // one per update_names_
 };
+
+/// How an online loop evaluates its agent: `episodes` deterministic episodes on `env` from
+/// seeds seed, seed + 1, ...
+struct EvaluationPlan {
+  Env& env;
+  Agent& agent;
+  int64_t episodes;
+  uint64_t seed;
+};
+
+/// The bookkeeping of an online loop (sac, mbpo) after env step t with result `step`: the
+/// episode's row when the step ended it, then what `schedule` says is due; a due evaluation is
+/// run and logged here (appended to `evaluations`). Returns whether a checkpoint is due; the
+/// loop takes it (take_checkpoint), since only it knows what its checkpoint holds.
+bool after_online_step(int64_t t, const StepResult& step, OnlineEpisodes& episodes,
+                       RunSchedule& schedule, const RunClock& clock, MetricsWriter& metrics,
+                       const EvaluationPlan& evaluation, std::vector<Evaluation>& evaluations);
 
 }  // namespace mbrl
