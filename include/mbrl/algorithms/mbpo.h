@@ -104,7 +104,7 @@ struct MbpoGenerators {
 /// per-epoch `model_train` group.
 ///
 /// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (see OnlineEpisodes and
-/// CheckpointTimer) and at the end; they hold the counters, both buffers, the agent (networks,
+/// RunSchedule) and at the end; they hold the counters, both buffers, the agent (networks,
 /// optimizers, generator), the model (weights, normalizer, elites), the trainer's optimizer and
 /// every generator, so a resumed run continues exactly. A non-finite loss or prediction throws
 /// NonFiniteError naming the component and the env step; no checkpoint is written after it.

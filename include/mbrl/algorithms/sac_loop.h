@@ -42,18 +42,19 @@ struct SacLoopOptions {
 /// One evaluation: mean and (population) std of the deterministic returns.
 using SacEvaluation = Evaluation;
 
-/// SAC on the real environment (Haarnoja et al. 2018, Algorithm 1): every environment step adds
+/// SAC on the real environment (Haarnoja et al. 2018, Algorithm 1), for any PolicyLearner (SacAgent
+/// today): every environment step adds
 /// one transition to the replay buffer and then runs `updates_per_step` updates on uniformly
 /// sampled minibatches of the agent's `batch_size`.
 ///
 /// Metrics: group `episode` (metrics.csv; one row and a console line per training episode:
-/// episode, env_steps, episode_return, episode_length, the means of the SAC update metrics
+/// episode, env_steps, episode_return, episode_length, the means of the learner's update metrics
 /// over the episode, elapsed_s) and group `eval` (eval.csv: env_steps, eval_return,
 /// eval_return_std, elapsed_s); see OnlineEpisodes. Training episode i is reset with seed
 /// `train_seed + i` and evaluation episode i with `eval_seed + i`, so every evaluation sees the
 /// same start states.
 ///
-/// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (CheckpointTimer) and at
+/// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (RunSchedule) and at
 /// the end: counters, the replay buffer, the agent (networks, optimizers, generator) and both
 /// generators, so a resumed run continues exactly. A non-finite SAC loss throws NonFiniteError
 /// ("sac loop: env step t: sac: non-finite ... loss at update u") before any later checkpoint, so
