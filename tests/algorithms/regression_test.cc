@@ -66,12 +66,14 @@ TEST_P(RegressionTest, SameMetricsRowsAsRecorded) {
   int files = 0;
   for (const auto& entry : fs::directory_iterator(reference)) {
     const std::string file = entry.path().filename().string();
+    if (entry.path().extension() != ".csv") continue;
     ++files;
     const auto want = lines(entry.path());
     const auto got = test::rows_without_times(run / file);
     ASSERT_EQ(got.size(), want.size()) << c.name << "/" << file << ": row count";
     for (size_t r = 0; r < want.size(); ++r)
-      EXPECT_EQ(got[r], want[r]) << c.name << "/" << file << " line " << r + 1;
+      EXPECT_EQ(got[r], want[r]) << c.name << "/" << file << " line " << r + 1
+                                 << " (see tests/testdata/regression/recorded_on.txt)";
   }
   EXPECT_GE(files, 1);
   // every CSV the run writes has a reference
