@@ -23,8 +23,14 @@ mirror=${MBRL_FRESH_MIRROR:-http://deb.debian.org/debian}
 start=$(date +%s)
 mounted=()
 cleanup() {
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
-  [ "${MBRL_FRESH_KEEP:-0}" = 1 ] || rm -rf "$root"
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -R -l "${mounted[i]}" 2>/dev/null || true; done
+  [ "${MBRL_FRESH_KEEP:-0}" = 1 ] && return
+  # never delete through a mount that is still attached (the host's /dev, /proc, /sys)
+  if grep -q " $root/" /proc/mounts; then
+    echo "check_fresh_debian: $root still has mounts; left in place" >&2
+    return
+  fi
+  rm -rf --one-file-system "$root" "$root.debootstrap.log"
 }
 trap cleanup EXIT
 
