@@ -72,18 +72,21 @@ ModelStep GaussianMlpEnsemble::step(const ModelState& state, const at::Tensor& a
     t = outcome(obs, sample_target(out.mean.mean(0), lv, sample, gen), tl);
   } else {
     // rows sorted by member, one grouped forward pass, then back to the rows' order
+    // kept members (TS-inf) are grouped by member id; rows drawn this step (TS1, random_model)
+    // by elite slot, so no member-id tensor is built on the device every step
+    std::vector<int64_t> members = elites_;
     std::shared_ptr<const MemberAssignment> groups = state.groups;
-    if (!groups && state.member.defined()) {
-      groups = std::make_shared<MemberAssignment>(group_rows(state.member, ensemble_size()));
-    } else if (!groups) {
+    if (state.member.defined()) {
+      members.resize(ensemble_size());
+      std::iota(members.begin(), members.end(), 0);
+      if (!groups)
+        groups = std::make_shared<MemberAssignment>(group_rows(state.member, ensemble_size()));
+    } else {
       const auto m = static_cast<int64_t>(elites_.size());
       at::Tensor slot =
           draw_groups(state.spec.propagation, state.rows(), state.spec.particles, m, gen);
-      groups = std::make_shared<MemberAssignment>(
-          group_rows(elite_index().index_select(0, slot), ensemble_size()));
+      groups = std::make_shared<MemberAssignment>(group_rows(slot, m));
     }
-    std::vector<int64_t> members(ensemble_size());
-    std::iota(members.begin(), members.end(), 0);
     const at::Tensor& order = groups->order;
     at::Tensor obs_s = obs.index_select(0, order), act_s = act.index_select(0, order);
     at::Tensor raw = inference().forward_grouped(normalized_inputs(obs_s, act_s).contiguous(),
