@@ -1,6 +1,7 @@
 // The mbrl command-line app: parse arguments, build from config, run. Kept thin; the work is
 // in the library.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -11,11 +12,14 @@
 #include "mbrl/agents/scorer_registry.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
+#include "mbrl/algorithms/reproduce.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/error.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/log/learning_curves.h"
 #include "mbrl/log/log.h"
+#include "mbrl/log/progress.h"
 #include "mbrl/models/model_registry.h"
 #include "mbrl/planners/optimizer_registry.h"
 #include "mbrl/register_builtins.h"
@@ -34,6 +38,22 @@ struct TrainArgs {
   std::string device;
   std::string run_dir;
   std::string log_level;
+};
+
+struct PlotArgs {
+  std::vector<std::string> run_dirs;
+  std::string metric = "eval_return";
+  std::string x = "env_steps";
+  std::string output = "curves.png";
+  int width = 800;
+  int height = 500;
+};
+
+struct ReproduceArgs {
+  std::string table;
+  int64_t seeds = 0;
+  double budget = 1.0;
+  std::string runs_root = "runs/reproduce";
 };
 
 struct EvalArgs {
@@ -55,7 +75,7 @@ std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
 }
 
 std::vector<spdlog::sink_ptr> console_sinks() {
-  return {std::make_shared<spdlog::sinks::stdout_color_sink_mt>()};
+  return {mbrl::progress_aware_sink(std::make_shared<spdlog::sinks::stdout_color_sink_mt>())};
 }
 
 int resume(const TrainArgs& args) {
@@ -102,7 +122,7 @@ int eval(const EvalArgs& args) {
                                               overrides_of({}, args.seed, args.device, ""));
   mbrl::Experiment experiment(config, "eval");
   mbrl::log::configure(experiment.options().log_level, console_sinks());
-  mbrl::load_agent(*experiment.agent(), run_dir.path() / "agent.pt");
+  experiment.load_agent(run_dir.path() / "agent.pt");
   std::vector<double> returns = experiment.evaluate(args.episodes);
   auto [mean, std] = mbrl::mean_std(returns);
   std::string csv = "episode,episode_return\n";
@@ -114,8 +134,48 @@ int eval(const EvalArgs& args) {
   return kExitOk;
 }
 
-template <class Base>
-void print_registry(const mbrl::Registry<Base>& r) {
+int plot(const PlotArgs& args) {
+  std::vector<mbrl::RunCurve> curves;
+  for (const auto& dir : args.run_dirs)
+    curves.push_back(mbrl::read_run_curve(dir, args.metric, args.x));
+  const auto bands = mbrl::average_over_seeds(curves);
+  mbrl::PlotOptions options;
+  options.metric = args.metric;
+  options.x = args.x;
+  options.output = args.output;
+  options.width = args.width;
+  options.height = args.height;
+  mbrl::plot_curves(bands, options);
+  std::printf("wrote %s: %zu curve(s) from %zu run(s)\n", args.output.c_str(), bands.size(),
+              curves.size());
+  return kExitOk;
+}
+
+int reproduce(const ReproduceArgs& args) {
+  // a table name stands for configs/reproduce/<name>.yaml
+  std::string path = args.table;
+  const std::string shipped = "configs/reproduce/" + args.table + ".yaml";
+  if (!std::filesystem::exists(path) && std::filesystem::exists(shipped)) path = shipped;
+  const mbrl::ReproduceTable table = mbrl::load_reproduce_table(path);
+  mbrl::ReproduceOptions options;
+  options.seeds = args.seeds;
+  options.budget = args.budget;
+  options.runs_root = args.runs_root;
+  mbrl::log::configure("info", console_sinks());
+  options.before_run = [](const mbrl::RunDir& run_dir) {
+    auto sinks = console_sinks();
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
+    mbrl::log::configure("info", sinks);
+  };
+  const mbrl::ReproduceReport report = mbrl::reproduce(table, options);
+  mbrl::log::configure("info", console_sinks());
+  std::cout << "\n" << report.markdown << "\nwritten to " << report.markdown_path.string() << "\n";
+  return kExitOk;
+}
+
+template <class Base, class... Args>
+void print_registry(const mbrl::Registry<Base, Args...>& r) {
   std::printf("%s:\n", r.kind().c_str());
   for (const auto& type : r.types()) {
     std::printf("  %-28s %s\n", type.c_str(), r.entry(type).summary.c_str());
@@ -185,6 +245,29 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--seed", eval_args.seed, "Seed of the evaluation episodes");
   eval_cmd->add_option("--device", eval_args.device, "auto, cpu or cuda");
 
+  PlotArgs plot_args;
+  auto* plot_cmd = app.add_subcommand(
+      "plot", "Draw learning curves of run folders as a PNG (seeds of one config: mean and band)");
+  plot_cmd->add_option("run_dirs", plot_args.run_dirs, "Run folders written by mbrl train")
+      ->required();
+  plot_cmd->add_option("--metric", plot_args.metric, "Column to plot (default eval_return)");
+  plot_cmd->add_option("--x", plot_args.x, "Step column (default env_steps)");
+  plot_cmd->add_option("-o,--output", plot_args.output, "PNG file (default curves.png)");
+  plot_cmd->add_option("--width", plot_args.width, "Pixels (default 800)");
+  plot_cmd->add_option("--height", plot_args.height, "Pixels (default 500)");
+
+  ReproduceArgs reproduce_args;
+  auto* reproduce_cmd = app.add_subcommand(
+      "reproduce", "Run a reproduction table (configs/reproduce/*.yaml) and compare with the "
+                   "published numbers");
+  reproduce_cmd->add_option("table", reproduce_args.table, "Table file or name")->required();
+  reproduce_cmd->add_option("--seeds", reproduce_args.seeds,
+                            "Use the first N seeds of each entry (default: all)");
+  reproduce_cmd->add_option("--budget", reproduce_args.budget,
+                            "Fraction of the published budget, in (0, 1] (default 1)");
+  reproduce_cmd->add_option("--runs-dir", reproduce_args.runs_root,
+                            "Parent of the table's run folders (default runs/reproduce)");
+
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
   list_cmd->add_option(
@@ -204,6 +287,8 @@ int main(int argc, char** argv) {
     if (*train_cmd) return train(train_args);
     if (*eval_cmd) return eval(eval_args);
     if (*list_cmd) return list(list_kind);
+    if (*plot_cmd) return plot(plot_args);
+    if (*reproduce_cmd) return reproduce(reproduce_args);
   } catch (const mbrl::ConfigError& e) {
     std::fprintf(stderr, "mbrl: error: %s\n", e.what());
     return kExitBadInput;

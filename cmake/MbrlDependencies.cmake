@@ -7,6 +7,17 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(mujoco REQUIRED)
 find_package(Threads REQUIRED)
+# TensorBoard event files (src/log/event_file.cc) need Protocol Buffers: Debian's
+# libprotobuf-dev and protobuf-compiler. Without them the build still works, with no event files.
+find_package(Protobuf)
+if(Protobuf_FOUND AND Protobuf_PROTOC_EXECUTABLE)
+  set(MBRL_HAVE_PROTOBUF ON)
+  message(STATUS "mbrl: TensorBoard event files with Protocol Buffers ${Protobuf_VERSION}")
+else()
+  set(MBRL_HAVE_PROTOBUF OFF)
+  message(WARNING "mbrl: no Protocol Buffers (libprotobuf-dev, protobuf-compiler): runs will "
+                  "write no TensorBoard event files")
+endif()
 
 message(STATUS "mbrl: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
 

@@ -10,6 +10,8 @@ packages=(
   libmujoco-dev libqhull-dev  # Debian's mujocoConfig.cmake names /usr/include/libqhull_r
   libgl-dev libglx-dev libopengl-dev  # ... and calls find_dependency(OpenGL): GL/gl.h, GLX, OpenGL
   libeigen3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
+  libprotobuf-dev protobuf-compiler  # TensorBoard event files (src/log/tensorboard_event.proto)
+  gnuplot-nox             # curves.png of every run and `mbrl plot`
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

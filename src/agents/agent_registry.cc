@@ -20,13 +20,43 @@ Registry<Agent>& agent_registry() {
   return registry;
 }
 
+Registry<PolicyLearner>& policy_learner_registry() {
+  static Registry<PolicyLearner> registry("policy learners");
+  return registry;
+}
+
+std::shared_ptr<PolicyLearner> make_policy_learner(const ConfigNode& agent, const BuildContext& ctx,
+                                                   const std::string& algorithm) {
+  const auto& learners = policy_learner_registry();
+  const std::string type = agent.get<std::string>("type");
+  if (!learners.contains(type)) {
+    std::string known;
+    for (const auto& t : learners.types()) known += (known.empty() ? "" : ", ") + t;
+    throw agent.error("type", "algorithm '" + algorithm +
+                                  "' needs an agent that learns from transition batches (" +
+                                  known + "), got '" + type + "'");
+  }
+  return learners.create(agent, ctx);
+}
+
 void register_agents() {
   register_scorers();
   auto& r = agent_registry();
   if (r.contains("random")) return;
+  auto& learners = policy_learner_registry();
+  learners.add("sac", make_sac_agent,
+               "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
+
   r.add("mpc", make_mpc_agent, "MPC: an action optimizer on a scorer (`mbrl list scorers`)");
   r.add("random", make_random_agent, "uniform random actions within the action bounds");
-  r.add("sac", make_sac_agent, "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
+  for (const auto& type : learners.types()) {
+    r.add(
+        type,
+        [type](const ConfigNode& node, const BuildContext& ctx) -> std::shared_ptr<Agent> {
+          return policy_learner_registry().create_named(type, node, ctx, "type");
+        },
+        learners.entry(type).summary);
+  }
 }
 
 }  // namespace mbrl

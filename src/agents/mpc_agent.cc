@@ -8,7 +8,6 @@
 #include "mbrl/agents/scorer_registry.h"
 #include "mbrl/core/check.h"
 #include "mbrl/log/log.h"
-#include "mbrl/models/model_env.h"
 #include "mbrl/planners/optimizer_registry.h"
 
 namespace mbrl {
@@ -30,22 +29,6 @@ void MpcAgent::reset() {
   trajectory_.reset();
   plan_ = at::Tensor();
   next_step_ = 0;
-}
-
-void MpcAgent::save(torch::serialize::OutputArchive& archive) const {
-  if (auto model_env = std::dynamic_pointer_cast<ModelEnv>(scorer_)) {
-    torch::serialize::OutputArchive model;
-    model_env->model()->save(model);
-    archive.write("model", model);
-  }
-}
-
-void MpcAgent::load(torch::serialize::InputArchive& archive) {
-  if (auto model_env = std::dynamic_pointer_cast<ModelEnv>(scorer_)) {
-    torch::serialize::InputArchive model;
-    archive.read("model", model);
-    model_env->model()->load(model, "agent archive");
-  }
 }
 
 at::Tensor MpcAgent::plan(const at::Tensor& obs) {
@@ -78,14 +61,14 @@ std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
                                                      const BuildContext& ctx,
                                                      std::shared_ptr<SequenceScorer> scorer) {
   TrajectoryOptimizerOptions o;
-  o.planning_horizon(node.get_or("planning_horizon", o.planning_horizon()));
-  o.replan_freq(node.get_or("replan_freq", o.replan_freq()));
-  o.keep_last_solution(node.get_or("keep_last_solution", o.keep_last_solution()));
+  MBRL_READ_OPTION(node, o, planning_horizon);
+  MBRL_READ_OPTION(node, o, replan_freq);
+  MBRL_READ_OPTION(node, o, keep_last_solution);
   auto optimizer = optimizer_registry().create(node.child("optimizer"), ctx);
   return std::make_shared<MpcAgent>(o, std::move(optimizer), std::move(scorer));
 }
 
-std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<MpcAgent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx) {
   auto scorer = scorer_registry().create_named(node.get_or<std::string>("scorer", "model"), node,
                                                ctx, "scorer");
   return make_mpc_agent_with_scorer(node, ctx, std::move(scorer));

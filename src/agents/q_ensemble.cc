@@ -6,7 +6,6 @@
 
 #include <torch/torch.h>
 
-#include "mbrl/agents/mlp.h"
 #include "mbrl/core/check.h"
 
 namespace mbrl {
@@ -26,35 +25,29 @@ QEnsembleImpl::QEnsembleImpl(QEnsembleOptions options_) : options(options_) {
 }
 
 void QEnsembleImpl::reset() {
-  weights_.clear();
-  biases_.clear();
+  layers_.clear();
   const int64_t n = options.num_critics();
   int64_t in = options.obs_dim() + options.act_dim();
   for (int64_t l = 0; l <= options.num_layers(); ++l) {
     const int64_t out = l < options.num_layers() ? options.hidden_size() : 1;
-    weights_.push_back(
-        register_parameter("weight" + std::to_string(l), torch::empty({n, in, out})));
-    biases_.push_back(register_parameter("bias" + std::to_string(l), torch::empty({n, 1, out})));
+    layers_.push_back(register_module(
+        "layer" + std::to_string(l),
+        EnsembleLinear(EnsembleLinearOptions(n, in, out).init(EnsembleInit::kXavierUniform))));
     in = out;
   }
-  reset_parameters();
 }
 
-void QEnsembleImpl::reset_parameters(c10::optional<at::Generator> gen) {
-  torch::NoGradGuard no_grad;
-  for (size_t l = 0; l < weights_.size(); ++l) {
-    detail::xavier_uniform_(weights_[l], weights_[l].size(1), weights_[l].size(2), gen);
-    biases_[l].zero_();
-  }
+void QEnsembleImpl::reset_parameters(std::optional<at::Generator> gen) {
+  for (auto& layer : layers_) layer->reset_parameters(gen);
 }
 
 at::Tensor QEnsembleImpl::forward(const at::Tensor& obs, const at::Tensor& act) {
   const int64_t n = options.num_critics();
   auto x = torch::cat({obs, act}, -1);
   auto h = x.unsqueeze(0).expand({n, x.size(0), x.size(1)});
-  const size_t last = weights_.size() - 1;
-  for (size_t l = 0; l < last; ++l) h = torch::relu(torch::baddbmm(biases_[l], h, weights_[l]));
-  return torch::baddbmm(biases_[last], h, weights_[last]).squeeze(-1);
+  const size_t last = layers_.size() - 1;
+  for (size_t l = 0; l < last; ++l) h = torch::relu(layers_[l]->forward(h));
+  return layers_[last]->forward(h).squeeze(-1);
 }
 
 at::Tensor QEnsembleImpl::min_q(const at::Tensor& obs, const at::Tensor& act) {

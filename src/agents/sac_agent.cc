@@ -295,18 +295,18 @@ void SacAgent::load(torch::serialize::InputArchive& archive) {
 
 SacOptions sac_options_from_config(const ConfigNode& node) {
   SacOptions o;
-  o.hidden_size(node.get_or("hidden_size", o.hidden_size()));
-  o.num_layers(node.get_or("num_layers", o.num_layers()));
-  o.num_critics(node.get_or("num_critics", o.num_critics()));
-  o.actor_lr(node.get_or("actor_lr", o.actor_lr()));
-  o.critic_lr(node.get_or("critic_lr", o.critic_lr()));
-  o.alpha_lr(node.get_or("alpha_lr", o.alpha_lr()));
-  o.gamma(node.get_or("gamma", o.gamma()));
-  o.tau(node.get_or("tau", o.tau()));
-  o.target_update_interval(node.get_or("target_update_interval", o.target_update_interval()));
-  o.alpha(node.get_or("alpha", o.alpha()));
-  o.automatic_entropy_tuning(node.get_or("automatic_entropy_tuning", o.automatic_entropy_tuning()));
-  o.batch_size(node.get_or("batch_size", o.batch_size()));
+  MBRL_READ_OPTION(node, o, hidden_size);
+  MBRL_READ_OPTION(node, o, num_layers);
+  MBRL_READ_OPTION(node, o, num_critics);
+  MBRL_READ_OPTION(node, o, actor_lr);
+  MBRL_READ_OPTION(node, o, critic_lr);
+  MBRL_READ_OPTION(node, o, alpha_lr);
+  MBRL_READ_OPTION(node, o, gamma);
+  MBRL_READ_OPTION(node, o, tau);
+  MBRL_READ_OPTION(node, o, target_update_interval);
+  MBRL_READ_OPTION(node, o, alpha);
+  MBRL_READ_OPTION(node, o, automatic_entropy_tuning);
+  MBRL_READ_OPTION(node, o, batch_size);
 
   // a number, or `auto` for -act_dim
   const std::string entropy = node.get_or<std::string>("target_entropy", "auto");
@@ -321,7 +321,7 @@ SacOptions sac_options_from_config(const ConfigNode& node) {
   return o;
 }
 
-std::shared_ptr<Agent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<SacAgent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx) {
   return std::make_shared<SacAgent>(sac_options_from_config(node), ctx.env(),
                                     ctx.generator("agent"), ctx.device);
 }

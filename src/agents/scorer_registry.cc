@@ -12,9 +12,9 @@ namespace {
 
 // a ModelEnv on the `model` section's model with the env's task functions
 std::shared_ptr<SequenceScorer> make_model_scorer(const ConfigNode& node, const BuildContext& ctx) {
-  auto model = ctx.get<DynamicsModel>();
+  const auto& model = ctx.built.model;
   if (!model) throw node.error("scorer", "scorer 'model' needs a `model` section");
-  auto env = ctx.get<Env>();
+  const auto& env = ctx.built.env;
   std::shared_ptr<const TaskFunctions> task = env ? env->task_functions() : nullptr;
   if (!task && !model->learns_reward()) {
     throw node.error("scorer",
@@ -32,7 +32,7 @@ std::shared_ptr<SequenceScorer> make_model_scorer(const ConfigNode& node, const 
 // the env's true batched dynamics
 std::shared_ptr<SequenceScorer> make_oracle_scorer(const ConfigNode& node,
                                                    const BuildContext& ctx) {
-  auto env = ctx.get<Env>();
+  const auto& env = ctx.built.env;
   std::shared_ptr<SequenceScorer> scorer = env ? make_true_dynamics_scorer(*env) : nullptr;
   if (!scorer) {
     const std::string name = ctx.env_spec ? ctx.env_spec->name : std::string("(none)");
@@ -43,7 +43,7 @@ std::shared_ptr<SequenceScorer> make_oracle_scorer(const ConfigNode& node,
 }
 
 std::shared_ptr<SequenceScorer> make_simulator_scorer(const ConfigNode&, const BuildContext& ctx) {
-  return MujocoSimulatorScorer::from_env(ctx.get<Env>(), ctx.thread_pool);
+  return MujocoSimulatorScorer::from_env(ctx.built.env, ctx.thread_pool);
 }
 
 }  // namespace

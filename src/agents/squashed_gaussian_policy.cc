@@ -30,7 +30,7 @@ void SquashedGaussianPolicyImpl::reset() {
                                             .num_layers(options.num_layers())));
 }
 
-void SquashedGaussianPolicyImpl::reset_parameters(c10::optional<at::Generator> gen) {
+void SquashedGaussianPolicyImpl::reset_parameters(std::optional<at::Generator> gen) {
   trunk_->reset_parameters(std::move(gen));
 }
 

@@ -1,5 +1,7 @@
 // The algorithm registry: built-in training loops, one line each.
 #include "mbrl/algorithms/algorithm.h"
+
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/collect.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/pets.h"
@@ -17,29 +19,19 @@ void Algorithm::load_checkpoint(torch::serialize::InputArchive&) {
 
 namespace {
 
-// a component built before the algorithm, or a ConfigError naming the missing section
-template <class T>
-std::shared_ptr<T> required(const BuildContext& ctx, const ConfigNode& node, const char* section,
-                            const char* algorithm) {
-  auto c = ctx.get<T>();
-  if (!c)
-    throw node.error(std::string("algorithm '") + algorithm + "' needs a '" + section +
-                     "' section");
-  return c;
-}
-
-std::shared_ptr<Algorithm> make_collect(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<Algorithm> make_collect(const ConfigNode& node, const BuildContext& ctx,
+                                        const ConfigNode& agent) {
   CollectOptions o;
-  o.episodes(node.get_or("episodes", o.episodes()));
-  o.save_buffer(node.get_or("save_buffer", o.save_buffer()));
-  return std::make_shared<CollectAlgorithm>(o, required<Env>(ctx, node, "env", "collect"),
-                                            required<Agent>(ctx, node, "agent", "collect"));
+  MBRL_READ_OPTION(node, o, episodes);
+  MBRL_READ_OPTION(node, o, save_buffer);
+  MBRL_ASSERT(ctx.built.env, "algorithm 'collect' built before the env");
+  return std::make_shared<CollectAlgorithm>(o, ctx.built.env, agent_registry().create(agent, ctx));
 }
 
 }  // namespace
 
-Registry<Algorithm>& algorithm_registry() {
-  static Registry<Algorithm> registry("algorithms");
+AlgorithmRegistry& algorithm_registry() {
+  static AlgorithmRegistry registry("algorithms");
   return registry;
 }
 

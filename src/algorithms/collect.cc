@@ -9,6 +9,7 @@
 #include "mbrl/io/run_dir.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
 
 namespace mbrl {
 
@@ -35,6 +36,7 @@ void CollectAlgorithm::run(RunContext& run) {
   }
   const auto start = std::chrono::steady_clock::now();
   int64_t env_steps = 0;
+  Progress progress("episodes", options_.episodes());
   for (int64_t ep = 0; ep < options_.episodes(); ++ep) {
     EpisodeResult r = run_episode(*env_, *agent_, ActMode::kExplore, buffer.get());
     env_steps += r.length;
@@ -46,6 +48,7 @@ void CollectAlgorithm::run(RunContext& run) {
     run.metrics->log("episode", "episode_length", r.length);
     run.metrics->log("episode", "elapsed_s", elapsed);
     run.metrics->dump("episode");
+    progress.update(ep + 1, detail::str("return ", r.episode_return));
   }
   if (buffer && run.run_dir) {
     buffer->save(run.run_dir->path() / "replay_buffer.pt");

@@ -1,6 +1,8 @@
 // Evaluations: deterministic episodes, the `eval` group and checkpoint entries.
 #include "mbrl/algorithms/evaluation.h"
 
+#include <cstdio>
+
 #include <torch/torch.h>
 
 #include "mbrl/algorithms/episode.h"
@@ -8,6 +10,14 @@
 #include "mbrl/log/metrics.h"
 
 namespace mbrl {
+
+std::string evaluation_status(const std::vector<Evaluation>& history) {
+  if (history.empty()) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "eval %.1f at %lld", history.back().mean_return,
+                static_cast<long long>(history.back().env_steps));
+  return buf;
+}
 
 void declare_evaluation_metrics(MetricsWriter& metrics) {
   metrics.add_group("eval", "eval.csv",

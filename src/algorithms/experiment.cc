@@ -31,6 +31,17 @@ ExperimentOptions read_options(const ConfigNode& config, const std::string& defa
   if (o.name.empty() || o.name.find("..") != std::string::npos || o.name.front() == '/') {
     throw config.error("name", "expected a relative folder name, got '" + o.name + "'");
   }
+  if (auto p = config.optional_child("published")) {
+    PublishedPoints points;
+    o.published_metric = p->get<std::string>("metric");
+    points.source = p->get<std::string>("source");
+    points.x = p->get<std::vector<double>>("env_steps");
+    points.y = p->get<std::vector<double>>("values");
+    if (points.x.empty() || points.x.size() != points.y.size()) {
+      throw p->error("values", "expected as many values as env_steps (and at least one)");
+    }
+    o.published = std::move(points);
+  }
   return o;
 }
 
@@ -52,7 +63,7 @@ Experiment::Experiment(ConfigNode config, const std::string& default_name)
   const ConfigNode env_node = config_.child("env");
   env_ = make_env(env_node, ctx_);
   ctx_.env_spec = env_->spec();
-  ctx_.provide<Env>(env_);
+  ctx_.built.env = env_;
   auto maker = std::make_shared<EnvMaker>();
   const BuildContext base_ctx = ctx_;
   maker->make = [env_node, base_ctx](const std::string& role) {
@@ -60,17 +71,19 @@ Experiment::Experiment(ConfigNode config, const std::string& default_name)
     c.seed = derive_seed(base_ctx.seed, role);
     return make_env(env_node, c);
   };
-  ctx_.provide<EnvMaker>(maker);
+  ctx_.built.env_maker = maker;
 
   // a learned model, when the config has one: agents plan on it, algorithms train it
   if (config_.has("model")) {
     model_ = model_registry().create(config_.child("model"), ctx_);
-    ctx_.provide<DynamicsModel>(model_);
+    ctx_.built.model = model_;
   }
 
-  agent_ = agent_registry().create(config_.child("agent"), ctx_);
-  ctx_.provide<Agent>(agent_);
-  algorithm_ = algorithm_registry().create(config_.child("algorithm"), ctx_);
+  // the algorithm builds the agent it trains from the agent section, typed as it needs it
+  algorithm_ =
+      algorithm_registry().create(config_.child("algorithm"), ctx_, config_.child("agent"));
+  agent_ = algorithm_->agent();
+  MBRL_ASSERT(agent_ != nullptr, "the algorithm built no agent");
 
   config_.check_all_read();
 }
@@ -129,6 +142,7 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
   if (metrics_rows) metrics.keep_rows_on_resume(*metrics_rows);
   RunContext run{&run_dir, &metrics};
   run.resumed = resumed;
+  metrics.write_text("config", "```yaml\n" + resolved_yaml() + "```\n");
   if (algorithm_->supports_checkpoints()) {
     run.checkpoint = [this, &run_dir, &metrics] {
       write_atomic(run_dir.checkpoints_dir() / "checkpoint.pt", [&](const fs::path& tmp) {
@@ -151,12 +165,32 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
   logger->info("device {}, {} threads, seed {}", ctx_.device.str(), at::get_num_threads(),
                options_.seed);
   algorithm_->run(run);
-  save_agent(*agent_, run_dir.path() / "agent.pt");
+  save_agent(run_dir.path() / "agent.pt");
+  write_curves(run_dir);
   logger->info("done; results in {}", run_dir.path().string());
 }
 
+void Experiment::write_curves(const RunDir& run_dir) const {
+  auto logger = log::logger("run");
+  if (!gnuplot_available()) {
+    logger->debug("no curves.png: gnuplot is not on PATH");
+    return;
+  }
+  const bool evaluates = fs::exists(run_dir.path() / "eval.csv");
+  PlotOptions plot;
+  plot.metric = evaluates ? "eval_return" : "episode_return";
+  plot.x = "env_steps";
+  plot.title = options_.name;
+  plot.output = run_dir.path() / "curves.png";
+  try {
+    plot_curves(average_over_seeds({read_run_curve(run_dir.path(), plot.metric, plot.x)}), plot);
+  } catch (const Error& e) {
+    logger->warn("no curves.png: {}", e.what());
+  }
+}
+
 std::vector<double> Experiment::evaluate(int64_t episodes) {
-  auto env = ctx_.get<EnvMaker>()->make("eval");
+  auto env = ctx_.built.env_maker->make("eval");
   const uint64_t base = derive_seed(options_.seed, "eval");
   std::vector<double> returns;
   for (int64_t i = 0; i < episodes; ++i) {
@@ -177,15 +211,21 @@ std::string default_run_name(const std::string& config_path) {
   return (rel.parent_path() / rel.stem()).string();
 }
 
-void save_agent(const Agent& agent, const fs::path& path) {
+void Experiment::save_agent(const fs::path& path) const {
   write_atomic(path, [&](const fs::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    agent.save(archive);
+    torch::serialize::OutputArchive archive, agent;
+    agent_->save(agent);
+    archive.write("agent", agent);
+    if (model_) {
+      torch::serialize::OutputArchive model;
+      model_->save(model);
+      archive.write("model", model);
+    }
     archive.save_to(tmp.string());
   });
 }
 
-void load_agent(Agent& agent, const fs::path& path) {
+void Experiment::load_agent(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(path.string() + ": agent file does not exist");
   torch::serialize::InputArchive archive;
@@ -195,7 +235,14 @@ void load_agent(Agent& agent, const fs::path& path) {
     throw DataError(path.string() + ": not an agent file (cannot be read as a torch archive)");
   }
   try {
-    agent.load(archive);
+    torch::serialize::InputArchive agent;
+    archive.read("agent", agent);
+    agent_->load(agent);
+    if (model_) {
+      torch::serialize::InputArchive model;
+      archive.read("model", model);
+      model_->load(model, path.string());
+    }
   } catch (const c10::Error& e) {
     throw DataError(path.string() + ": does not match this agent: " + e.what_without_backtrace());
   }

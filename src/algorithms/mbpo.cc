@@ -10,6 +10,7 @@
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
 
 namespace mbrl {
 namespace {
@@ -213,13 +214,17 @@ void Mbpo::run(RunContext& run) {
   const EvaluationPlan evaluation{*eval_env_, *agent_, options_.eval_episodes(), eval_seed_};
 
   const int64_t initial = options_.initial_random_steps();
+  Progress progress("env steps", options_.num_steps(), episodes_.env_steps());
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
     StepResult step = env_step(t);
     if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
       train_model_and_roll_out(t, metrics, clock.seconds());
     if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
-    if (after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_)) {
+    const bool checkpoint_due =
+        after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_);
+    progress.update(t, evaluation_status(evaluations_));
+    if (checkpoint_due) {
       elapsed_s_ = clock.seconds();
       take_checkpoint(run, schedule, t, "mbpo");
     }

@@ -1,6 +1,7 @@
 // MBPO checkpoints (save/load of the whole loop state) and the `mbpo` config factory.
 #include <torch/torch.h>
 
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
@@ -76,10 +77,10 @@ namespace {
 
 MbpoOptions read_options(const ConfigNode& node) {
   MbpoOptions o;
-  o.num_steps(node.get_or("num_steps", o.num_steps()));
-  o.epoch_length(node.get_or("epoch_length", o.epoch_length()));
-  o.initial_random_steps(node.get_or("initial_random_steps", o.initial_random_steps()));
-  o.model_train_freq(node.get_or("model_train_freq", o.model_train_freq()));
+  MBRL_READ_OPTION(node, o, num_steps);
+  MBRL_READ_OPTION(node, o, epoch_length);
+  MBRL_READ_OPTION(node, o, initial_random_steps);
+  MBRL_READ_OPTION(node, o, model_train_freq);
 
   // mbrl-lib states the rollout batch per env step of a training interval
   if (node.has("effective_model_rollouts_per_step")) {
@@ -94,35 +95,32 @@ MbpoOptions read_options(const ConfigNode& node) {
     }
     o.rollout_batch_size(per_step * o.model_train_freq());
   } else {
-    o.rollout_batch_size(node.get_or("rollout_batch_size", o.rollout_batch_size()));
+    MBRL_READ_OPTION(node, o, rollout_batch_size);
   }
   o.rollout_schedule(RolloutSchedule::from_vector(
       node.get_or("rollout_schedule", o.rollout_schedule().to_vector())));
-  o.model_retain_epochs(node.get_or("model_retain_epochs", o.model_retain_epochs()));
-  o.real_ratio(node.get_or("real_ratio", o.real_ratio()));
-  o.sac_updates_per_step(node.get_or("sac_updates_per_step", o.sac_updates_per_step()));
-  o.eval_every(node.get_or("eval_every", o.eval_every()));
-  o.eval_episodes(node.get_or("eval_episodes", o.eval_episodes()));
-  o.checkpoint_every(node.get_or("checkpoint_every", o.checkpoint_every()));
-  o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
-  o.rollout_uncertainty(node.get_or("rollout_uncertainty", o.rollout_uncertainty()));
+  MBRL_READ_OPTION(node, o, model_retain_epochs);
+  MBRL_READ_OPTION(node, o, real_ratio);
+  MBRL_READ_OPTION(node, o, sac_updates_per_step);
+  MBRL_READ_OPTION(node, o, eval_every);
+  MBRL_READ_OPTION(node, o, eval_episodes);
+  MBRL_READ_OPTION(node, o, checkpoint_every);
+  MBRL_READ_OPTION(node, o, replay_capacity);
+  MBRL_READ_OPTION(node, o, rollout_uncertainty);
   return o;
 }
 
 }  // namespace
 
-std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent_node) {
   MbpoOptions o = read_options(node);
   const ConfigNode training = node.section("model_training");
-  auto env = ctx.get<Env>();
-  if (!env) throw node.error("algorithm 'mbpo' needs an 'env' section");
-  auto agent = std::dynamic_pointer_cast<PolicyLearner>(ctx.get<Agent>());
-  if (!agent) {
-    throw node.error(
-        "algorithm 'mbpo' needs an agent that learns from transition batches "
-        "(a PolicyLearner, e.g. type 'sac')");
-  }
-  auto model = ctx.get<DynamicsModel>();
+  const auto& env = ctx.built.env;
+  const auto& maker = ctx.built.env_maker;
+  MBRL_ASSERT(env && maker, "algorithm 'mbpo' built before the env");
+  auto agent = make_policy_learner(agent_node, ctx, "mbpo");
+  const auto& model = ctx.built.model;
   if (!model) throw node.error("algorithm 'mbpo' needs a 'model' section");
   if (!model->learns_reward())
     throw node.error("algorithm 'mbpo' needs a model with learn_reward: true");
@@ -132,8 +130,6 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
                                                 "' reports no uncertainty; set "
                                                 "rollout_uncertainty: false");
   }
-  auto maker = ctx.get<EnvMaker>();
-  MBRL_ASSERT(maker, "algorithm 'mbpo' built without an EnvMaker");
   MbpoGenerators gens{ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
                       ctx.cpu_generator("model_training"), ctx.cpu_generator("rollout_starts"),
                       ctx.generator("model_env")};

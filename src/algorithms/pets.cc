@@ -11,6 +11,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
 #include "mbrl/models/dynamics_model.h"
 
 namespace mbrl {
@@ -77,6 +78,7 @@ void PetsAlgorithm::run(RunContext& run) {
     last_training = learner_->train(buffer, gen_, &metrics);
   };
 
+  Progress progress("trials", total);
   for (int64_t trial = 1; trial <= total; ++trial) {
     const bool random = trial <= options_.initial_random_trials();
     const auto trial_start = Clock::now();
@@ -117,24 +119,29 @@ void PetsAlgorithm::run(RunContext& run) {
     metrics.log(kGroup, "elapsed_s", seconds_since(start));
     metrics.log(kGroup, "eta_s", eta);
     metrics.dump(kGroup);
+    progress.update(trial, detail::str("return ", episode.episode_return));
   }
   logger->info("PETS finished {} trials in {:.1f} s", options_.num_trials(), seconds_since(start));
 }
 
-std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent) {
   PetsOptions o;
-  o.num_trials(node.get_or("num_trials", o.num_trials()));
-  o.initial_random_trials(node.get_or("initial_random_trials", o.initial_random_trials()));
-  o.train_every(node.get_or("train_every", o.train_every()));
-  o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
+  MBRL_READ_OPTION(node, o, num_trials);
+  MBRL_READ_OPTION(node, o, initial_random_trials);
+  MBRL_READ_OPTION(node, o, train_every);
+  MBRL_READ_OPTION(node, o, replay_capacity);
   const ConfigNode training = node.section("model_training");
-  auto env = ctx.get<Env>();
-  auto agent = std::dynamic_pointer_cast<MpcAgent>(ctx.get<Agent>());
-  if (!agent) throw node.error("algorithm 'pets' needs an agent of type 'mpc'");
-  auto model = ctx.get<DynamicsModel>();
+  const auto& model = ctx.built.model;
   if (!model) throw node.error("algorithm 'pets' needs a 'model' section");
+  const std::string agent_type = agent.get<std::string>("type");
+  if (agent_type != "mpc") {
+    throw agent.error("type",
+                      "algorithm 'pets' needs an agent of type 'mpc', got '" + agent_type + "'");
+  }
+  auto mpc = with_config_context(agent, [&] { return make_mpc_agent(agent, ctx); });
   auto learner = model_learner_registry().create(training, model, o.model_training());
-  return std::make_shared<PetsAlgorithm>(o, env, agent, learner, ctx.cpu_generator("pets"));
+  return std::make_shared<PetsAlgorithm>(o, ctx.built.env, mpc, learner, ctx.cpu_generator("pets"));
 }
 
 }  // namespace mbrl

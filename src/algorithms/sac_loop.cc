@@ -3,11 +3,13 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
 
 namespace mbrl {
 
@@ -52,6 +54,7 @@ void SacLoop::run(RunContext& run) {
   clock.restart_from(elapsed_s_);
   const EvaluationPlan evaluation{*eval_env_, *agent_, options_.eval_episodes(), eval_seed_};
 
+  Progress progress("env steps", options_.num_steps(), episodes_.env_steps());
   while (episodes_.env_steps() < options_.num_steps()) {
     const int64_t t = episodes_.env_steps() + 1;
 
@@ -74,7 +77,10 @@ void SacLoop::run(RunContext& run) {
         throw NonFiniteError(detail::str("sac loop: env step ", t, ": ", e.what()));
       }
     }
-    if (after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_)) {
+    const bool checkpoint_due =
+        after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_);
+    progress.update(t, evaluation_status(evaluations_));
+    if (checkpoint_due) {
       elapsed_s_ = clock.seconds();
       take_checkpoint(run, schedule, t, "sac");
     }
@@ -114,26 +120,21 @@ void SacLoop::load_checkpoint(torch::serialize::InputArchive& archive) {
   checkpoint::read_generator(archive, "gen_replay", replay_gen_);
 }
 
-std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx) {
+std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx,
+                                         const ConfigNode& agent_node) {
   SacLoopOptions o;
-  o.num_steps(node.get_or("num_steps", o.num_steps()));
-  o.initial_random_steps(node.get_or("initial_random_steps", o.initial_random_steps()));
-  o.updates_per_step(node.get_or("updates_per_step", o.updates_per_step()));
-  o.eval_every(node.get_or("eval_every", o.eval_every()));
-  o.eval_episodes(node.get_or("eval_episodes", o.eval_episodes()));
-  o.replay_capacity(node.get_or("replay_capacity", o.replay_capacity()));
-  o.checkpoint_every(node.get_or("checkpoint_every", o.checkpoint_every()));
+  MBRL_READ_OPTION(node, o, num_steps);
+  MBRL_READ_OPTION(node, o, initial_random_steps);
+  MBRL_READ_OPTION(node, o, updates_per_step);
+  MBRL_READ_OPTION(node, o, eval_every);
+  MBRL_READ_OPTION(node, o, eval_episodes);
+  MBRL_READ_OPTION(node, o, replay_capacity);
+  MBRL_READ_OPTION(node, o, checkpoint_every);
 
-  auto env = ctx.get<Env>();
-  if (!env) throw node.error("algorithm 'sac' needs an 'env' section");
-  auto agent = std::dynamic_pointer_cast<PolicyLearner>(ctx.get<Agent>());
-  if (!agent) {
-    throw node.error(
-        "algorithm 'sac' needs an agent that learns from transition batches "
-        "(a PolicyLearner, e.g. type 'sac')");
-  }
-  auto maker = ctx.get<EnvMaker>();
-  MBRL_ASSERT(maker, "algorithm 'sac' built without an EnvMaker");
+  const auto& env = ctx.built.env;
+  const auto& maker = ctx.built.env_maker;
+  MBRL_ASSERT(env && maker, "algorithm 'sac' built before the env");
+  auto agent = make_policy_learner(agent_node, ctx, "sac");
   return std::make_shared<SacLoop>(o, env, maker->make("eval"), agent,
                                    ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
                                    derive_seed(ctx.seed, "train_episodes"),

@@ -6,11 +6,13 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
 #include "mbrl/core/check.h"
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/log/event_file.h"
 #include "mbrl/log/log.h"
 
 namespace mbrl {
@@ -60,7 +62,36 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }  // namespace
 
 MetricsWriter::MetricsWriter(std::filesystem::path dir, bool resume)
-    : dir_(std::move(dir)), resume_(resume) {}
+    : dir_(std::move(dir)), resume_(resume) {
+  if (dir_.empty() || !event_files_supported()) return;
+  // a resumed run rewrites its events from the rows it keeps (add_group replays them)
+  if (resume_) {
+    for (const auto& old : event_files_in(dir_)) std::filesystem::remove(old);
+  }
+  events_ = std::make_unique<EventFileWriter>(dir_);
+}
+
+std::filesystem::path MetricsWriter::event_file() const {
+  return events_ ? events_->path() : std::filesystem::path();
+}
+
+void MetricsWriter::write_text(const std::string& tag, const std::string& text) {
+  if (events_) events_->write_text(0, tag, text);
+}
+
+void MetricsWriter::write_event(const std::string& name, const Group& g, size_t row) {
+  if (!events_) return;
+  const auto& cells = g.rows[row];
+  int64_t step = static_cast<int64_t>(row);
+  std::vector<std::pair<std::string, double>> scalars;
+  for (size_t i = 0; i < g.columns.size() && i < cells.size(); ++i) {
+    if (cells[i].empty()) continue;
+    const double v = std::strtod(cells[i].c_str(), nullptr);
+    if (g.columns[i].name == "env_steps") step = static_cast<int64_t>(std::llround(v));
+    scalars.emplace_back(name + "/" + g.columns[i].name, v);
+  }
+  events_->write_scalars(step, scalars);
+}
 
 MetricsWriter::~MetricsWriter() {
   for (auto& [name, g] : groups_) {
@@ -101,8 +132,9 @@ void MetricsWriter::add_group(const std::string& name, const std::string& file,
       if (resume_rows_) {
         auto it = resume_rows_->find(name);
         const size_t keep = it == resume_rows_->end() ? 0 : it->second;
-        groups_.emplace(name, std::move(g));
+        auto& kept = groups_.emplace(name, std::move(g)).first->second;
         truncate(name, keep);
+        for (size_t r = 0; r < kept.rows.size(); ++r) write_event(name, kept, r);
         return;
       }
     } else {
@@ -112,7 +144,8 @@ void MetricsWriter::add_group(const std::string& name, const std::string& file,
     }
     open_for_append(g);
   }
-  groups_.emplace(name, std::move(g));
+  auto& added = groups_.emplace(name, std::move(g)).first->second;
+  for (size_t r = 0; r < added.rows.size(); ++r) write_event(name, added, r);
 }
 
 void MetricsWriter::log(const std::string& name, const std::string& key, double value) {
@@ -144,6 +177,7 @@ void MetricsWriter::dump(const std::string& name) {
     }
   }
   g.rows.push_back(std::move(cells));
+  write_event(name, g, g.rows.size() - 1);
   g.current.assign(g.columns.size(), std::nullopt);
   if (g.print) log::logger("metrics")->info("[{}] {}", name, console);
 }

@@ -6,9 +6,9 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "../nn/vector_kernels.h"
 #include "mbrl/core/check.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
-#include "vector_kernels.h"
 
 namespace mbrl {
 namespace {

@@ -6,8 +6,8 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "../nn/vector_kernels.h"
 #include "mbrl/core/check.h"
-#include "vector_kernels.h"
 
 namespace mbrl {
 

@@ -113,7 +113,7 @@ void LsseLearner::load(torch::serialize::InputArchive& archive) {
 
 LsseLearnerOptions lsse_learner_options_from_config(const ConfigNode& node) {
   LsseLearnerOptions o;
-  o.ridge(node.get_or("ridge", o.ridge()));
+  MBRL_READ_OPTION(node, o, ridge);
   return o;
 }
 

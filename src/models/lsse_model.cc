@@ -158,11 +158,11 @@ void LsseModel::load(torch::serialize::InputArchive& archive, const std::string&
 
 LsseOptions lsse_options_from_config(const ConfigNode& node, int64_t obs_dim, int64_t act_dim) {
   LsseOptions o(obs_dim, act_dim);
-  o.num_projections(node.get_or("num_projections", o.num_projections()));
-  o.num_bins(node.get_or("num_bins", o.num_bins()));
-  o.bin_range(node.get_or("bin_range", o.bin_range()));
-  o.learn_reward(node.get_or("learn_reward", o.learn_reward()));
-  o.angle_dims(node.get_or("angle_dims", o.angle_dims()));
+  MBRL_READ_OPTION(node, o, num_projections);
+  MBRL_READ_OPTION(node, o, num_bins);
+  MBRL_READ_OPTION(node, o, bin_range);
+  MBRL_READ_OPTION(node, o, learn_reward);
+  MBRL_READ_OPTION(node, o, angle_dims);
   return o;
 }
 

@@ -23,10 +23,10 @@ std::shared_ptr<DynamicsModel> make_gaussian_mlp_ensemble(const ConfigNode& node
 }
 
 std::shared_ptr<ModelLearner> make_ensemble_trainer(const ConfigNode& section,
-                                                    std::shared_ptr<DynamicsModel> model,
+                                                    std::shared_ptr<GaussianMlpEnsemble> model,
                                                     const ModelTrainerOptions& defaults) {
   return std::make_shared<ModelTrainer>(model_trainer_options_from_config(section, defaults),
-                                        std::dynamic_pointer_cast<GaussianMlpEnsemble>(model));
+                                        std::move(model));
 }
 
 std::shared_ptr<DynamicsModel> make_lsse(const ConfigNode& node, const BuildContext& ctx) {
@@ -38,10 +38,9 @@ std::shared_ptr<DynamicsModel> make_lsse(const ConfigNode& node, const BuildCont
 }
 
 std::shared_ptr<ModelLearner> make_lsse_learner(const ConfigNode& section,
-                                                std::shared_ptr<DynamicsModel> model,
+                                                std::shared_ptr<LsseModel> model,
                                                 const ModelTrainerOptions&) {
-  return std::make_shared<LsseLearner>(lsse_learner_options_from_config(section),
-                                       std::dynamic_pointer_cast<LsseModel>(model));
+  return std::make_shared<LsseLearner>(lsse_learner_options_from_config(section), std::move(model));
 }
 
 }  // namespace
@@ -79,8 +78,8 @@ void register_models() {
   r.add("lsse", make_lsse,
         "linear model on sparse locality-sensitive features, exact online least squares (LSSE)");
   auto& learners = model_learner_registry();
-  learners.add("gaussian_mlp_ensemble", make_ensemble_trainer);
-  learners.add("lsse", make_lsse_learner);
+  learners.add<GaussianMlpEnsemble>("gaussian_mlp_ensemble", make_ensemble_trainer);
+  learners.add<LsseModel>("lsse", make_lsse_learner);
 }
 
 }  // namespace mbrl

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -11,6 +12,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
 #include "mbrl/models/ensemble_backprop.h"
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/fused_adam.h"
@@ -248,6 +250,13 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   result.best_holdout_score = holdout_scores(s);
   if (metrics != nullptr) add_metrics_group(*metrics);
   int64_t since_improvement = 0;
+  // a bar when the length is known: fixed epochs, or a gradient-step cap
+  std::optional<Progress> progress;
+  if (options_.num_epochs() > 0) {
+    progress.emplace("model epochs", options_.num_epochs());
+  } else if (options_.max_gradient_steps() > 0) {
+    progress.emplace("model gradient steps", options_.max_gradient_steps());
+  }
   while (options_.num_epochs() == 0 || result.epochs < options_.num_epochs()) {
     const auto start = std::chrono::steady_clock::now();
     const double loss = run_epoch(s, rows, gen, result.gradient_steps);
@@ -275,6 +284,10 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
     result.holdout_score.push_back(mean_of(current));
     log_epoch(metrics, result,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (progress) {
+      progress->update(options_.num_epochs() > 0 ? result.epochs : result.gradient_steps,
+                       detail::str("loss ", loss));
+    }
     if (options_.patience() > 0 && since_improvement >= options_.patience()) {
       result.stopped_early = true;
       break;

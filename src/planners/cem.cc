@@ -12,12 +12,7 @@ namespace mbrl {
 
 CemOptimizer::CemOptimizer(CemOptions options, Box action_space, c10::Device device,
                            at::Generator gen)
-    : options_(options),
-      action_space_(std::move(action_space)),
-      device_(device),
-      bounds_(action_space_, device),
-      gen_(std::move(gen)),
-      base_seed_(gen_.current_seed()) {
+    : PopulationOptimizer(std::move(action_space), device, std::move(gen)), options_(options) {
   const CemOptions& o = options_;
   MBRL_CHECK_ARG(o.num_iterations() >= 1, "num_iterations", "expected an integer >= 1, got ",
                  o.num_iterations());
@@ -61,8 +56,7 @@ void CemOptimizer::sample(const at::Tensor& mean, const at::Tensor& var) {
 
 at::Tensor CemOptimizer::optimize(const SequenceObjective& objective, const at::Tensor& initial) {
   torch::NoGradGuard no_grad;
-  detail::check_initial(initial, action_space_.dim());
-  restart_stream(gen_, base_seed_, calls_++);
+  begin_call(initial);
   const int64_t S = initial.size(0);
   allocate(S, initial.size(1));
 
@@ -80,7 +74,7 @@ at::Tensor CemOptimizer::optimize(const SequenceObjective& objective, const at::
   last_iterations_ = 0;
   for (int64_t it = 0; it < options_.num_iterations(); ++it) {
     sample(mean, var);
-    elites_.select(population_, detail::evaluate_population(objective, population_));
+    elites_.select(population_, score(objective, population_));
     if (best.defined()) elites_.track_best(best, best_value, active);
     elites_.update(mean, var, options_.alpha(), active);
     last_iterations_ = it + 1;

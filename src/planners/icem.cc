@@ -19,12 +19,7 @@ int64_t ceil_count(double x) { return static_cast<int64_t>(std::ceil(x - 1e-9));
 
 IcemOptimizer::IcemOptimizer(IcemOptions options, Box action_space, c10::Device device,
                              at::Generator gen)
-    : options_(options),
-      action_space_(std::move(action_space)),
-      device_(device),
-      bounds_(action_space_, device),
-      gen_(std::move(gen)),
-      base_seed_(gen_.current_seed()) {
+    : PopulationOptimizer(std::move(action_space), device, std::move(gen)), options_(options) {
   const IcemOptions& o = options_;
   MBRL_CHECK_ARG(o.num_iterations() >= 1, "num_iterations", "expected an integer >= 1, got ",
                  o.num_iterations());
@@ -111,8 +106,7 @@ int64_t IcemOptimizer::add_carried(int64_t it, at::Tensor& population, int64_t o
 
 at::Tensor IcemOptimizer::optimize(const SequenceObjective& objective, const at::Tensor& initial) {
   torch::NoGradGuard no_grad;
-  detail::check_initial(initial, action_space_.dim());
-  restart_stream(gen_, base_seed_, calls_++);
+  begin_call(initial);
   const int64_t S = initial.size(0);
   const int64_t H = initial.size(1);
   const int64_t A = action_space_.dim();
@@ -145,7 +139,7 @@ at::Tensor IcemOptimizer::optimize(const SequenceObjective& objective, const at:
     const int64_t added = add_carried(it, population, n, mean);
     MBRL_ASSERT(n + added == total, "iCEM population bookkeeping");
 
-    elites_.select(population, detail::evaluate_population(objective, population));
+    elites_.select(population, score(objective, population));
     if (best.defined()) elites_.track_best(best, best_value, no_mask);
     elites_.update(mean, var, options_.alpha(), no_mask);
   }

@@ -9,12 +9,7 @@ namespace mbrl {
 
 MppiOptimizer::MppiOptimizer(MppiOptions options, Box action_space, c10::Device device,
                              at::Generator gen)
-    : options_(options),
-      action_space_(std::move(action_space)),
-      device_(device),
-      bounds_(action_space_, device),
-      gen_(std::move(gen)),
-      base_seed_(gen_.current_seed()) {
+    : PopulationOptimizer(std::move(action_space), device, std::move(gen)), options_(options) {
   const MppiOptions& o = options_;
   MBRL_CHECK_ARG(o.num_iterations() >= 1, "num_iterations", "expected an integer >= 1, got ",
                  o.num_iterations());
@@ -66,8 +61,7 @@ void MppiOptimizer::sample(const at::Tensor& mean, const at::Tensor& previous) {
 
 at::Tensor MppiOptimizer::optimize(const SequenceObjective& objective, const at::Tensor& initial) {
   torch::NoGradGuard no_grad;
-  detail::check_initial(initial, action_space_.dim());
-  restart_stream(gen_, base_seed_, calls_++);
+  begin_call(initial);
   const int64_t S = initial.size(0);
   const int64_t H = initial.size(1);
   allocate(S, H);
@@ -79,7 +73,7 @@ at::Tensor MppiOptimizer::optimize(const SequenceObjective& objective, const at:
 
   for (int64_t it = 0; it < options_.num_iterations(); ++it) {
     sample(mean, previous);
-    auto values = detail::evaluate_population(objective, population_);
+    auto values = score(objective, population_);
 
     // weights relative to the best score, so the largest weight is exactly 1
     auto weights =

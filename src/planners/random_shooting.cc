@@ -9,12 +9,7 @@ namespace mbrl {
 
 RandomShootingOptimizer::RandomShootingOptimizer(RandomShootingOptions options, Box action_space,
                                                  c10::Device device, at::Generator gen)
-    : options_(options),
-      action_space_(std::move(action_space)),
-      device_(device),
-      bounds_(action_space_, device),
-      gen_(std::move(gen)),
-      base_seed_(gen_.current_seed()) {
+    : PopulationOptimizer(std::move(action_space), device, std::move(gen)), options_(options) {
   MBRL_CHECK_ARG(options_.population_size() >= 1, "population_size",
                  "expected an integer >= 1, got ", options_.population_size());
 }
@@ -22,8 +17,7 @@ RandomShootingOptimizer::RandomShootingOptimizer(RandomShootingOptions options, 
 at::Tensor RandomShootingOptimizer::optimize(const SequenceObjective& objective,
                                              const at::Tensor& initial) {
   torch::NoGradGuard no_grad;
-  detail::check_initial(initial, action_space_.dim());
-  restart_stream(gen_, base_seed_, calls_++);
+  begin_call(initial);
   const int64_t S = initial.size(0);
   const int64_t H = initial.size(1);
   const int64_t P = options_.population_size();
@@ -39,7 +33,7 @@ at::Tensor RandomShootingOptimizer::optimize(const SequenceObjective& objective,
   bounds_.clamp_(noise_);
   population_.copy_(noise_.unsqueeze(0));
 
-  auto values = detail::evaluate_population(objective, population_);
+  auto values = score(objective, population_);
   auto best = values.argmax(1).view({S, 1, 1, 1}).expand({S, 1, H, A});
   return population_.gather(1, best).squeeze(1);
 }

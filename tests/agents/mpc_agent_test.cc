@@ -109,7 +109,7 @@ BuildContext env_context(const std::string& env_yaml, std::shared_ptr<Env>* env_
   ctx.seed = 5;
   auto env = make_env(load_config_string(env_yaml, "env.yaml"), ctx);
   ctx.env_spec = env->spec();
-  ctx.provide<Env>(env);
+  ctx.built.env = env;
   if (env_out) *env_out = env;
   return ctx;
 }
@@ -191,7 +191,7 @@ TEST(MpcAgentTest, OracleNeedsAnEnvWithTrueDynamics) {
   BuildContext ctx;
   auto env = std::make_shared<NoTaskEnv>();
   ctx.env_spec = env->spec();
-  ctx.provide<Env>(env);
+  ctx.built.env = env;
   EXPECT_THROW_WITH(
       agent_registry().create(load_config_string(kOracleAgent, "a.yaml"), ctx), ConfigError,
       "scorer 'oracle' needs an env with true batched dynamics; env 'opaque' has none");

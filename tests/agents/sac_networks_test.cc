@@ -1,10 +1,9 @@
-// Tests for agents/mlp.cc, agents/squashed_gaussian_policy.cc and agents/q_ensemble.cc.
+// Tests for agents/squashed_gaussian_policy.cc and agents/q_ensemble.cc.
 #include <cmath>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "mbrl/agents/mlp.h"
 #include "mbrl/agents/q_ensemble.h"
 #include "mbrl/agents/squashed_gaussian_policy.h"
 #include "mbrl/core/error.h"
@@ -17,68 +16,6 @@ namespace mbrl {
 namespace {
 
 class SacNetworksTest : public test::MbrlTest {};
-
-int64_t count_parameters(torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
-}
-
-TEST_F(SacNetworksTest, MlpHasDocumentedShapesAndLayers) {
-  Mlp mlp(MlpOptions(3, 2).hidden_size(8).num_layers(2));
-  EXPECT_SHAPE(mlp->forward(torch::randn({5, 3})), {5, 2});
-  EXPECT_SHAPE(mlp->forward(torch::randn({4, 5, 3})), {4, 5, 2});
-  EXPECT_EQ(count_parameters(*mlp), (3 * 8 + 8) + (8 * 8 + 8) + (8 * 2 + 2));
-}
-
-TEST_F(SacNetworksTest, MlpWithoutHiddenLayersIsAffine) {
-  Mlp mlp(MlpOptions(3, 2).num_layers(0));
-  auto params = mlp->named_parameters();
-  auto x = torch::randn({6, 3});
-  auto expected = x.matmul(params["linear0.weight"].t()) + params["linear0.bias"];
-  EXPECT_TENSOR_CLOSE(mlp->forward(x), expected);
-}
-
-TEST_F(SacNetworksTest, MlpHiddenLayersUseRelu) {
-  // with every weight and bias set to 1, one hidden layer of width 2 computes 2 * relu(sum x + 1)
-  Mlp mlp(MlpOptions(2, 1).hidden_size(2).num_layers(1));
-  torch::NoGradGuard no_grad;
-  for (auto& p : mlp->parameters()) p.fill_(1.0);
-  auto x = torch::tensor({{1.0f, 2.0f}, {-3.0f, -1.0f}});
-  EXPECT_TENSOR_CLOSE(mlp->forward(x), torch::tensor({{2 * 4.0f + 1}, {0.0f + 1}}));
-}
-
-TEST_F(SacNetworksTest, MlpResetParametersDrawsFromTheGivenGenerator) {
-  Mlp a(MlpOptions(4, 3).hidden_size(16)), b(MlpOptions(4, 3).hidden_size(16));
-  a->reset_parameters(make_generator(7, torch::kCPU));
-  b->reset_parameters(make_generator(7, torch::kCPU));
-  auto pa = a->named_parameters(), pb = b->named_parameters();
-  for (const auto& kv : pa) EXPECT_TRUE(torch::equal(kv.value(), pb[kv.key()])) << kv.key();
-
-  // xavier bound sqrt(6 / (fan_in + fan_out)) and zero biases
-  EXPECT_LE(pa["linear0.weight"].abs().max().item<double>(), std::sqrt(6.0 / (4 + 16)));
-  EXPECT_GT(pa["linear0.weight"].abs().max().item<double>(), 0.5 * std::sqrt(6.0 / (4 + 16)));
-  EXPECT_EQ(pa["linear1.bias"].abs().sum().item<double>(), 0.0);
-}
-
-TEST_F(SacNetworksTest, MlpCloneIsDeep) {
-  Mlp a(MlpOptions(2, 2).hidden_size(4));
-  auto b = std::dynamic_pointer_cast<MlpImpl>(a->clone());
-  ASSERT_TRUE(b);
-  auto x = torch::randn({3, 2});
-  EXPECT_TENSOR_CLOSE(b->forward(x), a->forward(x));
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : b->parameters()) p.add_(1.0);
-  }
-  EXPECT_FALSE(torch::allclose(b->forward(x), a->forward(x)));
-}
-
-TEST_F(SacNetworksTest, MlpRejectsBadOptions) {
-  EXPECT_THROW_WITH(Mlp(MlpOptions(0, 2)), InvalidArgument, "in_features");
-  EXPECT_THROW_WITH(Mlp(MlpOptions(2, 2).hidden_size(0)), InvalidArgument, "hidden_size");
-  EXPECT_THROW_WITH(Mlp(MlpOptions(2, 2).num_layers(-1)), InvalidArgument, "num_layers");
-}
 
 TEST_F(SacNetworksTest, PolicySamplesAreSquashedWithShapes) {
   SquashedGaussianPolicy policy(SquashedGaussianPolicyOptions(3, 2).hidden_size(16));
@@ -201,9 +138,9 @@ TEST_F(SacNetworksTest, QEnsembleMembersAreIndependentMlps) {
   auto p = q->named_parameters();
   auto x = torch::cat({obs, act}, 1);
   for (int64_t n = 0; n < 4; ++n) {
-    auto h = torch::relu(x.matmul(p["weight0"][n]) + p["bias0"][n]);
-    h = torch::relu(h.matmul(p["weight1"][n]) + p["bias1"][n]);
-    auto qn = (h.matmul(p["weight2"][n]) + p["bias2"][n]).squeeze(-1);
+    auto h = torch::relu(x.matmul(p["layer0.weight"][n]) + p["layer0.bias"][n]);
+    h = torch::relu(h.matmul(p["layer1.weight"][n]) + p["layer1.bias"][n]);
+    auto qn = (h.matmul(p["layer2.weight"][n]) + p["layer2.bias"][n]).squeeze(-1);
     EXPECT_TENSOR_CLOSE(out[n], qn, 1e-5, 1e-5);
   }
   EXPECT_TENSOR_CLOSE(q->min_q(obs, act), std::get<0>(out.min(0)));

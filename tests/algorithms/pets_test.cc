@@ -1,9 +1,12 @@
 // Tests for algorithms/pets.cc, run through the shipped configs/pets/cartpole_quick.yaml as
 // `mbrl train` does, scaled down by overrides.
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -115,6 +118,47 @@ TEST_F(PetsTest, WritesOneRowPerTrialAndTrainsBeforeEachMpcTrial) {
   auto agent = std::dynamic_pointer_cast<MpcAgent>(experiment.agent());
   ASSERT_TRUE(agent);
   EXPECT_EQ(agent->num_plans(), 40);  // replan_freq 1: one plan per MPC step
+}
+
+TEST_F(PetsTest, AgentFileHoldsTheTrainedModelTheAgentPlansOn) {
+  auto overrides = tiny_overrides();
+  overrides.push_back("algorithm.num_trials=1");
+  overrides.push_back("algorithm.model_training.num_epochs=5");
+  Experiment trained = cartpole_experiment(overrides);
+  RunDir dir = trained.create_run_dir();
+  trained.run(dir);
+  // a copy outside the scratch folder, which the next cartpole_experiment wipes
+  const auto agent_file = std::filesystem::temp_directory_path() /
+                          ("mbrl_pets_agent_" + std::to_string(::getpid()) + ".pt");
+  std::filesystem::copy_file(dir.path() / "agent.pt", agent_file,
+                             std::filesystem::copy_options::overwrite_existing);
+
+  // the model's whole state (weights and fitted normalizer) as name -> tensor
+  auto state = [](const Experiment& e) {
+    std::map<std::string, at::Tensor> out;
+    for (const auto& kv : e.model()->named_parameters()) out[kv.key()] = kv.value();
+    for (const auto& kv : e.model()->named_buffers()) out[kv.key()] = kv.value();
+    return out;
+  };
+  auto same = [&](const Experiment& a, const Experiment& b) {
+    auto sa = state(a), sb = state(b);
+    for (const auto& [k, v] : sa) {
+      if (!torch::equal(v, sb.at(k))) return false;
+    }
+    return true;
+  };
+
+  // a fresh experiment of the same config: its model is untrained until agent.pt is loaded
+  Experiment fresh = cartpole_experiment(overrides);
+  EXPECT_FALSE(same(trained, fresh)) << "training changed nothing of the model";
+  fresh.load_agent(agent_file);
+  EXPECT_TRUE(same(trained, fresh));
+
+  // another architecture in the file is a DataError naming the file
+  overrides.push_back("model.hidden_size=8");
+  Experiment other = cartpole_experiment(overrides);
+  EXPECT_THROW_WITH(other.load_agent(agent_file), DataError, agent_file.string());
+  std::filesystem::remove(agent_file);
 }
 
 TEST_F(PetsTest, TrainEveryRetrainsWithinATrial) {

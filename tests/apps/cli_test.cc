@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/log/learning_curves.h"
 #include "tests/support/testdata.h"
 
 namespace mbrl {
@@ -181,6 +183,47 @@ TEST(CliTest, EvalOfAMissingRunIsAnError) {
   CliResult r = run_cli("eval no_such_run", dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no_such_run: run folder does not exist"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, PlotDrawsThreeSeedsOfOneConfigAsOnePng) {
+  if (!gnuplot_available()) GTEST_SKIP() << "no gnuplot on PATH";
+  auto dir = test::scratch_dir();
+  write_config(dir, "exp.yaml", kValid);
+  std::string runs;
+  for (int seed = 1; seed <= 3; ++seed) {
+    const std::string run = "r" + std::to_string(seed);
+    ASSERT_EQ(run_cli("train exp.yaml --seed " + std::to_string(seed) + " --run-dir " + run, dir)
+                  .exit_code,
+              0);
+    EXPECT_TRUE(fs::exists(dir / run / "curves.png")) << run;  // every run draws its own
+    runs += " " + run;
+  }
+  CliResult r =
+      run_cli("plot" + runs + " --metric episode_return -o c.png --width 320 --height 240", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 curve(s) from 3 run(s)"), std::string::npos) << r.out;
+  std::ifstream png(dir / "c.png", std::ios::binary);
+  unsigned char h[24] = {0};
+  png.read(reinterpret_cast<char*>(h), 24);
+  EXPECT_EQ(std::string(h + 1, h + 4), "PNG");
+  EXPECT_EQ((h[16] << 24) | (h[17] << 16) | (h[18] << 8) | h[19], 320);
+  EXPECT_EQ((h[20] << 24) | (h[21] << 16) | (h[22] << 8) | h[23], 240);
+
+  CliResult missing = run_cli("plot no_such_run", dir);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no_such_run: not a run folder"), std::string::npos) << missing.err;
+}
+
+TEST(CliTest, BadReproduceTableIsOneLineExitTwo) {
+  auto dir = test::scratch_dir();
+  write_config(dir, "table.yaml", "title: t\nentries:\n  a: {config: nothing.yaml}\n");
+  CliResult r = run_cli("reproduce table.yaml", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("table.yaml:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no config file"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "runs"));
+  EXPECT_EQ(run_cli("reproduce no_such_table", dir).exit_code, 2);
 }
 
 }  // namespace

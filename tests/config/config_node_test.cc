@@ -3,6 +3,7 @@
 #include "mbrl/config/config_node.h"
 
 #include <gtest/gtest.h>
+#include <torch/arg.h>
 
 #include "mbrl/config/loader.h"
 #include "mbrl/core/check.h"
@@ -29,6 +30,23 @@ TEST(ConfigNodeTest, DefaultsApplyOnlyWhenAbsent) {
   auto c = parse("a: 3\n");
   EXPECT_EQ(c.get_or("a", 7), 3);
   EXPECT_EQ(c.get_or("missing", 7), 7);
+}
+
+struct ReadOptionExample {
+  TORCH_ARG(int64_t, steps) = 10;
+  TORCH_ARG(double, rate) = 0.5;
+};
+
+TEST(ConfigNodeTest, ReadOptionKeepsTheOptionsDefaultWhenTheKeyIsAbsent) {
+  auto c = parse("steps: 3\n");
+  ReadOptionExample o;
+  MBRL_READ_OPTION(c, o, steps);
+  MBRL_READ_OPTION(c, o, rate);
+  EXPECT_EQ(o.steps(), 3);
+  EXPECT_DOUBLE_EQ(o.rate(), 0.5);
+  // the default is recorded in the resolved config like any get_or
+  EXPECT_DOUBLE_EQ(c.resolved()["rate"].as<double>(), 0.5);
+  EXPECT_THROW_WITH(MBRL_READ_OPTION(parse("steps: fast\n"), o, steps), ConfigError, "steps");
 }
 
 TEST(ConfigNodeTest, WrongTypeNamesFileLineColumnAndKeyPath) {

@@ -1,14 +1,28 @@
-// The agent registry.
+// The agent registry, and the registry of the agents that learn a policy from transition batches.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "mbrl/agents/agent.h"
+#include "mbrl/agents/learner.h"
 #include "mbrl/core/registry.h"
 
 namespace mbrl {
 
 /// Registered agent types (`mbrl list agents`). Factories read the env's spec from
-/// BuildContext::env() and earlier components (a model) from BuildContext::get.
+/// BuildContext::env() and earlier components (the model) from BuildContext::built. Every
+/// policy learner is also an agent here.
 Registry<Agent>& agent_registry();
+
+/// Registered agents that learn a policy from transition batches (SAC): the ones the model-free
+/// and Dyna loops (`sac`, `mbpo`) train.
+Registry<PolicyLearner>& policy_learner_registry();
+
+/// The policy learner of an `agent:` section, for algorithm `algorithm` (named in messages): a
+/// ConfigError at `type` listing the policy learners when the section names another agent.
+std::shared_ptr<PolicyLearner> make_policy_learner(const ConfigNode& agent, const BuildContext& ctx,
+                                                   const std::string& algorithm);
 
 /// Adds the built-in agents; called by register_builtins().
 void register_agents();

@@ -35,11 +35,8 @@ class MpcAgent : public Agent {
   /// current plan has been used for replan_freq steps (or there is none), else returns the
   /// plan's next action.
   at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
-
-  /// Writes / reads the learned model the agent plans on (when its scorer is a ModelEnv); an
-  /// oracle or simulator scorer has nothing to save.
-  void save(torch::serialize::OutputArchive& archive) const override;
-  void load(torch::serialize::InputArchive& archive) override;
+  // save/load: nothing of its own to save (the model it may plan on is the experiment's and is
+  // saved with it into agent.pt)
 
   /// Plans from several start observations at once. obs: [S, obs_dim] -> [S, H, act_dim] on the
   /// optimizer's device. Shares the warm start with `act` (a call with another S than the last
@@ -74,11 +71,10 @@ class MpcAgent : public Agent {
 /// built by optimizer_registry()), and scorer (default `model`), built by scorer_registry() from
 /// this node: `model` (a ModelEnv on the `model` section's model), `oracle` (the env's true
 /// dynamics), `simulator` (MuJoCo rollouts); a ConfigError when the run lacks what it needs.
-std::shared_ptr<Agent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx);
+std::shared_ptr<MpcAgent> make_mpc_agent(const ConfigNode& node, const BuildContext& ctx);
 
 /// Extension point: builds the MpcAgent of `node` planning on `scorer`, reading every key but
-/// `scorer` (which the caller has resolved). The integrator of a learned model passes its
-/// ModelEnv here, or provides it in ctx as a SequenceScorer for `scorer: model`.
+/// `scorer` (which the caller has resolved), e.g. a ModelEnv the caller built.
 std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
                                                      const BuildContext& ctx,
                                                      std::shared_ptr<SequenceScorer> scorer);

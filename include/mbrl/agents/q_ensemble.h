@@ -2,8 +2,8 @@
 // critic with N = 2; SAC-N / RAVL critics with larger N).
 #pragma once
 
-#include <c10/util/Optional.h>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -12,6 +12,8 @@
 #include <torch/arg.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
+
+#include "mbrl/nn/ensemble_linear.h"
 
 namespace mbrl {
 
@@ -30,16 +32,16 @@ struct QEnsembleOptions {
   TORCH_ARG(int64_t, num_layers) = 2;
 };
 
-/// `num_critics` MLPs Q_n([obs, act]) with their own weights, stored member-first: layer l has
-/// weight [N, in, out] and bias [N, 1, out], and every layer is one `baddbmm` for all members
-/// (no loop over members). Each member is in -> hidden (ReLU) x num_layers -> 1.
+/// `num_critics` MLPs Q_n([obs, act]) with their own weights: every layer is one EnsembleLinear
+/// (weight [N, in, out], bias [N, 1, out]; one `baddbmm` for all members, no loop over members)
+/// with Xavier-uniform weights. Each member is in -> hidden (ReLU) x num_layers -> 1.
 class QEnsembleImpl : public torch::nn::Cloneable<QEnsembleImpl> {
  public:
   explicit QEnsembleImpl(QEnsembleOptions options);
 
   void reset() override;
   /// Xavier-uniform weights (gain 1, per member) and zero biases from `gen` (nullopt: global).
-  void reset_parameters(c10::optional<at::Generator> gen = c10::nullopt);
+  void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
   /// obs: [B, obs_dim], act: [B, act_dim] -> Q values [N, B].
   at::Tensor forward(const at::Tensor& obs, const at::Tensor& act);
@@ -52,8 +54,7 @@ class QEnsembleImpl : public torch::nn::Cloneable<QEnsembleImpl> {
   QEnsembleOptions options;
 
  private:
-  std::vector<at::Tensor> weights_;  // [N, in, out] per layer
-  std::vector<at::Tensor> biases_;   // [N, 1, out] per layer
+  std::vector<EnsembleLinear> layers_;  // num_layers hidden layers, then the output layer
 };
 
 /// A ModuleHolder for QEnsembleImpl.

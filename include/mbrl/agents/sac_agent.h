@@ -158,6 +158,6 @@ SacOptions sac_options_from_config(const ConfigNode& node);
 
 /// The registry factory of `type: sac`: the env's spec, the "agent" generator and the device
 /// from `ctx`.
-std::shared_ptr<Agent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx);
+std::shared_ptr<SacAgent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx);
 
 }  // namespace mbrl

@@ -1,8 +1,8 @@
 // SquashedGaussianPolicy: SAC's tanh-squashed diagonal Gaussian actor, acting in [-1, 1]^act_dim.
 #pragma once
 
-#include <c10/util/Optional.h>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 
 #include <ATen/core/Generator.h>
@@ -11,7 +11,7 @@
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
-#include "mbrl/agents/mlp.h"
+#include "mbrl/nn/mlp.h"
 
 namespace mbrl {
 
@@ -53,7 +53,7 @@ class SquashedGaussianPolicyImpl : public torch::nn::Cloneable<SquashedGaussianP
 
   void reset() override;
   /// Draws the trunk's weights from `gen` (see MlpImpl::reset_parameters).
-  void reset_parameters(c10::optional<at::Generator> gen = c10::nullopt);
+  void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
   /// obs: [B, obs_dim] -> {mean [B, act_dim], log_std [B, act_dim] clamped to the bounds}.
   std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& obs);

@@ -10,6 +10,8 @@
 
 namespace mbrl {
 
+class Agent;
+class ConfigNode;
 class MetricsWriter;
 class RunDir;
 
@@ -26,11 +28,16 @@ struct RunContext {
   bool resumed = false;
 };
 
-/// A training loop built from the `algorithm:` section. Its factory takes the env, agent and
-/// model built before it from BuildContext (`ctx.get<Env>()`, ...).
+/// A training loop built from the `algorithm:` section. Its factory gets that section, the
+/// BuildContext (env, env maker and model in `ctx.built`) and the `agent:` section, from which
+/// it builds the agent it trains, typed as it needs it (PETS an MpcAgent, MBPO a PolicyLearner):
+/// the algorithm owns its agent and learners; the experiment owns the env and the model.
 class Algorithm {
  public:
   virtual ~Algorithm() = default;
+
+  /// The agent this loop acts with and trains; the experiment evaluates it and saves it.
+  virtual std::shared_ptr<Agent> agent() const = 0;
 
   /// Runs the loop to the end; declares its metrics groups on `run.metrics` first. After
   /// load_checkpoint, continues where the checkpoint was taken.
@@ -45,8 +52,10 @@ class Algorithm {
   virtual bool supports_checkpoints() const { return false; }
 };
 
-/// Registered algorithm types (`mbrl list algorithms`).
-Registry<Algorithm>& algorithm_registry();
+/// Registered algorithm types (`mbrl list algorithms`); a factory's extra argument is the
+/// config's `agent:` section.
+using AlgorithmRegistry = Registry<Algorithm, const ConfigNode&>;
+AlgorithmRegistry& algorithm_registry();
 
 /// Adds the built-in algorithms; called by register_builtins().
 void register_algorithms();

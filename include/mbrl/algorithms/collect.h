@@ -26,6 +26,7 @@ class CollectAlgorithm : public Algorithm {
   CollectAlgorithm(CollectOptions options, std::shared_ptr<Env> env, std::shared_ptr<Agent> agent);
 
   void run(RunContext& run) override;
+  std::shared_ptr<Agent> agent() const override { return agent_; }
   const CollectOptions& options() const { return options_; }
 
  private:

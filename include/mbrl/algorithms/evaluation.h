@@ -28,6 +28,8 @@ Evaluation evaluate_agent(Env& env, Agent& agent, int64_t episodes, uint64_t see
 /// evaluate_agent after `env_steps` steps, appended to `history` and logged as one `eval` row.
 void evaluate_and_log(Env& env, Agent& agent, int64_t episodes, uint64_t seed, int64_t env_steps,
                       MetricsWriter& metrics, double elapsed_s, std::vector<Evaluation>& history);
+/// "eval -145.2 at 20000" for the last evaluation of `history` (a progress status), "" if none.
+std::string evaluation_status(const std::vector<Evaluation>& history);
 /// Declares the group `eval` (eval.csv: env_steps, eval_return, eval_return_std, elapsed_s).
 void declare_evaluation_metrics(MetricsWriter& metrics);
 /// Writes one row of the `eval` group.

@@ -15,6 +15,7 @@
 #include "mbrl/core/build_context.h"
 #include "mbrl/envs/env.h"
 #include "mbrl/io/run_dir.h"
+#include "mbrl/log/learning_curves.h"
 
 namespace mbrl {
 
@@ -29,6 +30,10 @@ struct ExperimentOptions {
   int threads = 0;              // LibTorch and pool threads; 0: every hardware thread
   std::string log_level = "info";
   std::string run_root = "runs";  // parent of the run folders
+  /// `published: {metric, source, env_steps: [...], values: [...]}`: reference points drawn on
+  /// the run's curves.png and by `mbrl plot` when they plot that metric.
+  std::optional<PublishedPoints> published;
+  std::string published_metric;
 };
 
 /// A fully built experiment. Construction parses the whole config and builds every component
@@ -42,6 +47,7 @@ class Experiment {
   const ExperimentOptions& options() const { return options_; }
   const BuildContext& context() const { return ctx_; }
   const std::shared_ptr<Env>& env() const { return env_; }
+  /// The agent the algorithm built and trains (owned by the algorithm).
   const std::shared_ptr<Agent>& agent() const { return agent_; }
   /// The learned model of the `model` section, or null when the config has none.
   const std::shared_ptr<DynamicsModel>& model() const { return model_; }
@@ -53,7 +59,9 @@ class Experiment {
   /// Creates the run folder (`path` exactly, or `<run_root>/<name>/<UTC time>-s<seed>/`) and
   /// writes config.yaml into it.
   RunDir create_run_dir(const std::optional<std::filesystem::path>& path = std::nullopt) const;
-  /// Runs the algorithm, writing metrics into `run_dir`, then saves the agent to agent.pt.
+  /// Runs the algorithm, writing metrics into `run_dir` (CSVs and a TensorBoard event file with
+  /// the resolved config as text), then saves the agent to agent.pt (save_agent) and draws
+  /// curves.png (write_curves).
   /// The algorithm may write checkpoints/checkpoint.pt as it goes (see RunContext::checkpoint).
   void run(const RunDir& run_dir);
   /// Continues the run in `run_dir` (built from its config.yaml) from its last checkpoint: the
@@ -64,6 +72,17 @@ class Experiment {
   /// Returns of `episodes` evaluation episodes (ActMode::kEval) on a fresh env; episode i is
   /// reset with seed derive_seed(seed, "eval") + i.
   std::vector<double> evaluate(int64_t episodes);
+
+  /// Writes what acting needs to `path` atomically: the agent's learned state under `agent` and,
+  /// when the config has a model, the model under `model` (an MPC agent plans on it).
+  void save_agent(const std::filesystem::path& path) const;
+  /// Draws `<run_dir>/curves.png`: eval_return (eval.csv) when the run evaluates, else
+  /// episode_return (metrics.csv), against env_steps, with the config's published points. Does
+  /// nothing without gnuplot; a failure to draw is a warning, never an error of the run.
+  void write_curves(const RunDir& run_dir) const;
+  /// Reads what save_agent wrote into this experiment's agent and model; DataError naming the
+  /// path when the file is missing, unreadable or holds another agent or model.
+  void load_agent(const std::filesystem::path& path);
 
  private:
   void run_algorithm(const RunDir& run_dir, bool resumed,
@@ -84,9 +103,5 @@ std::filesystem::path checkpoint_path(const RunDir& run_dir);
 /// The run name of a config file: its path below a `configs/` folder without the extension
 /// (configs/pets/cartpole.yaml -> pets/cartpole), else the file's stem.
 std::string default_run_name(const std::string& config_path);
-
-/// Saves the agent's learned state to `path` (atomically) / loads it; DataError on mismatch.
-void save_agent(const Agent& agent, const std::filesystem::path& path);
-void load_agent(Agent& agent, const std::filesystem::path& path);
 
 }  // namespace mbrl

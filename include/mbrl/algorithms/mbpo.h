@@ -120,6 +120,7 @@ class Mbpo : public Algorithm {
        MbpoGenerators gens, uint64_t train_seed, uint64_t eval_seed);
 
   void run(RunContext& run) override;
+  std::shared_ptr<Agent> agent() const override { return agent_; }
   void save_checkpoint(torch::serialize::OutputArchive& archive) const override;
   void load_checkpoint(torch::serialize::InputArchive& archive) override;
   bool supports_checkpoints() const override { return true; }
@@ -163,9 +164,11 @@ class Mbpo : public Algorithm {
   double sac_time_s_ = 0;  // SAC update time since the last model row
 };
 
-/// The registry factory of `type: mbpo`: needs the env, an agent of type `sac` and a model (of
-/// any registered type) with learn_reward: true; keys as in MbpoOptions
-/// (model_training: a section; rollout_batch_size or effective_model_rollouts_per_step).
-std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx);
+/// The registry factory of `type: mbpo`: needs the env and a model (of any registered type) with
+/// learn_reward: true, and builds the policy learner of `agent` (policy_learner_registry(), e.g.
+/// type sac); keys as in MbpoOptions (model_training: a section; rollout_batch_size or
+/// effective_model_rollouts_per_step).
+std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent);
 
 }  // namespace mbrl

@@ -49,6 +49,7 @@ class PetsAlgorithm : public Algorithm {
                 std::shared_ptr<ModelLearner> learner, at::Generator gen);
 
   void run(RunContext& run) override;
+  std::shared_ptr<Agent> agent() const override { return agent_; }
   const PetsOptions& options() const { return options_; }
 
  private:
@@ -59,9 +60,10 @@ class PetsAlgorithm : public Algorithm {
   at::Generator gen_;
 };
 
-/// The `pets` factory of algorithm_registry(): needs the `env`, an `mpc` agent and a `model`
-/// section of any registered type; keys as in PetsOptions (model_training: a section for the
-/// model's learner).
-std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx);
+/// The `pets` factory of algorithm_registry(): needs the `env` and a `model` section of any
+/// registered type, and builds the agent of `agent` (type `mpc`, planning on the model with
+/// `scorer: model`); keys as in PetsOptions (model_training: a section for the model's learner).
+std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent);
 
 }  // namespace mbrl

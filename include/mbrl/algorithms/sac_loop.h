@@ -68,6 +68,7 @@ class SacLoop : public Algorithm {
           uint64_t train_seed, uint64_t eval_seed);
 
   void run(RunContext& run) override;
+  std::shared_ptr<Agent> agent() const override { return agent_; }
   void save_checkpoint(torch::serialize::OutputArchive& archive) const override;
   void load_checkpoint(torch::serialize::InputArchive& archive) override;
   bool supports_checkpoints() const override { return true; }
@@ -90,8 +91,10 @@ class SacLoop : public Algorithm {
   double elapsed_s_ = 0;  // at the last checkpoint or load
 };
 
-/// The registry factory of `type: sac`: needs an `env` and an `agent` of type sac; builds the
-/// evaluation env with EnvMaker("eval") and takes its generators from `ctx`.
-std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx);
+/// The registry factory of `type: sac`: needs an `env`; builds the policy learner of `agent`
+/// (policy_learner_registry(), e.g. type sac) and the evaluation env with EnvMaker("eval"), and
+/// takes its generators from `ctx`.
+std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildContext& ctx,
+                                         const ConfigNode& agent);
 
 }  // namespace mbrl

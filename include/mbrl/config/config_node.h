@@ -110,6 +110,13 @@ class ConfigNode {
   std::shared_ptr<detail::ConfigDocument> doc_;
 };
 
+/// Reads the option `name` of `options` (a TORCH_ARG options struct) from the key of the same
+/// name under `node`, keeping the option's current value (its default) when the key is absent,
+/// so each key is written once:
+///   MBRL_READ_OPTION(node, o, num_trials);
+///   // is o.num_trials(node.get_or("num_trials", o.num_trials()))
+#define MBRL_READ_OPTION(node, options, name) (options).name((node).get_or(#name, (options).name()))
+
 /// Runs `fn` and turns an InvalidArgument thrown inside it (a constructor check naming an option)
 /// into a ConfigError located at that option's key under `node`.
 template <class Fn>

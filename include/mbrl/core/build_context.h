@@ -1,13 +1,11 @@
 // BuildContext: the derived values components are built with (dims, bounds, device, seed) and
-// the components built before them (task functions, models, agents).
+// the components the experiment built before them (env, env maker, model), typed.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <typeindex>
-#include <unordered_map>
 
 #include <ATen/core/Generator.h>
 #include <c10/core/Device.h>
@@ -18,19 +16,32 @@
 
 namespace mbrl {
 
+class DynamicsModel;
+class Env;
+struct EnvMaker;
 class ThreadPool;
+
+/// The components an Experiment builds before the agent and the algorithm, in this order; null
+/// until built (and `model` null when the config has no `model` section). The experiment owns
+/// them; a factory that needs one takes it from here and shares it. Agents and learners are not
+/// here: each algorithm builds its own, typed as it needs it (see Algorithm::agent).
+struct BuiltComponents {
+  std::shared_ptr<Env> env;              // the training env
+  std::shared_ptr<EnvMaker> env_maker;   // fresh envs of the same config (evaluation)
+  std::shared_ptr<DynamicsModel> model;  // the `model:` section's model
+};
 
 /// Values a component needs but that are never options: they are derived from the environment
 /// or the run (mbrl-lib fills `???` config entries for this; we pass them explicitly instead).
 ///
-/// Components built earlier are passed on by type: the experiment builds the env, then
-/// `provide`s its task functions; the model; then the agent, and each factory `require`s what it
-/// needs. Copying a BuildContext is cheap and shares the provided components.
+/// Components built earlier are in `built`, each under its own type. Copying a BuildContext is
+/// cheap and shares those components.
 struct BuildContext {
   c10::Device device{c10::kCPU};
   uint64_t seed = 0;                        // the run seed; see generator()
   std::shared_ptr<ThreadPool> thread_pool;  // may be null: single-threaded
   std::optional<EnvSpec> env_spec;          // set once the env is built
+  BuiltComponents built;
 
   /// The env's spec; throws InternalError when no env has been built yet.
   const EnvSpec& env() const {
@@ -46,21 +57,6 @@ struct BuildContext {
   at::Generator cpu_generator(const std::string& component) const {
     return make_generator(derive_seed(seed, component), c10::Device(c10::kCPU));
   }
-
-  /// Makes `component` available to components built later, under type T.
-  template <class T>
-  void provide(std::shared_ptr<T> component) {
-    slots_[std::type_index(typeid(T))] = std::static_pointer_cast<void>(std::move(component));
-  }
-  /// The component provided as T, or nullptr.
-  template <class T>
-  std::shared_ptr<T> get() const {
-    auto it = slots_.find(std::type_index(typeid(T)));
-    return it == slots_.end() ? nullptr : std::static_pointer_cast<T>(it->second);
-  }
-
- private:
-  std::unordered_map<std::type_index, std::shared_ptr<void>> slots_;
 };
 
 }  // namespace mbrl

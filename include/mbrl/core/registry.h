@@ -18,10 +18,15 @@ namespace mbrl {
 /// Registration is explicit: each layer's `register.cc` adds its implementations, one line each,
 /// and `register_builtins()` calls them all (no static self-registration, which static libraries
 /// would silently drop). Not thread-safe: register at start-up, then only create.
-template <class Base>
+///
+/// A factory gets its node and the BuildContext, plus `Args`: the typed inputs a kind of
+/// component is built from that are not in the context (an algorithm gets its agent's section,
+/// since each algorithm builds the agent it trains).
+template <class Base, class... Args>
 class Registry {
  public:
-  using Factory = std::function<std::shared_ptr<Base>(const ConfigNode&, const BuildContext&)>;
+  using Factory =
+      std::function<std::shared_ptr<Base>(const ConfigNode&, const BuildContext&, Args...)>;
 
   struct Entry {
     Factory factory;
@@ -57,20 +62,22 @@ class Registry {
   /// Builds the component named by `node.type`. An unknown type is a ConfigError listing the
   /// registered ones; an InvalidArgument thrown while building becomes a ConfigError at the
   /// offending key.
-  std::shared_ptr<Base> create(const ConfigNode& node, const BuildContext& ctx) const {
-    return create_named(node.get<std::string>("type"), node, ctx, "type");
+  std::shared_ptr<Base> create(const ConfigNode& node, const BuildContext& ctx,
+                               Args... args) const {
+    return create_named(node.get<std::string>("type"), node, ctx, "type", args...);
   }
   /// Builds the component registered as `type` from `node` (for a component chosen by a plain
   /// value, e.g. an agent's `scorer: model`); an unknown type is a ConfigError at node.key.
   std::shared_ptr<Base> create_named(const std::string& type, const ConfigNode& node,
-                                     const BuildContext& ctx, const std::string& key) const {
+                                     const BuildContext& ctx, const std::string& key,
+                                     Args... args) const {
     auto it = entries_.find(type);
     if (it == entries_.end()) {
       std::string known;
       for (const auto& kv : entries_) known += (known.empty() ? "" : ", ") + kv.first;
       throw node.error(key, "unknown " + kind_ + " type '" + type + "'; registered: " + known);
     }
-    return with_config_context(node, [&] { return it->second.factory(node, ctx); });
+    return with_config_context(node, [&] { return it->second.factory(node, ctx, args...); });
   }
 
  private:

@@ -1,14 +1,18 @@
-// MetricsWriter: learning curves as CSV files with a fixed header, plus a console line per row.
+// MetricsWriter: learning curves as CSV files with a fixed header, a TensorBoard event file, and
+// a console line per row.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mbrl {
+
+class EventFileWriter;
 
 /// How a metric column is printed.
 enum class MetricFormat { kInt, kFloat, kSeconds };
@@ -23,7 +27,12 @@ struct MetricColumn {
 /// values are empty cells) and prints one console line through the `mbrl.metrics` logger.
 ///
 /// Each row is appended with a single write call and flushed, so a killed run leaves whole rows.
-/// Not thread-safe.
+///
+/// With a folder (and a build with event files, event_files_supported()), every row is also one
+/// TensorBoard event of the run's event file: scalar `<group>/<column>` for each value, exactly
+/// as written to the CSV, at step `env_steps` when the group has that column, else at the
+/// row's index in the group. The event file mirrors the CSVs: a resumed writer replaces the
+/// folder's event files with one holding the rows kept. Not thread-safe.
 class MetricsWriter {
  public:
   /// `dir` empty: console only, no files. `resume`: groups whose file already exists keep its
@@ -43,6 +52,12 @@ class MetricsWriter {
   void log(const std::string& group, const std::string& key, double value);
   /// Appends the current row of `group` and clears it.
   void dump(const std::string& group);
+
+  /// Writes `text` under `tag` to the event file (TensorBoard's text tab), e.g. the resolved
+  /// config; nothing without a folder or event-file support.
+  void write_text(const std::string& tag, const std::string& text);
+  /// The event file, or an empty path when none is written.
+  std::filesystem::path event_file() const;
 
   /// Rows dumped so far in `group` (values as written), oldest first.
   const std::vector<std::vector<std::string>>& rows(const std::string& group) const;
@@ -70,11 +85,13 @@ class MetricsWriter {
   const Group& group(const std::string& name) const;
   void open_for_append(Group& g);
   void load_existing(Group& g, const std::string& name);
+  void write_event(const std::string& name, const Group& g, size_t row);
 
   std::filesystem::path dir_;
   bool resume_ = false;
   std::optional<std::map<std::string, size_t>> resume_rows_;
   std::map<std::string, Group> groups_;
+  std::unique_ptr<EventFileWriter> events_;
 };
 
 }  // namespace mbrl

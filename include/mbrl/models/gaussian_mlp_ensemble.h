@@ -14,10 +14,10 @@
 #include <torch/arg.h>
 
 #include "mbrl/core/types.h"
-#include "mbrl/models/activation.h"
 #include "mbrl/models/dynamics_model.h"
-#include "mbrl/models/ensemble_linear.h"
 #include "mbrl/models/input_normalizer.h"
+#include "mbrl/nn/activation.h"
+#include "mbrl/nn/ensemble_linear.h"
 
 namespace mbrl {
 

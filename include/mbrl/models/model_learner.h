@@ -12,6 +12,7 @@
 
 #include <ATen/core/Generator.h>
 
+#include "mbrl/core/check.h"
 #include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
@@ -69,6 +70,20 @@ class ModelLearnerRegistry {
  public:
   /// Registers the learner of models of `model_type`; throws InternalError on a duplicate.
   void add(const std::string& model_type, ModelLearnerFactory factory);
+  /// Same, for a factory that takes the model as its class `Model` (section,
+  /// std::shared_ptr<Model>, defaults): the one place the model's class is checked, as an
+  /// InternalError when a model registered as `model_type` is not a Model.
+  template <class Model, class Factory>
+  void add(const std::string& model_type, Factory factory) {
+    add(model_type,
+        [model_type, factory](const ConfigNode& section, std::shared_ptr<DynamicsModel> model,
+                              const ModelTrainerOptions& defaults) {
+          auto typed = std::dynamic_pointer_cast<Model>(std::move(model));
+          MBRL_ASSERT(typed != nullptr, "a model of type '", model_type,
+                      "' is not of the class its learner trains");
+          return factory(section, std::move(typed), defaults);
+        });
+  }
   bool contains(const std::string& model_type) const { return factories_.count(model_type) > 0; }
   /// The learner of `model` (by its type()); a model type without a learner is a ConfigError at
   /// `section`, and an InvalidArgument while building becomes a ConfigError at the key.

@@ -57,14 +57,4 @@ class ActionOptimizer {
   virtual c10::Device device() const = 0;
 };
 
-namespace detail {
-
-/// Throws ShapeError unless initial is [S, H, act_dim] with S, H >= 1.
-void check_initial(const at::Tensor& initial, int64_t act_dim);
-
-/// population: [S, P, H, A] -> objective(population) as [S, P] float32 with NaN replaced by the
-/// lowest float (never chosen); throws ShapeError when the objective returns another shape.
-at::Tensor evaluate_population(const SequenceObjective& objective, const at::Tensor& population);
-
-}  // namespace detail
 }  // namespace mbrl

@@ -6,8 +6,8 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
-#include "mbrl/planners/action_optimizer.h"
 #include "mbrl/planners/elite_set.h"
+#include "mbrl/planners/population_optimizer.h"
 #include "mbrl/planners/sampling.h"
 
 namespace mbrl {
@@ -41,7 +41,7 @@ struct CemOptions {
 /// (1 - alpha) * mean of the final elites + alpha * the mean before it (mbrl-lib; PR #70 found the
 /// best sample too unstable). A problem whose variance fell below min_variance keeps the mean
 /// and elites of the iteration at which it stopped; the call ends when every problem stopped.
-class CemOptimizer : public ActionOptimizer {
+class CemOptimizer : public PopulationOptimizer {
  public:
   /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
   /// Throws InvalidArgument naming the option on a bad value.
@@ -49,8 +49,6 @@ class CemOptimizer : public ActionOptimizer {
 
   at::Tensor optimize(const SequenceObjective& objective, const at::Tensor& initial) override;
 
-  const Box& action_space() const override { return action_space_; }
-  c10::Device device() const override { return device_; }
   const CemOptions& options() const { return options_; }
   /// Elites per iteration: ceil(elite_ratio * population_size).
   int64_t num_elites() const { return num_elites_; }
@@ -62,12 +60,6 @@ class CemOptimizer : public ActionOptimizer {
   void sample(const at::Tensor& mean, const at::Tensor& var);
 
   const CemOptions options_;
-  const Box action_space_;
-  const c10::Device device_;
-  const DeviceBounds bounds_;
-  at::Generator gen_;
-  uint64_t base_seed_ = 0;  // the generator's seed at construction
-  int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
   int64_t num_elites_ = 0;
   int64_t last_iterations_ = 0;
 

@@ -6,8 +6,8 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
-#include "mbrl/planners/action_optimizer.h"
 #include "mbrl/planners/elite_set.h"
+#include "mbrl/planners/population_optimizer.h"
 #include "mbrl/planners/sampling.h"
 
 namespace mbrl {
@@ -46,7 +46,7 @@ struct IcemOptions {
 /// The variance starts at (high - low)^2 / 16 in every call. Every random draw (noise, which
 /// elites are kept) is shared by the S problems, so a problem's answer does not depend on the
 /// others.
-class IcemOptimizer : public ActionOptimizer {
+class IcemOptimizer : public PopulationOptimizer {
  public:
   /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
   /// Throws InvalidArgument naming the option on a bad value.
@@ -58,8 +58,6 @@ class IcemOptimizer : public ActionOptimizer {
   /// The kept elites will be shifted by `steps` at the next call.
   void shift(int64_t steps) override;
 
-  const Box& action_space() const override { return action_space_; }
-  c10::Device device() const override { return device_; }
   const IcemOptions& options() const { return options_; }
   int64_t num_elites() const { return num_elites_; }
   /// Elites carried between iterations and calls: ceil(keep_elite_frac * num_elites()).
@@ -74,12 +72,6 @@ class IcemOptimizer : public ActionOptimizer {
   at::Tensor shifted_kept(const at::Tensor& mean);
 
   const IcemOptions options_;
-  const Box action_space_;
-  const c10::Device device_;
-  const DeviceBounds bounds_;
-  at::Generator gen_;
-  uint64_t base_seed_ = 0;  // the generator's seed at construction
-  int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
   int64_t num_elites_ = 0;
   int64_t num_kept_ = 0;
 

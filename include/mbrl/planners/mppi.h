@@ -6,7 +6,7 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
-#include "mbrl/planners/action_optimizer.h"
+#include "mbrl/planners/population_optimizer.h"
 #include "mbrl/planners/sampling.h"
 
 namespace mbrl {
@@ -33,7 +33,7 @@ struct MppiOptions {
 /// exp(gamma * (score - best score)). The filter starts from u_{-1}: the last executed action
 /// (the action before the shift reported through `shift`) or, without one, the first action of
 /// `initial`. Returns the final mean.
-class MppiOptimizer : public ActionOptimizer {
+class MppiOptimizer : public PopulationOptimizer {
  public:
   /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
   /// Throws InvalidArgument naming the option on a bad value.
@@ -45,8 +45,6 @@ class MppiOptimizer : public ActionOptimizer {
   /// Remembers action `steps - 1` of the last solution as the executed one.
   void shift(int64_t steps) override;
 
-  const Box& action_space() const override { return action_space_; }
-  c10::Device device() const override { return device_; }
   const MppiOptions& options() const { return options_; }
 
  private:
@@ -54,12 +52,6 @@ class MppiOptimizer : public ActionOptimizer {
   void sample(const at::Tensor& mean, const at::Tensor& previous);
 
   const MppiOptions options_;
-  const Box action_space_;
-  const c10::Device device_;
-  const DeviceBounds bounds_;
-  at::Generator gen_;
-  uint64_t base_seed_ = 0;  // the generator's seed at construction
-  int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
 
   TruncatedNormalSampler truncated_;
   at::Tensor noise_;          // [P, H, A], shared by the S problems

@@ -6,7 +6,7 @@
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
-#include "mbrl/planners/action_optimizer.h"
+#include "mbrl/planners/population_optimizer.h"
 #include "mbrl/planners/sampling.h"
 
 namespace mbrl {
@@ -19,7 +19,7 @@ struct RandomShootingOptions {
 /// Random shooting (Nagabandi et al. 2018; the baseline optimizer of PETS): scores
 /// `population_size` sequences drawn uniformly inside the bounds and returns the best one.
 /// `initial` only gives the shape of the problem. The candidates are the same for all S problems.
-class RandomShootingOptimizer : public ActionOptimizer {
+class RandomShootingOptimizer : public PopulationOptimizer {
  public:
   /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
   RandomShootingOptimizer(RandomShootingOptions options, Box action_space, c10::Device device,
@@ -27,18 +27,10 @@ class RandomShootingOptimizer : public ActionOptimizer {
 
   at::Tensor optimize(const SequenceObjective& objective, const at::Tensor& initial) override;
 
-  const Box& action_space() const override { return action_space_; }
-  c10::Device device() const override { return device_; }
   const RandomShootingOptions& options() const { return options_; }
 
  private:
   const RandomShootingOptions options_;
-  const Box action_space_;
-  const c10::Device device_;
-  const DeviceBounds bounds_;
-  at::Generator gen_;
-  uint64_t base_seed_ = 0;  // the generator's seed at construction
-  int64_t calls_ = 0;       // optimize calls so far: each draws from its own stream
 
   at::Tensor noise_;       // [P, H, A] uniform in [0, 1)
   at::Tensor population_;  // [S, P, H, A]

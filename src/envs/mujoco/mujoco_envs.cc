@@ -25,88 +25,80 @@ std::shared_ptr<Env> make(std::shared_ptr<const MujocoTask> task, const BuildCon
 
 std::shared_ptr<Env> make_half_cheetah_env(const ConfigNode& node, const BuildContext& ctx) {
   HalfCheetahOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.forward_reward_weight(node.get_or("forward_reward_weight", o.forward_reward_weight()));
-  o.ctrl_cost_weight(node.get_or("ctrl_cost_weight", o.ctrl_cost_weight()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
-  o.exclude_current_positions_from_observation(
-      node.get_or("exclude_current_positions_from_observation",
-                  o.exclude_current_positions_from_observation()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, forward_reward_weight);
+  MBRL_READ_OPTION(node, o, ctrl_cost_weight);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
+  MBRL_READ_OPTION(node, o, exclude_current_positions_from_observation);
   return make(make_half_cheetah_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_hopper_env(const ConfigNode& node, const BuildContext& ctx) {
   HopperOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.forward_reward_weight(node.get_or("forward_reward_weight", o.forward_reward_weight()));
-  o.ctrl_cost_weight(node.get_or("ctrl_cost_weight", o.ctrl_cost_weight()));
-  o.healthy_reward(node.get_or("healthy_reward", o.healthy_reward()));
-  o.terminate_when_unhealthy(node.get_or("terminate_when_unhealthy", o.terminate_when_unhealthy()));
-  o.healthy_state_range(node.get_or("healthy_state_range", o.healthy_state_range()));
-  o.healthy_z_range(node.get_or("healthy_z_range", o.healthy_z_range()));
-  o.healthy_angle_range(node.get_or("healthy_angle_range", o.healthy_angle_range()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
-  o.exclude_current_positions_from_observation(
-      node.get_or("exclude_current_positions_from_observation",
-                  o.exclude_current_positions_from_observation()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, forward_reward_weight);
+  MBRL_READ_OPTION(node, o, ctrl_cost_weight);
+  MBRL_READ_OPTION(node, o, healthy_reward);
+  MBRL_READ_OPTION(node, o, terminate_when_unhealthy);
+  MBRL_READ_OPTION(node, o, healthy_state_range);
+  MBRL_READ_OPTION(node, o, healthy_z_range);
+  MBRL_READ_OPTION(node, o, healthy_angle_range);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
+  MBRL_READ_OPTION(node, o, exclude_current_positions_from_observation);
   return make(make_hopper_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_walker2d_env(const ConfigNode& node, const BuildContext& ctx) {
   Walker2dOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.forward_reward_weight(node.get_or("forward_reward_weight", o.forward_reward_weight()));
-  o.ctrl_cost_weight(node.get_or("ctrl_cost_weight", o.ctrl_cost_weight()));
-  o.healthy_reward(node.get_or("healthy_reward", o.healthy_reward()));
-  o.terminate_when_unhealthy(node.get_or("terminate_when_unhealthy", o.terminate_when_unhealthy()));
-  o.healthy_z_range(node.get_or("healthy_z_range", o.healthy_z_range()));
-  o.healthy_angle_range(node.get_or("healthy_angle_range", o.healthy_angle_range()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
-  o.exclude_current_positions_from_observation(
-      node.get_or("exclude_current_positions_from_observation",
-                  o.exclude_current_positions_from_observation()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, forward_reward_weight);
+  MBRL_READ_OPTION(node, o, ctrl_cost_weight);
+  MBRL_READ_OPTION(node, o, healthy_reward);
+  MBRL_READ_OPTION(node, o, terminate_when_unhealthy);
+  MBRL_READ_OPTION(node, o, healthy_z_range);
+  MBRL_READ_OPTION(node, o, healthy_angle_range);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
+  MBRL_READ_OPTION(node, o, exclude_current_positions_from_observation);
   return make(make_walker2d_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_ant_env(const ConfigNode& node, const BuildContext& ctx) {
   AntOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.ctrl_cost_weight(node.get_or("ctrl_cost_weight", o.ctrl_cost_weight()));
-  o.healthy_reward(node.get_or("healthy_reward", o.healthy_reward()));
-  o.terminate_when_unhealthy(node.get_or("terminate_when_unhealthy", o.terminate_when_unhealthy()));
-  o.healthy_z_range(node.get_or("healthy_z_range", o.healthy_z_range()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
-  o.exclude_current_positions_from_observation(
-      node.get_or("exclude_current_positions_from_observation",
-                  o.exclude_current_positions_from_observation()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, ctrl_cost_weight);
+  MBRL_READ_OPTION(node, o, healthy_reward);
+  MBRL_READ_OPTION(node, o, terminate_when_unhealthy);
+  MBRL_READ_OPTION(node, o, healthy_z_range);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
+  MBRL_READ_OPTION(node, o, exclude_current_positions_from_observation);
   return make(make_ant_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_inverted_pendulum_env(const ConfigNode& node, const BuildContext& ctx) {
   InvertedPendulumOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
   return make(make_inverted_pendulum_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_reacher_env(const ConfigNode& node, const BuildContext& ctx) {
   ReacherOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
   return make(make_reacher_task(o), ctx);
 }
 
 std::shared_ptr<Env> make_pets_half_cheetah_env(const ConfigNode& node, const BuildContext& ctx) {
   PetsHalfCheetahOptions o;
-  o.model_xml(node.get_or("model_xml", o.model_xml()));
-  o.frame_skip(node.get_or("frame_skip", o.frame_skip()));
-  o.ctrl_cost_weight(node.get_or("ctrl_cost_weight", o.ctrl_cost_weight()));
-  o.reset_noise_scale(node.get_or("reset_noise_scale", o.reset_noise_scale()));
+  MBRL_READ_OPTION(node, o, model_xml);
+  MBRL_READ_OPTION(node, o, frame_skip);
+  MBRL_READ_OPTION(node, o, ctrl_cost_weight);
+  MBRL_READ_OPTION(node, o, reset_noise_scale);
   return make(make_pets_half_cheetah_task(o), ctx);
 }
 

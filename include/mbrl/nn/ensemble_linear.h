@@ -12,6 +12,12 @@
 
 namespace mbrl {
 
+/// How EnsembleLinear draws its weights (biases always start at zero).
+enum class EnsembleInit {
+  kTruncatedNormal,  // std 1 / (2 sqrt(in)), truncated at 2 std: PETS, mbrl-lib (models)
+  kXavierUniform,    // U(+-sqrt(6 / (in + out))) per member: the SAC critics
+};
+
 /// Options of EnsembleLinear.
 struct EnsembleLinearOptions {
   EnsembleLinearOptions(int64_t ensemble_size, int64_t in_features, int64_t out_features)
@@ -22,13 +28,15 @@ struct EnsembleLinearOptions {
   TORCH_ARG(int64_t, in_features);
   /// Output width of every member, >= 1.
   TORCH_ARG(int64_t, out_features);
+  /// The weight initialiser.
+  TORCH_ARG(EnsembleInit, init) = EnsembleInit::kTruncatedNormal;
 };
 
 /// E independent affine maps y_e = x_e W_e + b_e, computed for all members in one `baddbmm`
 /// (mbrl-lib's `EnsembleLinearLayer`). weight: [E, in, out]; bias: [E, 1, out].
 ///
-/// Initialisation (as mbrl-lib and PETS): weights from a normal with std 1 / (2 sqrt(in))
-/// truncated at two standard deviations, biases zero.
+/// Initialisation by `init`: by default (as mbrl-lib and PETS) weights from a normal with std
+/// 1 / (2 sqrt(in)) truncated at two standard deviations; biases zero.
 class EnsembleLinearImpl : public torch::nn::Cloneable<EnsembleLinearImpl> {
  public:
   /// Throws InvalidArgument naming the option when a size is < 1.
@@ -36,8 +44,9 @@ class EnsembleLinearImpl : public torch::nn::Cloneable<EnsembleLinearImpl> {
 
   /// (Re)creates and initialises the parameters from the global generator.
   void reset() override;
-  /// Re-initialises the parameters in place, drawing from `gen` (a CPU generator; the values are
-  /// moved to the parameters' device).
+  /// Re-initialises the parameters in place, drawing from `gen` (truncated normal: a CPU
+  /// generator, the values are moved to the parameters' device; Xavier: a generator on the
+  /// parameters' device).
   void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
   /// x: [E, B, in] -> [E, B, out].
@@ -54,10 +63,5 @@ class EnsembleLinearImpl : public torch::nn::Cloneable<EnsembleLinearImpl> {
   EnsembleLinearOptions options_;
 };
 TORCH_MODULE(EnsembleLinear);
-
-/// Samples [sizes] from N(0, std^2) truncated to [-2 std, 2 std] (resampling outside), on the CPU
-/// from `gen` (the global CPU generator when nullopt).
-at::Tensor truncated_normal(at::IntArrayRef sizes, double std,
-                            std::optional<at::Generator> gen = std::nullopt);
 
 }  // namespace mbrl

@@ -1,5 +1,5 @@
 // Mlp.
-#include "mbrl/agents/mlp.h"
+#include "mbrl/nn/mlp.h"
 
 #include <cmath>
 #include <string>
@@ -7,19 +7,9 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/nn/init.h"
 
 namespace mbrl {
-
-namespace detail {
-
-void xavier_uniform_(at::Tensor& weight, int64_t fan_in, int64_t fan_out,
-                     const c10::optional<at::Generator>& gen) {
-  torch::NoGradGuard no_grad;
-  const double a = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
-  weight.uniform_(-a, a, gen);
-}
-
-}  // namespace detail
 
 MlpImpl::MlpImpl(MlpOptions options_) : options(options_) {
   MBRL_CHECK_ARG(options.in_features() >= 1, "in_features", "expected a positive integer, got ",
@@ -43,10 +33,10 @@ void MlpImpl::reset() {
   }
 }
 
-void MlpImpl::reset_parameters(c10::optional<at::Generator> gen) {
+void MlpImpl::reset_parameters(std::optional<at::Generator> gen) {
   torch::NoGradGuard no_grad;
   for (auto& layer : layers_) {
-    detail::xavier_uniform_(layer->weight, layer->weight.size(1), layer->weight.size(0), gen);
+    xavier_uniform_(layer->weight, layer->weight.size(1), layer->weight.size(0), gen);
     layer->bias.zero_();
   }
 }
@@ -54,14 +44,17 @@ void MlpImpl::reset_parameters(c10::optional<at::Generator> gen) {
 at::Tensor MlpImpl::forward(const at::Tensor& x) {
   at::Tensor h = x;
   const size_t last = layers_.size() - 1;
-  for (size_t i = 0; i < last; ++i) h = torch::relu(layers_[i]->forward(h));
+  for (size_t i = 0; i < last; ++i) {
+    h = apply_activation(options.activation(), layers_[i]->forward(h));
+  }
   return layers_[last]->forward(h);
 }
 
 void MlpImpl::pretty_print(std::ostream& stream) const {
   stream << "mbrl::Mlp(in_features=" << options.in_features()
          << ", out_features=" << options.out_features() << ", hidden_size=" << options.hidden_size()
-         << ", num_layers=" << options.num_layers() << ")";
+         << ", num_layers=" << options.num_layers()
+         << ", activation=" << activation_name(options.activation()) << ")";
 }
 
 }  // namespace mbrl

@@ -1,5 +1,7 @@
-// Tests for models/ensemble_linear.cc.
-#include "mbrl/models/ensemble_linear.h"
+// Tests for nn/ensemble_linear.cc.
+#include "mbrl/nn/ensemble_linear.h"
+
+#include <cmath>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -49,6 +51,20 @@ TEST(EnsembleLinearTest, InitFromGeneratorIsReproducible) {
   a->reset_parameters(g1);
   b->reset_parameters(g2);
   EXPECT_TRUE(torch::equal(a->weight, b->weight));
+}
+
+TEST(EnsembleLinearTest, XavierInitIsUniformWithinTheGlorotBoundPerMember) {
+  auto gen = make_generator(3, torch::kCPU);
+  EnsembleLinear layer(EnsembleLinearOptions(3, 40, 60).init(EnsembleInit::kXavierUniform));
+  layer->reset_parameters(gen);
+  const double a = std::sqrt(6.0 / (40 + 60));
+  for (int64_t e = 0; e < 3; ++e) {
+    EXPECT_LE(layer->weight[e].abs().max().item<double>(), a);
+    // U(-a, a) has std a / sqrt(3)
+    EXPECT_NEAR(layer->weight[e].std().item<double>(), a / std::sqrt(3.0), 0.03 * a);
+  }
+  EXPECT_FALSE(torch::equal(layer->weight[0], layer->weight[1]));
+  EXPECT_EQ(layer->bias.abs().max().item<double>(), 0.0);
 }
 
 // central differences in double precision against autograd, for input, weight and bias

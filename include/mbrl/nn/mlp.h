@@ -1,8 +1,9 @@
-// Mlp: a plain multilayer perceptron building block (Linear + ReLU hidden layers, linear output).
+// Mlp: a plain multilayer perceptron building block (Linear + activation hidden layers, linear
+// output).
 #pragma once
 
-#include <c10/util/Optional.h>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include <torch/nn/cloneable.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+
+#include "mbrl/nn/activation.h"
 
 namespace mbrl {
 
@@ -27,10 +30,12 @@ struct MlpOptions {
   TORCH_ARG(int64_t, hidden_size) = 256;
   /// Number of hidden layers, >= 0 (0: a single linear map).
   TORCH_ARG(int64_t, num_layers) = 2;
+  /// Activation of every hidden layer.
+  TORCH_ARG(Activation, activation) = Activation::kRelu;
 };
 
-/// `num_layers` hidden Linear + ReLU layers of `hidden_size` units, then a Linear output layer
-/// with no activation: in -> hidden -> ... -> hidden -> out.
+/// `num_layers` hidden Linear + `activation` layers of `hidden_size` units, then a Linear output
+/// layer with no activation: in -> hidden -> ... -> hidden -> out.
 ///
 /// Construction initialises like torch::nn::Linear (from the global generator); components that
 /// own a generator call `reset_parameters(gen)` to draw the weights from it instead.
@@ -45,7 +50,7 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
 
   /// Xavier-uniform weights (gain 1) and zero biases, drawn from `gen` (any generator on the
   /// module's device; nullopt: the global generator).
-  void reset_parameters(c10::optional<at::Generator> gen = c10::nullopt);
+  void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
   /// x: [..., in_features] -> [..., out_features].
   at::Tensor forward(const at::Tensor& x);
@@ -61,12 +66,5 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
 
 /// A ModuleHolder for MlpImpl (held by value, shares the module on copy).
 TORCH_MODULE(Mlp);
-
-namespace detail {
-/// Fills `weight` (fan_in = size(-1 or -2) as given) with U(-a, a), a = sqrt(6 / (fan_in +
-/// fan_out)), from `gen`. Shared by Mlp and the critic ensemble.
-void xavier_uniform_(at::Tensor& weight, int64_t fan_in, int64_t fan_out,
-                     const c10::optional<at::Generator>& gen);
-}  // namespace detail
 
 }  // namespace mbrl

@@ -1,5 +1,5 @@
 // Tests for models/activation.cc and the vectorized SiLU it uses on the CPU.
-#include "mbrl/models/activation.h"
+#include "mbrl/nn/activation.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

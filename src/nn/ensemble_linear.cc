@@ -1,28 +1,14 @@
 // EnsembleLinear: parameters, initialisation and the batched forward.
-#include "mbrl/models/ensemble_linear.h"
+#include "mbrl/nn/ensemble_linear.h"
 
 #include <cmath>
 
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/nn/init.h"
 
 namespace mbrl {
-
-at::Tensor truncated_normal(at::IntArrayRef sizes, double std, std::optional<at::Generator> gen) {
-  torch::NoGradGuard no_grad;
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-  const c10::optional<at::Generator> g = gen ? c10::optional<at::Generator>(*gen) : c10::nullopt;
-  at::Tensor out = at::normal(0.0, std, sizes, g, opts);
-
-  // redraw the entries outside two standard deviations; each round keeps ~95% of them
-  for (int round = 0; round < 100; ++round) {
-    at::Tensor outside = out.abs() > 2.0 * std;
-    if (!outside.any().item<bool>()) break;
-    out = at::where(outside, at::normal(0.0, std, sizes, g, opts), out);
-  }
-  return out.clamp_(-2.0 * std, 2.0 * std);
-}
 
 EnsembleLinearImpl::EnsembleLinearImpl(const EnsembleLinearOptions& options) : options_(options) {
   MBRL_CHECK_ARG(options_.ensemble_size() >= 1, "ensemble_size", "expected an integer >= 1, got ",
@@ -44,8 +30,13 @@ void EnsembleLinearImpl::reset() {
 
 void EnsembleLinearImpl::reset_parameters(std::optional<at::Generator> gen) {
   torch::NoGradGuard no_grad;
-  const double std = 1.0 / (2.0 * std::sqrt(static_cast<double>(options_.in_features())));
-  weight.copy_(truncated_normal(weight.sizes(), std, gen));
+  const int64_t in = options_.in_features();
+  if (options_.init() == EnsembleInit::kXavierUniform) {
+    xavier_uniform_(weight, in, options_.out_features(), gen);
+  } else {
+    const double std = 1.0 / (2.0 * std::sqrt(static_cast<double>(in)));
+    weight.copy_(truncated_normal(weight.sizes(), std, gen));
+  }
   bias.zero_();
 }
 

@@ -1,5 +1,5 @@
 // Activations by name, in place and with their derivatives in terms of the saved outputs.
-#include "mbrl/models/activation.h"
+#include "mbrl/nn/activation.h"
 
 #include <torch/torch.h>
 

@@ -1,0 +1,204 @@
+// Reproduction tables: run what is missing, summarise beside the published numbers.
+#include "mbrl/algorithms/reproduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/check.h"
+#include "mbrl/core/error.h"
+#include "mbrl/io/atomic_file.h"
+#include "mbrl/io/run_dir.h"
+#include "mbrl/log/learning_curves.h"
+#include "mbrl/log/log.h"
+
+namespace fs = std::filesystem;
+
+namespace mbrl {
+namespace {
+
+std::string format_number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), std::fabs(v) >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
+}
+
+ReproduceEntry read_entry(const ConfigNode& node, const std::string& name,
+                          const fs::path& table_dir) {
+  ReproduceEntry e;
+  e.name = name;
+  const auto config = node.get<std::string>("config");
+  e.config = fs::path(config).is_absolute() ? fs::path(config) : table_dir / config;
+  std::error_code ec;
+  if (!fs::is_regular_file(e.config, ec))
+    throw node.error("config", "no config file '" + e.config.string() + "'");
+  const auto seeds = node.get<std::vector<int64_t>>("seeds");
+  if (seeds.empty()) throw node.error("seeds", "expected at least one seed");
+  for (int64_t s : seeds) {
+    if (s < 0) throw node.error("seeds", "expected seeds >= 0, got " + std::to_string(s));
+    e.seeds.push_back(static_cast<uint64_t>(s));
+  }
+  const ConfigNode budget = node.child("budget");
+  e.budget_key = budget.get<std::string>("key");
+  e.budget = budget.get<int64_t>("value");
+  if (e.budget < 1) throw budget.error("value", "expected a positive integer");
+  e.overrides = node.get_or("overrides", e.overrides);
+  e.metric = node.get_or("metric", e.metric);
+  e.x = node.get_or("x", e.x);
+  e.statistic = node.get_or("statistic", e.statistic);
+  if (e.statistic != "last" && e.statistic != "max")
+    throw node.error("statistic", "expected last or max, got '" + e.statistic + "'");
+  const ConfigNode published = node.child("published");
+  e.published = published.get<double>("value");
+  if (published.has("at")) e.published_at = published.get<double>("at");
+  e.source = published.get<std::string>("source");
+  e.tolerance = published.get<double>("tolerance");
+  if (e.tolerance < 0) throw published.error("tolerance", "expected a number >= 0");
+  e.comparison = published.get_or("comparison", e.comparison);
+  if (e.comparison != "within" && e.comparison != "at_least")
+    throw published.error("comparison", "expected within or at_least, got '" + e.comparison + "'");
+  return e;
+}
+
+// runs (or resumes) one seed of an entry in `dir`; a finished run (agent.pt) is left as it is
+void run_one(const ReproduceEntry& e, uint64_t seed, int64_t budget, const fs::path& dir,
+             const ReproduceOptions& options) {
+  auto logger = log::logger("reproduce");
+  std::error_code ec;
+  if (fs::exists(dir / "agent.pt", ec)) {
+    logger->info("{} seed {}: done earlier ({})", e.name, seed, dir.string());
+    return;
+  }
+  if (fs::exists(dir / "checkpoints" / "checkpoint.pt", ec)) {
+    RunDir run_dir = RunDir::open(dir);
+    Experiment experiment(load_config(run_dir.config_path().string()), e.name);
+    if (options.before_run) options.before_run(run_dir);
+    logger->info("{} seed {}: resuming {}", e.name, seed, dir.string());
+    experiment.resume(run_dir);
+    return;
+  }
+  fs::remove_all(dir, ec);  // an interrupted run without a checkpoint starts again
+  std::vector<std::string> sets = e.overrides;
+  sets.push_back("seed=" + std::to_string(seed));
+  sets.push_back(e.budget_key + "=" + std::to_string(budget));
+  Experiment experiment(load_config(e.config.string(), sets), e.name);
+  RunDir run_dir = experiment.create_run_dir(dir);
+  if (options.before_run) options.before_run(run_dir);
+  logger->info("{} seed {}: {}={} in {}", e.name, seed, e.budget_key, budget, dir.string());
+  experiment.run(run_dir);
+}
+
+double statistic_of(const ReproduceEntry& e, const RunCurve& curve) {
+  if (curve.y.empty())
+    throw DataError(curve.run_dir.string() + ": no value of '" + e.metric + "' was logged");
+  if (e.statistic == "max") return *std::max_element(curve.y.begin(), curve.y.end());
+  return curve.y.back();
+}
+
+}  // namespace
+
+ReproduceTable load_reproduce_table(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw ConfigError(path.string(), "", "no reproduction table file (configs/reproduce/*.yaml)");
+  ConfigNode root = load_config(path.string());
+  ReproduceTable table;
+  table.name = path.stem().string();
+  table.title = root.get_or("title", table.name);
+  const ConfigNode entries = root.child("entries");
+  for (const auto& name : entries.keys())
+    table.entries.push_back(read_entry(entries.child(name), name, path.parent_path()));
+  if (table.entries.empty()) throw entries.error("expected at least one entry");
+  root.check_all_read();
+  return table;
+}
+
+ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& options) {
+  if (!(options.budget > 0 && options.budget <= 1)) {
+    throw ConfigError("--budget", "",
+                      "expected a fraction in (0, 1], got " + std::to_string(options.budget));
+  }
+  if (options.seeds < 0) throw ConfigError("--seeds", "", "expected an integer >= 0");
+  const fs::path table_dir = options.runs_root / table.name;
+  const bool full = options.budget == 1.0;
+  ReproduceReport report;
+  for (const auto& e : table.entries) {
+    ReproduceResult r;
+    r.entry = &e;
+    r.budget = std::max<int64_t>(1, std::llround(options.budget * static_cast<double>(e.budget)));
+    const size_t n = options.seeds > 0 ? std::min<size_t>(options.seeds, e.seeds.size())
+                                       : e.seeds.size();
+    std::vector<RunCurve> curves;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t seed = e.seeds[i];
+      const fs::path dir =
+          table_dir / e.name /
+          (full ? "s" + std::to_string(seed)
+                : "s" + std::to_string(seed) + "-budget" + std::to_string(r.budget));
+      run_one(e, seed, r.budget, dir, options);
+      r.run_dirs.push_back(dir);
+      curves.push_back(read_run_curve(dir, e.metric, e.x));
+      r.values.push_back(statistic_of(e, curves.back()));
+    }
+    double sum = 0, sum_sq = 0;
+    for (double v : r.values) sum += v, sum_sq += v * v;
+    r.mean = sum / static_cast<double>(r.values.size());
+    r.std = r.values.size() > 1
+                ? std::sqrt(std::max(0.0, sum_sq / static_cast<double>(r.values.size()) -
+                                              r.mean * r.mean))
+                : 0.0;
+    r.within = e.comparison == "at_least" ? r.mean >= e.published - e.tolerance
+                                          : std::fabs(r.mean - e.published) <= e.tolerance;
+    if (gnuplot_available()) {
+      auto bands = average_over_seeds(curves);
+      if (e.published_at) {
+        bands.front().published = PublishedPoints{e.source, {*e.published_at}, {e.published}};
+      }
+      PlotOptions plot;
+      plot.metric = e.metric;
+      plot.x = e.x;
+      plot.title = table.title + ": " + e.name;
+      plot.output = table_dir / (e.name + ".png");
+      plot_curves(bands, plot);
+      report.plots.push_back(plot.output);
+    }
+    report.results.push_back(std::move(r));
+  }
+
+  std::ostringstream md;
+  md << "# " << table.title << "\n\n";
+  if (full) {
+    md << "Every run at the published budget.\n\n";
+  } else {
+    md << "**Budget " << format_number(100.0 * options.budget)
+       << "% of the published one: a quick look, not comparable with the published "
+          "numbers.**\n\n";
+  }
+  md << "| entry | config | seeds | budget | ours (mean ± std) | published | tolerance | verdict "
+        "| source |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& r : report.results) {
+    const auto& e = *r.entry;
+    const std::string tolerance = e.comparison == "at_least"
+                                      ? "at least " + format_number(e.published - e.tolerance)
+                                      : "± " + format_number(e.tolerance);
+    std::string verdict = r.within ? "within tolerance" : "**outside tolerance**";
+    if (!full) verdict += " (at " + format_number(100.0 * options.budget) + "% budget)";
+    md << "| " << e.name << " | " << e.config.filename().string() << " | " << r.values.size()
+       << " | " << e.budget_key << "=" << r.budget << " | " << format_number(r.mean) << " ± "
+       << format_number(r.std) << " | " << format_number(e.published) << " | " << tolerance
+       << " | " << verdict << " | " << e.source << " |\n";
+  }
+  md << "\nOurs: each run's `statistic` (last or max) of the entry's metric column; mean and "
+        "population std over seeds. Run folders: "
+     << table_dir.string() << "/<entry>/s<seed>.\n";
+  report.markdown = md.str();
+  fs::create_directories(table_dir);
+  report.markdown_path = table_dir / "results.md";
+  write_file_atomic(report.markdown_path, report.markdown);
+  return report;
+}
+
+}  // namespace mbrl

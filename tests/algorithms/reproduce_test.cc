@@ -1,0 +1,113 @@
+// Tests for algorithms/reproduce.cc: a tiny table of random-agent runs, one entry built to pass
+// and one built to fail, and bad table files.
+#include "mbrl/algorithms/reproduce.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "mbrl/core/error.h"
+#include "mbrl/log/learning_curves.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ReproduceTest : public test::MbrlTest {};
+
+// random actions on 10-step pendulum episodes: returns between about -170 and 0
+std::string tiny_table(const std::string& pass_published, const std::string& fail_published) {
+  const std::string config = test::source_path("configs/random/pendulum.yaml").string();
+  auto entry = [&](const std::string& name, const std::string& published) {
+    return "  " + name + ":\n    config: " + config +
+           "\n    seeds: [0, 1, 2]\n    budget: {key: algorithm.episodes, value: 4}\n"
+           "    overrides: [env.max_episode_steps=10, threads=1]\n"
+           "    metric: episode_return\n    published: " +
+           published + "\n";
+  };
+  return "title: Tiny table\nentries:\n" + entry("random_pendulum", pass_published) +
+         entry("built_to_fail", fail_published);
+}
+
+fs::path write_table(const fs::path& dir, const std::string& text) {
+  const fs::path path = dir / "tiny.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST_F(ReproduceTest, FillsItsTableAndSaysWhatIsOutsideTolerance) {
+  const fs::path dir = test::scratch_dir();
+  const auto table = load_reproduce_table(write_table(
+      dir, tiny_table("{value: -80, tolerance: 80, source: 'a wide band'}",
+                      "{value: 1000000, tolerance: 1, source: 'impossible', at: 40}")));
+  ASSERT_EQ(table.entries.size(), 2u);
+  EXPECT_EQ(table.name, "tiny");
+  ReproduceOptions options;
+  options.runs_root = dir / "runs";
+  options.seeds = 2;
+  const ReproduceReport report = reproduce(table, options);
+
+  ASSERT_EQ(report.results.size(), 2u);
+  EXPECT_EQ(report.results[0].values.size(), 2u);  // --seeds 2 of 3
+  EXPECT_TRUE(report.results[0].within);
+  EXPECT_FALSE(report.results[1].within);
+  EXPECT_NE(report.markdown.find("| random_pendulum |"), std::string::npos) << report.markdown;
+  EXPECT_NE(report.markdown.find("within tolerance"), std::string::npos);
+  EXPECT_NE(report.markdown.find("**outside tolerance**"), std::string::npos);
+  EXPECT_NE(report.markdown.find("algorithm.episodes=4"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "runs/tiny/results.md"));
+  EXPECT_TRUE(fs::exists(dir / "runs/tiny/random_pendulum/s1/agent.pt"));
+  if (gnuplot_available()) {
+    EXPECT_EQ(report.plots.size(), 2u);
+  }
+
+  // a second call reuses the finished runs: same numbers, no new run folder
+  const auto again = reproduce(table, options);
+  EXPECT_EQ(again.results[0].values, report.results[0].values);
+
+  // a budget fraction scales the run length and says so
+  options.budget = 0.5;
+  const auto quick = reproduce(table, options);
+  EXPECT_EQ(quick.results[0].budget, 2);
+  EXPECT_NE(quick.markdown.find("Budget 50% of the published one"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "runs/tiny/random_pendulum/s0-budget2/agent.pt"));
+}
+
+TEST_F(ReproduceTest, BadTablesAreConfigErrorsNamingTheKey) {
+  const fs::path dir = test::scratch_dir();
+  const std::string ok = "{value: 0, tolerance: 1, source: s}";
+  EXPECT_THROW_WITH(load_reproduce_table(dir / "missing.yaml"), ConfigError, "missing.yaml");
+  auto table = tiny_table(ok, ok);
+  EXPECT_THROW_WITH(load_reproduce_table(write_table(dir, table + "colour: red\n")), ConfigError,
+                    "colour");
+  auto bad = table;
+  bad.replace(bad.find("seeds: [0, 1, 2]"), 16, "seeds: []");
+  EXPECT_THROW_WITH(load_reproduce_table(write_table(dir, bad)), ConfigError, "seeds");
+  bad = table;
+  bad.replace(bad.find("tolerance: 1"), 12, "tolerance: -1");
+  EXPECT_THROW_WITH(load_reproduce_table(write_table(dir, bad)), ConfigError, "tolerance");
+  bad = table;
+  bad.replace(bad.find("configs/random/pendulum.yaml"), 28, "configs/random/nothing.yaml");
+  EXPECT_THROW_WITH(load_reproduce_table(write_table(dir, bad)), ConfigError, "no config file");
+  ReproduceOptions too_much;
+  too_much.budget = 1.5;
+  too_much.runs_root = dir / "runs";
+  EXPECT_THROW_WITH(reproduce(load_reproduce_table(write_table(dir, table)), too_much),
+                    ConfigError, "--budget");
+}
+
+TEST_F(ReproduceTest, ShippedTablesLoad) {
+  for (const auto& entry : fs::directory_iterator(test::source_path("configs/reproduce"))) {
+    SCOPED_TRACE(entry.path().string());
+    const auto table = load_reproduce_table(entry.path());
+    EXPECT_FALSE(table.entries.empty());
+    for (const auto& e : table.entries) EXPECT_FALSE(e.source.empty()) << e.name;
+  }
+}
+
+}  // namespace
+}  // namespace mbrl
