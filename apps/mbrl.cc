@@ -21,6 +21,7 @@
 #include "mbrl/log/log.h"
 #include "mbrl/log/progress.h"
 #include "mbrl/models/model_registry.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
 #include "mbrl/planners/optimizer_registry.h"
 #include "mbrl/register_builtins.h"
 
@@ -198,8 +199,8 @@ void print_envs() {
 int list(const std::string& asked) {
   // the design's word for the action optimizers is "planners"; both name them
   const std::string kind = asked == "planners" ? "optimizers" : asked;
-  const std::vector<std::string> kinds{"envs",    "models", "optimizers", "planners",
-                                       "scorers", "agents", "algorithms"};
+  const std::vector<std::string> kinds{"envs",   "models",  "backbones", "optimizers",
+                                       "planners", "scorers", "agents",    "algorithms"};
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     std::string known;
     for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
@@ -208,6 +209,7 @@ int list(const std::string& asked) {
   }
   if (kind.empty() || kind == "envs") print_envs();
   if (kind.empty() || kind == "models") print_registry(mbrl::model_registry());
+  if (kind.empty() || kind == "backbones") print_registry(mbrl::backbone_registry());
   if (kind.empty() || kind == "optimizers") print_registry(mbrl::optimizer_registry());
   if (kind.empty() || kind == "scorers") print_registry(mbrl::scorer_registry());
   if (kind.empty() || kind == "agents") print_registry(mbrl::agent_registry());
@@ -272,7 +274,8 @@ int main(int argc, char** argv) {
   auto* list_cmd = app.add_subcommand("list", "List registered components");
   list_cmd->add_option(
       "kind", list_kind,
-      "envs, models, planners (or optimizers), scorers, agents or algorithms (default: all)");
+      "envs, models, backbones, planners (or optimizers), scorers, agents or algorithms "
+      "(default: all)");
 
   try {
     app.parse(argc, argv);

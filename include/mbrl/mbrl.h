@@ -26,6 +26,7 @@
 
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/data/replay_buffer.h"
+#include "mbrl/data/sequence_batch.h"
 
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
@@ -72,6 +73,11 @@
 #include "mbrl/models/model_registry.h"
 #include "mbrl/models/model_trainer.h"
 #include "mbrl/models/propagation.h"
+#include "mbrl/models/sequence/gru_backbone.h"
+#include "mbrl/models/sequence/mamba_backbone.h"
+#include "mbrl/models/sequence/s4d_backbone.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/models/sequence/transformer_backbone.h"
 #include "mbrl/models/uncertainty.h"
 
 #include "mbrl/planners/action_optimizer.h"

@@ -93,6 +93,25 @@ TransitionBatch ReplayBuffer::sample(int64_t batch_size, at::Generator& gen) con
   return at(idx);
 }
 
+SequenceBatch ReplayBuffer::sample_sequences(int64_t batch_size, int64_t length,
+                                             at::Generator& gen) const {
+  MBRL_CHECK_ARG(batch_size > 0, "batch_size", "expected a positive integer, got ", batch_size);
+  MBRL_CHECK_ARG(length >= 1 && length <= size_, "length", "expected 1 <= length <= ", size_,
+                 " (the stored transitions), got ", length);
+  const at::Tensor first = torch::randint(size_ - length + 1, {1, batch_size}, gen, torch::kInt64);
+  const at::Tensor positions = (first + torch::arange(length).unsqueeze(1)).flatten();  // [T B]
+  const TransitionBatch steps = at(positions);
+  const at::Tensor is_first = step_in_episode_.index_select(0, slots(positions)) == 0;
+  auto time_major = [&](const at::Tensor& t) {
+    std::vector<int64_t> shape{length, batch_size};
+    shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
+    return t.view(shape);
+  };
+  return {time_major(steps.obs),    time_major(steps.act),        time_major(steps.next_obs),
+          time_major(steps.reward), time_major(steps.terminated), time_major(steps.truncated),
+          time_major(is_first)};
+}
+
 TransitionBatch ReplayBuffer::all() const { return at(torch::arange(size_)); }
 
 std::vector<std::pair<int64_t, int64_t>> ReplayBuffer::episodes() const {

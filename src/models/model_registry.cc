@@ -7,6 +7,7 @@
 #include "mbrl/models/lsse_model.h"
 #include "mbrl/models/model_learner.h"
 #include "mbrl/models/model_trainer.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
 
 namespace mbrl {
 namespace {
@@ -71,6 +72,7 @@ std::shared_ptr<ModelLearner> ModelLearnerRegistry::create(
 }
 
 void register_models() {
+  register_backbones();
   auto& r = model_registry();
   if (r.contains("gaussian_mlp_ensemble")) return;
   r.add("gaussian_mlp_ensemble", make_gaussian_mlp_ensemble,

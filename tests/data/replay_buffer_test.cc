@@ -69,6 +69,33 @@ TEST(ReplayBufferTest, SamplingIsUniformAndSeeded) {
   EXPECT_TENSOR_CLOSE(s1.obs.select(1, 0), s1.reward);
 }
 
+TEST(ReplayBufferTest, SequencesAreConsecutiveAndMarkEpisodeStarts) {
+  ReplayBuffer buf(30, 2, 1);
+  fill(buf, 47, /*len=*/7);  // stored: transitions 17..46; episodes start at multiples of 7
+  auto gen = make_generator(2, torch::kCPU);
+  const SequenceBatch seq = buf.sample_sequences(500, 9, gen);
+  EXPECT_SHAPE(seq.obs, {9, 500, 2});
+  EXPECT_SHAPE(seq.act, {9, 500, 1});
+  EXPECT_SHAPE(seq.reward, {9, 500});
+  EXPECT_SHAPE(seq.is_first, {9, 500});
+  // each column is 9 consecutive transitions (rewards count up by one) inside the stored range
+  EXPECT_TENSOR_CLOSE(seq.reward.diff(1, 0), torch::ones({8, 500}));
+  EXPECT_GE(seq.reward.min().item<float>(), 17);
+  EXPECT_LE(seq.reward.max().item<float>(), 46);
+  // every first start position 17 .. 38 is drawn
+  EXPECT_EQ(std::get<0>(at::_unique(seq.reward[0])).numel(), 22);
+  EXPECT_TRUE(seq.is_first.equal(seq.reward.to(torch::kInt64).remainder(7) == 0));
+  EXPECT_TRUE(seq.truncated.equal(seq.reward.to(torch::kInt64).remainder(7) == 6));
+  EXPECT_TENSOR_CLOSE(seq.obs.select(2, 0), seq.reward);
+  EXPECT_TENSOR_CLOSE(seq.next_obs.select(2, 0), seq.reward + 1);
+  // seeded
+  auto again = make_generator(2, torch::kCPU);
+  EXPECT_TRUE(buf.sample_sequences(500, 9, again).obs.equal(seq.obs));
+  EXPECT_THROW_WITH(buf.sample_sequences(4, 31, gen), InvalidArgument, "length");
+  EXPECT_THROW_WITH(buf.sample_sequences(4, 0, gen), InvalidArgument, "length");
+  EXPECT_SHAPE(buf.sample_sequences(4, 30, gen).obs, {30, 4, 2});
+}
+
 TEST(ReplayBufferTest, EpisodeBoundaries) {
   ReplayBuffer buf(100, 2, 1);
   fill(buf, 10, 3);  // episodes [0,3) [3,6) [6,9), then one unfinished step

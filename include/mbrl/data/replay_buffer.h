@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/data/sequence_batch.h"
 #include "mbrl/io/archive_fwd.h"
 
 namespace mbrl {
@@ -41,6 +42,11 @@ class ReplayBuffer {
 
   /// `batch_size` transitions drawn uniformly with replacement using `gen` (a CPU generator).
   TransitionBatch sample(int64_t batch_size, at::Generator& gen) const;
+  /// `batch_size` sequences of `length` consecutive stored transitions, their first positions
+  /// drawn uniformly from 0 .. size() - length with replacement using `gen` (a CPU generator).
+  /// A sequence may run past an episode's end into the next episode; is_first marks each
+  /// episode's first step. Throws InvalidArgument unless 1 <= length <= size().
+  SequenceBatch sample_sequences(int64_t batch_size, int64_t length, at::Generator& gen) const;
   /// Every stored transition, oldest first (a copy).
   TransitionBatch all() const;
   /// Transitions at `positions` ([N] int64, oldest = 0).

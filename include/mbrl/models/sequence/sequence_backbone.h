@@ -1,0 +1,69 @@
+// SequenceBackbone: the deterministic sequence model of a world model (GRU, Transformer, S4D,
+// Mamba), with a parallel form for training and a recurrent form for imagination.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mbrl/core/registry.h"
+
+namespace mbrl {
+
+/// The memory of a backbone for B sequences: backbone-specific tensors, each batch-first [B, ...]
+/// (a GRU's hidden state, an SSM's complex state, a convolution's last inputs).
+struct BackboneState {
+  std::vector<at::Tensor> tensors;
+  int64_t batch() const { return tensors.empty() ? 0 : tensors.front().size(0); }
+};
+
+/// A causal sequence model: y_t depends on x_1..x_t of the same episode only.
+///
+/// Two forms with the same weights:
+///   - parallel, for training on replayed chunks: `forward(x [T, B, in], is_first [T, B], state)`
+///     -> (y [T, B, out], the state after the last step);
+///   - recurrent, for imagination: `step(state, x [B, in], is_first [B])` -> (y [B, out], state).
+/// Stepping the recurrent form over a chunk gives the parallel form's outputs (to float32
+/// rounding). `is_first[t, b]` true starts a new episode at t: the memory of sequence b is reset
+/// to the initial state before x_t is read. `is_first` may be undefined (no episode starts).
+///
+/// Threading contract: one thread at a time per instance.
+class SequenceBackbone : public torch::nn::Module {
+ public:
+  /// The registry type, e.g. "gru".
+  virtual std::string type() const = 0;
+  virtual int64_t input_size() const = 0;
+  virtual int64_t output_size() const = 0;
+
+  /// The memory of `batch` sequences before their first input, on `device`.
+  virtual BackboneState initial_state(int64_t batch, c10::Device device) const = 0;
+
+  /// Parallel form; see the class comment.
+  virtual std::pair<at::Tensor, BackboneState> forward(const at::Tensor& x,
+                                                       const at::Tensor& is_first,
+                                                       const BackboneState& state) = 0;
+  /// Recurrent form; see the class comment.
+  virtual std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
+                                                    const at::Tensor& is_first) = 0;
+};
+
+/// Registered backbones (`mbrl list backbones`); a factory's extra argument is the input width.
+using BackboneRegistry = Registry<SequenceBackbone, int64_t>;
+BackboneRegistry& backbone_registry();
+/// Adds the built-in backbones; called by register_models().
+void register_backbones();
+
+namespace detail {
+/// is_first: [T, B] bool or undefined -> [T, B] bool on `device` (all false when undefined);
+/// throws ShapeError for another shape.
+at::Tensor episode_starts(const at::Tensor& is_first, int64_t T, int64_t B, c10::Device device);
+/// Throws ShapeError unless x is [T, B, width] (parallel) with T, B >= 1.
+void check_sequence_input(const at::Tensor& x, int64_t width);
+}  // namespace detail
+
+}  // namespace mbrl

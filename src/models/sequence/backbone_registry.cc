@@ -1,0 +1,80 @@
+// The backbone registry, one line each, and the input checks shared by the backbones.
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/models/sequence/gru_backbone.h"
+#include "mbrl/models/sequence/mamba_backbone.h"
+#include "mbrl/models/sequence/s4d_backbone.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/models/sequence/transformer_backbone.h"
+
+namespace mbrl {
+
+namespace detail {
+
+at::Tensor episode_starts(const at::Tensor& is_first, int64_t T, int64_t B, c10::Device device) {
+  if (!is_first.defined()) {
+    return torch::zeros({T, B}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  }
+  MBRL_CHECK_SHAPE(is_first, {T, B}, "is_first");
+  return is_first.to(device, torch::kBool);
+}
+
+void check_sequence_input(const at::Tensor& x, int64_t width) {
+  MBRL_CHECK_SHAPE(x, {-1, -1, width}, "x");
+  if (x.size(0) < 1 || x.size(1) < 1) {
+    throw ShapeError(
+        mbrl::detail::str("x: expected [T, B, ", width, "] with T, B >= 1, got ", x.sizes()));
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+template <class Module, class Options>
+std::shared_ptr<SequenceBackbone> on_device(Options options, const BuildContext& ctx) {
+  auto m = std::make_shared<Module>(std::move(options));
+  m->to(ctx.device);
+  return m;
+}
+
+std::shared_ptr<SequenceBackbone> make_gru(const ConfigNode& node, const BuildContext& ctx,
+                                           int64_t input_size) {
+  return on_device<GruBackboneImpl>(gru_backbone_options_from_config(node, input_size), ctx);
+}
+std::shared_ptr<SequenceBackbone> make_mamba(const ConfigNode& node, const BuildContext& ctx,
+                                             int64_t input_size) {
+  return on_device<MambaBackboneImpl>(mamba_backbone_options_from_config(node, input_size), ctx);
+}
+std::shared_ptr<SequenceBackbone> make_s4d(const ConfigNode& node, const BuildContext& ctx,
+                                           int64_t input_size) {
+  return on_device<S4dBackboneImpl>(s4d_backbone_options_from_config(node, input_size), ctx);
+}
+std::shared_ptr<SequenceBackbone> make_transformer(const ConfigNode& node, const BuildContext& ctx,
+                                                   int64_t input_size) {
+  return on_device<TransformerBackboneImpl>(
+      transformer_backbone_options_from_config(node, input_size), ctx);
+}
+
+}  // namespace
+
+BackboneRegistry& backbone_registry() {
+  static BackboneRegistry registry("backbones");
+  return registry;
+}
+
+void register_backbones() {
+  auto& registry = backbone_registry();
+  if (!registry.contains("gru")) {
+    registry.add("gru", make_gru, "DreamerV3's block GRU (LayerNorm, block-diagonal), or plain");
+    registry.add("mamba", make_mamba,
+                 "selective SSM blocks (Mamba): input-dependent dt, B, C; chunked parallel scan");
+    registry.add("s4d", make_s4d,
+                 "diagonal SSM blocks (S4D-Lin/Inv, ZOH/bilinear): FFT convolution, recurrence");
+    registry.add("transformer", make_transformer,
+                 "causal pre-norm Transformer over a context window; key/value cache to step");
+  }
+}
+
+}  // namespace mbrl

@@ -1,0 +1,197 @@
+// MambaBackbone and the chunked linear scan.
+#include "mbrl/models/sequence/mamba_backbone.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+namespace {
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) {
+  return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + 1e-5) * weight;
+}
+
+}  // namespace
+
+namespace detail {
+
+at::Tensor chunked_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
+                               int64_t chunk) {
+  MBRL_ASSERT(chunk >= 1 && a.sizes() == b.sizes(), "chunked_linear_scan: bad arguments");
+  const int64_t T = a.size(0);
+  std::vector<at::Tensor> outs;
+  at::Tensor h = h0;
+  for (int64_t start = 0; start < T; start += chunk) {
+    const int64_t len = std::min(chunk, T - start);
+    at::Tensor A = a.narrow(0, start, len);
+    at::Tensor B = b.narrow(0, start, len);
+    // the carry from the previous chunk folded into the first element
+    B = torch::cat({(A[0] * h + B[0]).unsqueeze(0), B.narrow(0, 1, len - 1)});
+    // Hillis-Steele: after the step of width d, element t holds the composition over (t-2d, t]
+    for (int64_t d = 1; d < len; d *= 2) {
+      const int64_t n = len - d;
+      B = torch::cat(
+          {B.narrow(0, 0, d), B.narrow(0, d, n) + A.narrow(0, d, n) * B.narrow(0, 0, n)});
+      A = torch::cat({A.narrow(0, 0, d), A.narrow(0, d, n) * A.narrow(0, 0, n)});
+    }
+    outs.push_back(B);
+    h = B[len - 1];
+  }
+  return torch::cat(outs);
+}
+
+at::Tensor sequential_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0) {
+  std::vector<at::Tensor> hs;
+  at::Tensor h = h0;
+  for (int64_t t = 0; t < a.size(0); ++t) {
+    h = a[t] * h + b[t];
+    hs.push_back(h);
+  }
+  return torch::stack(hs);
+}
+
+}  // namespace detail
+
+MambaBackboneImpl::MambaBackboneImpl(MambaBackboneOptions options) : options_(options) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(o.input_size() >= 1, "input_size", "expected an integer >= 1, got ",
+                 o.input_size());
+  MBRL_CHECK_ARG(o.d_model() >= 1, "d_model", "expected an integer >= 1, got ", o.d_model());
+  MBRL_CHECK_ARG(o.num_layers() >= 1, "num_layers", "expected an integer >= 1, got ",
+                 o.num_layers());
+  MBRL_CHECK_ARG(o.d_state() >= 1, "d_state", "expected an integer >= 1, got ", o.d_state());
+  MBRL_CHECK_ARG(o.d_conv() >= 1, "d_conv", "expected an integer >= 1, got ", o.d_conv());
+  MBRL_CHECK_ARG(o.expand() >= 1, "expand", "expected an integer >= 1, got ", o.expand());
+  MBRL_CHECK_ARG(o.dt_rank() >= 0, "dt_rank", "expected an integer >= 0, got ", o.dt_rank());
+  MBRL_CHECK_ARG(o.dt_min() > 0 && o.dt_min() <= o.dt_max(), "dt_min",
+                 "expected 0 < dt_min <= dt_max, got ", o.dt_min(), " and ", o.dt_max());
+  MBRL_CHECK_ARG(o.scan_chunk() >= 1, "scan_chunk", "expected an integer >= 1, got ",
+                 o.scan_chunk());
+  const int64_t D = o.d_model(), N = o.d_state(), K = o.d_conv();
+  inner_ = o.expand() * D;
+  dt_rank_ = o.dt_rank() > 0 ? o.dt_rank() : (D + 15) / 16;
+
+  torch::NoGradGuard no_grad;
+  input_ = register_module("input", torch::nn::Linear(o.input_size(), D));
+  for (int64_t i = 0; i < o.num_layers(); ++i) {
+    const std::string p = "layer" + std::to_string(i) + "_";
+    Layer l;
+    l.norm_weight = register_parameter(p + "norm", torch::ones({D}));
+    l.in_proj = register_module(p + "in_proj", torch::nn::Linear(D, 2 * inner_));
+    const double conv_bound = 1.0 / std::sqrt(static_cast<double>(K));
+    l.conv_weight = register_parameter(p + "conv_weight",
+                                       torch::empty({inner_, K}).uniform_(-conv_bound, conv_bound));
+    l.conv_bias = register_parameter(p + "conv_bias",
+                                     torch::empty({inner_}).uniform_(-conv_bound, conv_bound));
+    l.x_proj = register_module(
+        p + "x_proj",
+        torch::nn::Linear(torch::nn::LinearOptions(inner_, dt_rank_ + 2 * N).bias(false)));
+    l.dt_proj = register_module(p + "dt_proj", torch::nn::Linear(dt_rank_, inner_));
+    const double dt_bound = 1.0 / std::sqrt(static_cast<double>(dt_rank_));
+    l.dt_proj->weight.uniform_(-dt_bound, dt_bound);
+    // softplus(bias) log-uniform in [dt_min, dt_max], floor 1e-4; bias = dt + log(-expm1(-dt))
+    const at::Tensor dt =
+        torch::exp(torch::empty({inner_}).uniform_(std::log(o.dt_min()), std::log(o.dt_max())))
+            .clamp_min(1e-4);
+    l.dt_proj->bias.copy_(dt + torch::log(-torch::expm1(-dt)));
+    l.a_log = register_parameter(
+        p + "a_log", torch::log(torch::arange(1, N + 1, torch::kFloat32)).repeat({inner_, 1}));
+    l.d_skip = register_parameter(p + "d_skip", torch::ones({inner_}));
+    l.out_proj = register_module(p + "out_proj", torch::nn::Linear(inner_, D));
+    layers_.push_back(std::move(l));
+  }
+  final_norm_ = register_parameter("final_norm", torch::ones({D}));
+}
+
+BackboneState MambaBackboneImpl::initial_state(int64_t batch, c10::Device device) const {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  BackboneState s;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    s.tensors.push_back(torch::zeros({batch, inner_, options_.d_state()}, opts));
+    s.tensors.push_back(torch::zeros({batch, options_.d_conv() - 1, inner_}, opts));
+  }
+  return s;
+}
+
+at::Tensor MambaBackboneImpl::mix(Layer& l, const at::Tensor& u, const at::Tensor& starts,
+                                  at::Tensor& h, at::Tensor& conv) {
+  const int64_t T = u.size(0), B = u.size(1), K = options_.d_conv(), N = options_.d_state();
+  auto xz = l.in_proj->forward(u).chunk(2, -1);
+  const at::Tensor x = xz[0], z = xz[1];  // [T, B, ED]
+
+  // causal depthwise convolution over [history; x], an input counting only within its episode
+  const at::Tensor seg = starts.to(torch::kInt64).cumsum(0);  // [T, B]: episode index in chunk
+  const at::Tensor padded = torch::cat({conv.transpose(0, 1), x});  // [T+K-1, B, ED]
+  const at::Tensor seg_pad = torch::cat({torch::zeros({K - 1, B}, seg.options()), seg});
+  at::Tensor xc = l.conv_bias.expand({T, B, inner_});
+  for (int64_t j = 0; j < K; ++j) {
+    const at::Tensor same = (seg_pad.narrow(0, j, T) == seg).unsqueeze(-1).to(x.dtype());
+    xc = xc + l.conv_weight.select(1, j) * padded.narrow(0, j, T) * same;
+  }
+  xc = torch::silu(xc);
+  if (K > 1) {
+    const at::Tensor keep = (seg_pad.narrow(0, T, K - 1) == seg[T - 1]).unsqueeze(-1).to(x.dtype());
+    conv = (padded.narrow(0, T, K - 1) * keep).transpose(0, 1);
+  }
+
+  // selective scan: h_t = exp(dt A) h_{t-1} + dt B_t x_t, reset to 0 at an episode start
+  const auto parts = l.x_proj->forward(xc).split({dt_rank_, N, N}, -1);
+  const at::Tensor dt = torch::softplus(l.dt_proj->forward(parts[0]));  // [T, B, ED]
+  const at::Tensor A = -torch::exp(l.a_log);                            // [ED, N]
+  const at::Tensor keep = (~starts).to(x.dtype()).unsqueeze(-1).unsqueeze(-1);
+  const at::Tensor a = torch::exp(dt.unsqueeze(-1) * A) * keep;          // [T, B, ED, N]
+  const at::Tensor b = (dt * xc).unsqueeze(-1) * parts[1].unsqueeze(2);  // [T, B, ED, N]
+  const at::Tensor hs = detail::chunked_linear_scan(a, b, h, options_.scan_chunk());
+  h = hs[T - 1];
+  const at::Tensor y = (hs * parts[2].unsqueeze(2)).sum(-1) + l.d_skip * xc;
+  return l.out_proj->forward(y * torch::silu(z));
+}
+
+std::pair<at::Tensor, BackboneState> MambaBackboneImpl::forward(const at::Tensor& x,
+                                                                const at::Tensor& is_first,
+                                                                const BackboneState& state) {
+  detail::check_sequence_input(x, options_.input_size());
+  const int64_t T = x.size(0), B = x.size(1);
+  MBRL_CHECK(state.tensors.size() == 2 * layers_.size() && state.batch() == B,
+             "mamba: expected the state of ", B, " sequences from initial_state");
+  const at::Tensor starts = detail::episode_starts(is_first, T, B, x.device());
+  BackboneState next;
+  at::Tensor u = input_->forward(x);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    at::Tensor h = state.tensors[2 * i], conv = state.tensors[2 * i + 1];
+    u = u + mix(layers_[i], rms_norm(u, layers_[i].norm_weight), starts, h, conv);
+    next.tensors.push_back(h);
+    next.tensors.push_back(conv);
+  }
+  return {rms_norm(u, final_norm_), next};
+}
+
+std::pair<at::Tensor, BackboneState> MambaBackboneImpl::step(const BackboneState& state,
+                                                             const at::Tensor& x,
+                                                             const at::Tensor& is_first) {
+  MBRL_CHECK_SHAPE(x, {-1, options_.input_size()}, "x");
+  auto [y, next] =
+      forward(x.unsqueeze(0), is_first.defined() ? is_first.unsqueeze(0) : is_first, state);
+  return {y.squeeze(0), next};
+}
+
+MambaBackboneOptions mamba_backbone_options_from_config(const ConfigNode& node,
+                                                        int64_t input_size) {
+  MambaBackboneOptions o(input_size);
+  MBRL_READ_OPTION(node, o, d_model);
+  MBRL_READ_OPTION(node, o, num_layers);
+  MBRL_READ_OPTION(node, o, d_state);
+  MBRL_READ_OPTION(node, o, d_conv);
+  MBRL_READ_OPTION(node, o, expand);
+  MBRL_READ_OPTION(node, o, dt_rank);
+  MBRL_READ_OPTION(node, o, dt_min);
+  MBRL_READ_OPTION(node, o, dt_max);
+  MBRL_READ_OPTION(node, o, scan_chunk);
+  return o;
+}
+
+}  // namespace mbrl

@@ -1,0 +1,166 @@
+// TransformerBackbone: positions, the windowed episode mask, attention over [cache; chunk].
+#include "mbrl/models/sequence/transformer_backbone.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+
+TransformerBackboneImpl::TransformerBackboneImpl(TransformerBackboneOptions options)
+    : options_(std::move(options)) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(o.input_size() >= 1, "input_size", "expected an integer >= 1, got ",
+                 o.input_size());
+  MBRL_CHECK_ARG(o.d_model() >= 1, "d_model", "expected an integer >= 1, got ", o.d_model());
+  MBRL_CHECK_ARG(o.num_layers() >= 1, "num_layers", "expected an integer >= 1, got ",
+                 o.num_layers());
+  MBRL_CHECK_ARG(o.num_heads() >= 1 && o.d_model() % o.num_heads() == 0, "num_heads",
+                 "expected a divisor of d_model ", o.d_model(), ", got ", o.num_heads());
+  MBRL_CHECK_ARG(o.d_ff() >= 0, "d_ff", "expected an integer >= 0, got ", o.d_ff());
+  MBRL_CHECK_ARG(o.context() >= 1, "context", "expected an integer >= 1, got ", o.context());
+  MBRL_CHECK_ARG(o.positions() == "sinusoidal" || o.positions() == "learned", "positions",
+                 "expected sinusoidal or learned, got '", o.positions(), "'");
+  MBRL_CHECK_ARG(o.max_positions() >= 1, "max_positions", "expected an integer >= 1, got ",
+                 o.max_positions());
+  const int64_t D = o.d_model();
+  d_ff_ = o.d_ff() > 0 ? o.d_ff() : 4 * D;
+  input_ = register_module("input", torch::nn::Linear(o.input_size(), D));
+  if (o.positions() == "learned") {
+    learned_positions_ = register_module("positions", torch::nn::Embedding(o.max_positions(), D));
+  }
+  for (int64_t i = 0; i < o.num_layers(); ++i) {
+    const std::string p = "layer" + std::to_string(i) + "_";
+    Layer l;
+    l.norm1_weight = register_parameter(p + "norm1_weight", torch::ones({D}));
+    l.norm1_bias = register_parameter(p + "norm1_bias", torch::zeros({D}));
+    l.qkv = register_module(p + "qkv", torch::nn::Linear(D, 3 * D));
+    l.out = register_module(p + "out", torch::nn::Linear(D, D));
+    l.norm2_weight = register_parameter(p + "norm2_weight", torch::ones({D}));
+    l.norm2_bias = register_parameter(p + "norm2_bias", torch::zeros({D}));
+    l.ff_in = register_module(p + "ff_in", torch::nn::Linear(D, d_ff_));
+    l.ff_out = register_module(p + "ff_out", torch::nn::Linear(d_ff_, D));
+    layers_.push_back(std::move(l));
+  }
+  final_weight_ = register_parameter("final_weight", torch::ones({D}));
+  final_bias_ = register_parameter("final_bias", torch::zeros({D}));
+}
+
+BackboneState TransformerBackboneImpl::initial_state(int64_t batch, c10::Device device) const {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  const int64_t K = options_.context() - 1, D = options_.d_model();
+  BackboneState s{{torch::zeros({batch}, opts), torch::zeros({batch, K}, opts)}};
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    s.tensors.push_back(torch::zeros({batch, K, D}, opts));
+    s.tensors.push_back(torch::zeros({batch, K, D}, opts));
+  }
+  return s;
+}
+
+at::Tensor TransformerBackboneImpl::encode_positions(const at::Tensor& p) {
+  const int64_t D = options_.d_model();
+  if (learned_positions_) {
+    return learned_positions_->forward(p.to(torch::kInt64).clamp_max(options_.max_positions() - 1));
+  }
+  // PE(p, 2i) = sin(p / 10000^(2i/D)), PE(p, 2i + 1) = cos(p / 10000^(2i/D))
+  const at::Tensor two_i = torch::arange(0, D, 2, p.options());
+  const at::Tensor angle = p.unsqueeze(-1) * torch::exp(two_i * (-std::log(10000.0) / D));
+  return torch::stack({torch::sin(angle), torch::cos(angle)}, -1).flatten(-2).narrow(-1, 0, D);
+}
+
+at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Tensor& cache_k,
+                                           at::Tensor& cache_v, const at::Tensor& allowed) {
+  const int64_t T = u.size(0), B = u.size(1), D = options_.d_model();
+  const int64_t H = options_.num_heads(), dh = D / H, K = cache_k.size(1);
+  auto qkv = l.qkv->forward(u).chunk(3, -1);                                // [T, B, D] each
+  const at::Tensor keys = torch::cat({cache_k.transpose(0, 1), qkv[1]});    // [K + T, B, D]
+  const at::Tensor values = torch::cat({cache_v.transpose(0, 1), qkv[2]});  // [K + T, B, D]
+  cache_k = keys.narrow(0, T, K).transpose(0, 1);
+  cache_v = values.narrow(0, T, K).transpose(0, 1);
+  // heads: [B, H, T, dh] queries against [B, H, K + T, dh] keys
+  const at::Tensor q = qkv[0].reshape({T, B, H, dh}).permute({1, 2, 0, 3});
+  const at::Tensor k = keys.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
+  const at::Tensor v = values.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
+  const at::Tensor logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dh));
+  const at::Tensor weights = torch::softmax(
+      logits.masked_fill(~allowed.unsqueeze(1), -std::numeric_limits<double>::infinity()), -1);
+  const at::Tensor attended = torch::matmul(weights, v).permute({2, 0, 1, 3}).reshape({T, B, D});
+  return l.out->forward(attended);
+}
+
+std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::forward(const at::Tensor& x,
+                                                                      const at::Tensor& is_first,
+                                                                      const BackboneState& state) {
+  detail::check_sequence_input(x, options_.input_size());
+  const int64_t T = x.size(0), B = x.size(1), D = options_.d_model();
+  const int64_t W = options_.context(), K = W - 1;
+  MBRL_CHECK(state.tensors.size() == 2 + 2 * layers_.size() && state.batch() == B,
+             "transformer: expected the state of ", B, " sequences from initial_state");
+  const at::Tensor starts = detail::episode_starts(is_first, T, B, x.device());
+  const auto long_opts = torch::TensorOptions().dtype(torch::kInt64).device(x.device());
+
+  // positions: steps since the episode's start, continuing the carried-in count until one starts
+  const at::Tensor t_idx = torch::arange(T, long_opts).unsqueeze(1).expand({T, B});
+  const at::Tensor last_start =
+      std::get<0>(torch::cummax(torch::where(starts, t_idx, torch::full_like(t_idx, -1)), 0));
+  const at::Tensor carried = state.tensors[0].to(torch::kInt64).unsqueeze(0) + t_idx;
+  const at::Tensor position = torch::where(last_start >= 0, t_idx - last_start, carried);
+
+  // which key each query may see: keys are [cache (times -K..-1); chunk (0..T-1)]
+  const at::Tensor seg = starts.to(torch::kInt64).cumsum(0);  // [T, B]: episode within the chunk
+  const at::Tensor key_seg = torch::cat({torch::zeros({K, B}, long_opts), seg});  // [K + T, B]
+  const at::Tensor key_valid =
+      torch::cat({state.tensors[1].t() > 0.5, torch::ones({T, B}, starts.options())});
+  const at::Tensor lag = torch::arange(T, long_opts).unsqueeze(1) -
+                         torch::arange(-K, T, long_opts).unsqueeze(0);  // [T, K + T]
+  const at::Tensor in_window = (lag >= 0).logical_and(lag < W);
+  const at::Tensor allowed = in_window.unsqueeze(0)
+                                 .logical_and(seg.t().unsqueeze(2) == key_seg.t().unsqueeze(1))
+                                 .logical_and(key_valid.t().unsqueeze(1));  // [B, T, K + T]
+
+  at::Tensor h = input_->forward(x) + encode_positions(position.to(x.dtype()));
+  BackboneState next{{(position[T - 1] + 1).to(x.dtype()),
+                      key_valid.logical_and(key_seg == seg[T - 1].unsqueeze(0))
+                          .narrow(0, T, K)
+                          .t()
+                          .to(x.dtype())}};
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& l = layers_[i];
+    at::Tensor cache_k = state.tensors[2 + 2 * i], cache_v = state.tensors[3 + 2 * i];
+    h = h +
+        attend(l, at::layer_norm(h, {D}, l.norm1_weight, l.norm1_bias), cache_k, cache_v, allowed);
+    const at::Tensor u = at::layer_norm(h, {D}, l.norm2_weight, l.norm2_bias);
+    h = h + l.ff_out->forward(torch::gelu(l.ff_in->forward(u)));
+    next.tensors.push_back(cache_k);
+    next.tensors.push_back(cache_v);
+  }
+  return {at::layer_norm(h, {D}, final_weight_, final_bias_), next};
+}
+
+std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::step(const BackboneState& state,
+                                                                   const at::Tensor& x,
+                                                                   const at::Tensor& is_first) {
+  MBRL_CHECK_SHAPE(x, {-1, options_.input_size()}, "x");
+  auto [y, next] =
+      forward(x.unsqueeze(0), is_first.defined() ? is_first.unsqueeze(0) : is_first, state);
+  return {y.squeeze(0), next};
+}
+
+TransformerBackboneOptions transformer_backbone_options_from_config(const ConfigNode& node,
+                                                                    int64_t input_size) {
+  TransformerBackboneOptions o(input_size);
+  MBRL_READ_OPTION(node, o, d_model);
+  MBRL_READ_OPTION(node, o, num_layers);
+  MBRL_READ_OPTION(node, o, num_heads);
+  MBRL_READ_OPTION(node, o, d_ff);
+  MBRL_READ_OPTION(node, o, context);
+  MBRL_READ_OPTION(node, o, positions);
+  MBRL_READ_OPTION(node, o, max_positions);
+  return o;
+}
+
+}  // namespace mbrl
