@@ -31,6 +31,7 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
+#include "mbrl/envs/memory/delayed_recall.h"
 #include "mbrl/envs/env.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/envs/env_tensors.h"
@@ -51,6 +52,7 @@
 #include "mbrl/envs/true_dynamics_scorer.h"
 #include "mbrl/envs/vector_env.h"
 #include "mbrl/envs/wrappers/env_wrapper.h"
+#include "mbrl/envs/wrappers/observe_subset.h"
 #include "mbrl/envs/wrappers/rescale_action.h"
 #include "mbrl/envs/wrappers/time_limit.h"
 

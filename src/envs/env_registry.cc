@@ -5,7 +5,9 @@
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
+#include "mbrl/envs/memory/delayed_recall.h"
 #include "mbrl/envs/mujoco/mujoco_envs.h"
+#include "mbrl/envs/wrappers/observe_subset.h"
 #include "mbrl/envs/wrappers/rescale_action.h"
 #include "mbrl/envs/wrappers/time_limit.h"
 
@@ -28,6 +30,11 @@ std::shared_ptr<Env> make_mountain_car_continuous(const ConfigNode&, const Build
   return std::make_shared<MountainCarContinuousEnv>(env_seed(ctx));
 }
 
+std::shared_ptr<Env> make_delayed_recall(const ConfigNode& node, const BuildContext& ctx) {
+  return std::make_shared<DelayedRecallEnv>(delayed_recall_options_from_config(node),
+                                            env_seed(ctx));
+}
+
 }  // namespace
 
 Registry<Env>& env_registry() {
@@ -40,6 +47,8 @@ void register_envs() {
   if (r.contains("cartpole_swingup")) return;
   r.add("cartpole_swingup", make_cartpole_swingup, "PETS cart-pole swing-up (built in, no assets)");
   r.add("pendulum", make_pendulum, "Gymnasium Pendulum-v1 (built in)");
+  r.add("delayed_recall", make_delayed_recall,
+        "memory task: a cue at the start, a reward that needs it `delay` steps later");
   r.add("mountain_car_continuous", make_mountain_car_continuous,
         "Gymnasium MountainCarContinuous-v0 (built in)");
   r.add("half_cheetah", make_half_cheetah_env, "Gymnasium HalfCheetah-v4 (MuJoCo)");
@@ -57,6 +66,9 @@ std::shared_ptr<Env> make_env(const ConfigNode& node, const BuildContext& ctx) {
   return with_config_context(node, [&]() -> std::shared_ptr<Env> {
     const auto steps = node.get_or<int64_t>("max_episode_steps", env->spec().max_episode_steps);
     if (node.get_or("normalize_actions", false)) env = std::make_shared<RescaleAction>(env);
+    if (node.has("observe")) {
+      env = std::make_shared<ObserveSubset>(env, node.get<std::vector<int64_t>>("observe"));
+    }
     return std::make_shared<TimeLimit>(env, steps);
   });
 }

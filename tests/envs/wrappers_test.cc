@@ -59,6 +59,26 @@ TEST(RescaleActionTest, MapsUnitBoxOntoBoundsForEnvAndTask) {
                       raw->task_functions()->reward(obs, torch::tensor({{1.0f}}), obs));
 }
 
+TEST(ObserveSubsetTest, KeepsTheListedEntriesAndHasNoTaskFunctions) {
+  auto full = build("type: pendulum\n");
+  auto partial = build("type: pendulum\nobserve: [1, 0]\n");
+  EXPECT_EQ(partial->spec().obs_dim(), 2);
+  EXPECT_EQ(partial->task_functions(), nullptr);
+  EXPECT_TENSOR_CLOSE(partial->spec().observation_space.high, torch::tensor({1.f, 1.f}));
+  const at::Tensor o_full = full->reset(4), o_part = partial->reset(4);
+  EXPECT_TENSOR_CLOSE(o_part, torch::stack({o_full[1], o_full[0]}));
+  const StepResult a = full->step(torch::ones({1})), b = partial->step(torch::ones({1}));
+  EXPECT_TENSOR_CLOSE(b.obs, torch::stack({a.obs[1], a.obs[0]}));
+  EXPECT_EQ(a.reward, b.reward);
+}
+
+TEST(ObserveSubsetTest, BadIndicesAreConfigErrorsAtTheKey) {
+  EXPECT_THROW_WITH(build("type: pendulum\nobserve: [0, 3]\n"), ConfigError, "observe");
+  EXPECT_THROW_WITH(build("type: pendulum\nobserve: [0, 0]\n"), ConfigError, "distinct");
+  EXPECT_THROW_WITH(build("type: pendulum\nobserve: []\n"), ConfigError, "observe");
+  EXPECT_THROW_WITH(build("type: pendulum\nobserve: velocity\n"), ConfigError, "observe");
+}
+
 TEST(MakeEnvTest, UnknownTypeListsRegisteredTypes) {
   EXPECT_THROW_WITH(
       build("type: cartpol\n"), ConfigError,

@@ -19,7 +19,9 @@ void register_envs();
 /// Builds `node.type` with its options, then the wrappers that every env accepts:
 ///   max_episode_steps: time limit (default: the task's own, e.g. 200 for cartpole_swingup;
 ///                      0 disables it);
-///   normalize_actions: act in [-1, 1] instead of the env's bounds (default false).
+///   normalize_actions: act in [-1, 1] instead of the env's bounds (default false);
+///   observe: a list of observation indices to keep, hiding the others (ObserveSubset; default:
+///            all), e.g. [0, 1] for pendulum without its angular velocity.
 /// The env's generator is seeded from `ctx.seed`.
 std::shared_ptr<Env> make_env(const ConfigNode& node, const BuildContext& ctx);
 
