@@ -1,11 +1,11 @@
 // Tests for log/event_file.cc and the event file MetricsWriter keeps beside its CSVs.
 #include "mbrl/log/event_file.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "mbrl/core/error.h"
 #include "mbrl/log/metrics.h"
@@ -127,8 +127,9 @@ TEST(EventFileTest, MetricsRowsAreMirroredAsScalarsAtTheirEnvSteps) {
   ASSERT_EQ(series["episode/loss"].size(), 2u);
   for (size_t r = 0; r < 3; ++r) {
     EXPECT_EQ(series["episode/episode_return"][r].first, 100 * static_cast<int64_t>(r + 1));
-    EXPECT_EQ(series["episode/episode_return"][r].second,
-              static_cast<float>(std::strtod(episode.column(r, "episode_return").c_str(), nullptr)));
+    EXPECT_EQ(
+        series["episode/episode_return"][r].second,
+        static_cast<float>(std::strtod(episode.column(r, "episode_return").c_str(), nullptr)));
     // no env_steps column: the row index is the step
     EXPECT_EQ(series["model/loss"][r].first, static_cast<int64_t>(r));
     EXPECT_EQ(series["model/loss"][r].second,
@@ -183,8 +184,8 @@ TEST(EventFileTest, TensorBoardListsTheRunWhenInstalled) {
     w.write_scalars(1, {{"episode/episode_return", 5.0}});
   }
   const fs::path out = dir / "inspect.txt";
-  const std::string cmd = "tensorboard --inspect --logdir '" + dir.string() + "' > '" +
-                          out.string() + "' 2>&1";
+  const std::string cmd =
+      "tensorboard --inspect --logdir '" + dir.string() + "' > '" + out.string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_NE(read_bytes(out).find("episode/episode_return"), std::string::npos);
 }
