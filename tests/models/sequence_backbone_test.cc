@@ -204,6 +204,19 @@ TEST(LinearScanTest, ChunkedScanEqualsTheSequentialScan) {
   }
 }
 
+TEST(LinearScanTest, GradientIsTheReverseScan) {
+  torch::manual_seed(1);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).requires_grad(true);
+  const at::Tensor a = torch::rand({37, 2, 3}, f64), b = torch::randn({37, 2, 3}, f64);
+  const at::Tensor h0 = torch::randn({2, 3}, f64), w = torch::randn({37, 2, 3}, torch::kFloat64);
+  const auto grads = [&](const at::Tensor& h) {
+    return torch::autograd::grad({(h * w).sum()}, {a, b, h0});
+  };
+  const auto fast = grads(detail::linear_scan(a, b, h0, 8));
+  const auto ref = grads(detail::sequential_linear_scan(a, b, h0));
+  for (size_t i = 0; i < 3; ++i) EXPECT_TENSOR_CLOSE(fast[i], ref[i], 1e-10, 1e-10) << i;
+}
+
 TEST(S4dKernelTest, VandermondeKernelEqualsTheExplicitSum) {
   for (const char* disc : {"zoh", "bilinear"}) {
     torch::manual_seed(1);

@@ -44,6 +44,42 @@ at::Tensor chunked_linear_scan(const at::Tensor& a, const at::Tensor& b, const a
   return torch::cat(outs);
 }
 
+namespace {
+
+// h = scan(a, b, h0) whose backward pass is the reverse scan (as in mamba.py's pscan.py), so
+// autograd keeps a and h instead of every level of the parallel scan:
+//   gb_t = gh_t + a_{t+1} gb_{t+1},  ga_t = h_{t-1} gb_t (h_{-1} = h0),  gh0 = a_0 gb_0.
+class LinearScan : public torch::autograd::Function<LinearScan> {
+ public:
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& a,
+                            const at::Tensor& b, const at::Tensor& h0, int64_t chunk) {
+    const at::Tensor h = chunked_linear_scan(a, b, h0, chunk);
+    ctx->save_for_backward({a, h, h0});
+    ctx->saved_data["chunk"] = chunk;
+    return h;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &a = saved[0], &h = saved[1], &h0 = saved[2];
+    const int64_t chunk = ctx->saved_data["chunk"].toInt(), T = a.size(0);
+    const at::Tensor a_next =
+        torch::cat({a.narrow(0, 1, T - 1), torch::zeros_like(a[0]).unsqueeze(0)});
+    const at::Tensor gb =
+        chunked_linear_scan(a_next.flip(0), grads[0].flip(0), torch::zeros_like(h0), chunk).flip(0);
+    const at::Tensor h_prev = torch::cat({h0.unsqueeze(0), h.narrow(0, 0, T - 1)});
+    return {h_prev * gb, gb, a[0] * gb[0], at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
+                       int64_t chunk) {
+  return LinearScan::apply(a, b, h0, chunk);
+}
+
 at::Tensor sequential_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0) {
   std::vector<at::Tensor> hs;
   at::Tensor h = h0;
@@ -145,7 +181,7 @@ at::Tensor MambaBackboneImpl::mix(Layer& l, const at::Tensor& u, const at::Tenso
   const at::Tensor keep = (~starts).to(x.dtype()).unsqueeze(-1).unsqueeze(-1);
   const at::Tensor a = torch::exp(dt.unsqueeze(-1) * A) * keep;          // [T, B, ED, N]
   const at::Tensor b = (dt * xc).unsqueeze(-1) * parts[1].unsqueeze(2);  // [T, B, ED, N]
-  const at::Tensor hs = detail::chunked_linear_scan(a, b, h, options_.scan_chunk());
+  const at::Tensor hs = detail::linear_scan(a, b, h, options_.scan_chunk());
   h = hs[T - 1];
   const at::Tensor y = (hs * parts[2].unsqueeze(2)).sum(-1) + l.d_skip * xc;
   return l.out_proj->forward(y * torch::silu(z));

@@ -52,7 +52,8 @@ struct MambaBackboneOptions {
 ///
 /// The parallel form scans in chunks of `scan_chunk` steps: inside a chunk a Hillis-Steele scan
 /// of the pairs (exp(Delta A), Delta B u) in log2(chunk) tensor operations, then one carry into
-/// the next chunk. The recurrent form runs the same recurrence one step at a time.
+/// the next chunk; its backward pass is the same scan run in reverse (detail::linear_scan). The
+/// recurrent form runs the same recurrence one step at a time.
 class MambaBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -100,6 +101,10 @@ namespace detail {
 /// a, b: [T, ...], h0: [...] -> h: [T, ...]. Chunks of `chunk` steps, each a Hillis-Steele scan.
 at::Tensor chunked_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
                                int64_t chunk);
+/// chunked_linear_scan with its gradient computed as the reverse scan (a custom autograd
+/// function: the backward pass stores a and h only, not every level of the parallel scan).
+at::Tensor linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
+                       int64_t chunk);
 /// The same recurrence, one step at a time (the reference the scan is tested against).
 at::Tensor sequential_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0);
 }  // namespace detail
