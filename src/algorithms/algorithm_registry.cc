@@ -3,6 +3,7 @@
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/fit_model.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/sac_loop.h"
@@ -39,6 +40,8 @@ void register_algorithms() {
   auto& r = algorithm_registry();
   if (r.contains("collect")) return;
   r.add("collect", make_collect, "run the agent for N episodes and log returns (no learning)");
+  r.add("fit_model", make_fit_model,
+        "fit a model on collected episodes; one-step and open-loop errors on held-out episodes");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");
   r.add("mbpo", make_mbpo, "MBPO: SAC on short ensemble rollouts branched from real states");
   r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");

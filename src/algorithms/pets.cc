@@ -110,6 +110,8 @@ void PetsAlgorithm::run(RunContext& run) {
     if (!random) {
       if (!last_training.train_loss.empty()) {
         metrics.log(kGroup, "model_train_loss", last_training.train_loss.back());
+      }
+      if (!last_training.holdout_score.empty()) {  // learners without a holdout split report none
         metrics.log(kGroup, "model_holdout_score", last_training.holdout_score.back());
       }
       metrics.log(kGroup, "model_epochs", static_cast<double>(last_training.epochs));

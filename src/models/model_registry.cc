@@ -8,6 +8,8 @@
 #include "mbrl/models/model_learner.h"
 #include "mbrl/models/model_trainer.h"
 #include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/models/sequence/sequence_model.h"
+#include "mbrl/models/sequence/sequence_model_learner.h"
 
 namespace mbrl {
 namespace {
@@ -42,6 +44,31 @@ std::shared_ptr<ModelLearner> make_lsse_learner(const ConfigNode& section,
                                                 std::shared_ptr<LsseModel> model,
                                                 const ModelTrainerOptions&) {
   return std::make_shared<LsseLearner>(lsse_learner_options_from_config(section), std::move(model));
+}
+
+// the backbone from the `backbone:` section, reading [obs, act]
+std::shared_ptr<DynamicsModel> make_sequence_model(const ConfigNode& node,
+                                                   const BuildContext& ctx) {
+  const EnvSpec& env = ctx.env();
+  if (!node.has("backbone")) {
+    throw node.error(
+        "model 'sequence_model' needs a 'backbone' section (type: gru, transformer, "
+        "s4d or mamba)");
+  }
+  const SequenceModelOptions options =
+      sequence_model_options_from_config(node, env.obs_dim(), env.act_dim());
+  auto backbone =
+      backbone_registry().create(node.child("backbone"), ctx, env.obs_dim() + env.act_dim());
+  auto model = std::make_shared<SequenceModel>(options, std::move(backbone));
+  model->to(ctx.device);
+  return model;
+}
+
+std::shared_ptr<ModelLearner> make_sequence_model_learner(const ConfigNode& section,
+                                                          std::shared_ptr<SequenceModel> model,
+                                                          const ModelTrainerOptions&) {
+  return std::make_shared<SequenceModelLearner>(sequence_model_learner_options_from_config(section),
+                                                std::move(model));
 }
 
 }  // namespace
@@ -79,9 +106,12 @@ void register_models() {
         "probabilistic MLP ensemble over state deltas (PETS, MBPO, MOPO)");
   r.add("lsse", make_lsse,
         "linear model on sparse locality-sensitive features, exact online least squares (LSSE)");
+  r.add("sequence_model", make_sequence_model,
+        "world model with memory: a sequence backbone (gru, transformer, s4d, mamba) + MLP head");
   auto& learners = model_learner_registry();
   learners.add<GaussianMlpEnsemble>("gaussian_mlp_ensemble", make_ensemble_trainer);
   learners.add<LsseModel>("lsse", make_lsse_learner);
+  learners.add<SequenceModel>("sequence_model", make_sequence_model_learner);
 }
 
 }  // namespace mbrl

@@ -1,0 +1,114 @@
+// SequenceModel: a world model with memory: a sequence backbone (GRU, Transformer, S4D, Mamba)
+// reads (obs_t, act_t) and a head predicts the next observation and the reward.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+
+#include "mbrl/data/sequence_batch.h"
+#include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/input_normalizer.h"
+#include "mbrl/models/model_archive.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/nn/mlp.h"
+
+namespace mbrl {
+
+class ConfigNode;
+
+/// Options of SequenceModel; each field is a YAML key of `model: {type: sequence_model}` except
+/// obs_dim and act_dim, which come from the env. The backbone is its own section (`backbone:`).
+struct SequenceModelOptions {
+  SequenceModelOptions(int64_t obs_dim, int64_t act_dim) : obs_dim_(obs_dim), act_dim_(act_dim) {}
+  /// Observation and action widths, >= 1 (from the env, not YAML keys).
+  TORCH_ARG(int64_t, obs_dim);
+  TORCH_ARG(int64_t, act_dim);
+  /// Hidden layers of the prediction head (an MLP on the backbone's output), >= 0.
+  TORCH_ARG(int64_t, head_layers) = 1;
+  /// Width of the head's hidden layers, >= 1.
+  TORCH_ARG(int64_t, head_hidden_size) = 256;
+  /// Also predict the reward (so planners and rollouts need no task reward function).
+  TORCH_ARG(bool, learn_reward) = true;
+};
+
+/// What the parallel form predicts for a chunk of transitions.
+struct SequencePrediction {
+  at::Tensor next_obs;  // [T, B, obs_dim]
+  at::Tensor reward;    // [T, B]; undefined unless learn_reward
+  BackboneState state;  // the backbone's memory after the chunk
+};
+
+/// x_t = standardise([obs_t, act_t]); y_t = backbone(x_1..x_t) (memory reset where is_first);
+/// [standardised (next_obs_t - obs_t), standardised reward_t] = head(y_t). Trained by mean
+/// squared error in the standardised target space (every target dimension weighs the same), on
+/// sequences (SequenceModelLearner); the normalizers are refitted on all data at every training
+/// call, as the ensemble's are.
+///
+/// As a DynamicsModel, a rollout starts from a fresh memory (`initial_state`) or from the memory
+/// after a real history (`initial_state_after`), and `step` runs the backbone's recurrent form:
+/// one step per call, the memory kept in ModelState::latent (the backbone's state tensors).
+/// Predictions are deterministic (the rollout spec's propagation and sampling are ignored);
+/// termination comes from the task. Threading contract: one thread at a time.
+class SequenceModel : public DynamicsModel {
+ public:
+  /// Throws InvalidArgument naming the option on a bad value, or when the backbone's input width
+  /// is not obs_dim + act_dim.
+  SequenceModel(const SequenceModelOptions& options, std::shared_ptr<SequenceBackbone> backbone);
+
+  std::string type() const override { return "sequence_model"; }
+  int64_t obs_dim() const override { return options_.obs_dim(); }
+  int64_t act_dim() const override { return options_.act_dim(); }
+  bool learns_reward() const override { return options_.learn_reward(); }
+  c10::Device device() const override;
+  const SequenceModelOptions& options() const { return options_; }
+  SequenceBackbone& backbone() const { return *backbone_; }
+
+  /// Fits the input and target normalizers to `data` (rows of transitions).
+  void fit_normalizers(const TransitionBatch& data);
+
+  /// Parallel form over a chunk: obs [T, B, obs_dim], act [T, B, act_dim], is_first [T, B] bool
+  /// (or undefined), state from `backbone().initial_state` or an earlier chunk.
+  SequencePrediction predict(const at::Tensor& obs, const at::Tensor& act,
+                             const at::Tensor& is_first, const BackboneState& state);
+  /// Mean squared errors of the parallel form on `batch` (any device), from a fresh memory:
+  /// "loss" (the objective: every standardised target dimension), "obs_mse" and "reward_mse"
+  /// (standardised, each over its own dimensions).
+  ModelLosses sequence_loss(const SequenceBatch& batch);
+
+  ModelState initial_state(const at::Tensor& obs, const RolloutSpec& spec,
+                           at::Generator& gen) override;
+  /// The state of N rollouts that continue after a real history of T transitions (history
+  /// [T, N], is_first marking episode starts): the memory after reading it, obs its last
+  /// next_obs.
+  ModelState initial_state_after(const SequenceBatch& history, const RolloutSpec& spec);
+  ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
+  /// sequence_loss on the transitions as N sequences of one step each (no memory): the model's
+  /// error without history; sequence learners train with sequence_loss.
+  ModelLosses loss(const TransitionBatch& batch) override;
+
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive, const std::string& source) override;
+  using DynamicsModel::load;
+
+ private:
+  // backbone outputs [..., D] -> standardised targets [..., target_dim]
+  at::Tensor head(const at::Tensor& y);
+  ModelArchitecture architecture() const;
+
+  SequenceModelOptions options_;
+  int64_t target_dim_;
+  std::shared_ptr<SequenceBackbone> backbone_;
+  Mlp head_{nullptr};
+  InputNormalizer input_normalizer_{nullptr}, target_normalizer_{nullptr};
+};
+
+/// Reads the options of `model: {type: sequence_model, ...}` (every key but `type` and
+/// `backbone`) for an env with the given dims.
+SequenceModelOptions sequence_model_options_from_config(const ConfigNode& node, int64_t obs_dim,
+                                                        int64_t act_dim);
+
+}  // namespace mbrl

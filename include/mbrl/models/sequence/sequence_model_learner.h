@@ -1,0 +1,62 @@
+// SequenceModelLearner: fits a SequenceModel by Adam on chunks of consecutive transitions drawn
+// from the replay buffer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <torch/arg.h>
+#include <torch/optim/adam.h>
+
+#include "mbrl/models/model_learner.h"
+#include "mbrl/models/sequence/sequence_model.h"
+
+namespace mbrl {
+
+struct SequenceModelLearnerOptions {
+  /// Adam updates per `train` call, >= 1.
+  TORCH_ARG(int64_t, gradient_steps) = 200;
+  /// Sequences per update, >= 1.
+  TORCH_ARG(int64_t, batch_size) = 16;
+  /// Time steps T per sequence, >= 1 (shortened to the stored transitions while fewer are stored).
+  TORCH_ARG(int64_t, sequence_length) = 64;
+  /// Adam's learning rate, > 0.
+  TORCH_ARG(double, lr) = 1e-3;
+  /// Adam's (L2) weight decay, >= 0.
+  TORCH_ARG(double, weight_decay) = 0.0;
+  /// Gradients are clipped to this global norm, > 0.
+  TORCH_ARG(double, grad_clip) = 100.0;
+};
+
+/// At each `train` call: refits the model's normalizers on every stored transition, then runs
+/// `gradient_steps` updates of the model's sequence_loss, each on `batch_size` sequences of
+/// `sequence_length` consecutive transitions (ReplayBuffer::sample_sequences: sequences may run
+/// across episode ends, where is_first resets the memory), with the global gradient norm clipped.
+/// Reports one "epoch" per call (its mean loss); no holdout split (holdout_score stays empty).
+/// Throws NonFiniteError naming the update when a loss becomes non-finite.
+class SequenceModelLearner : public ModelLearner {
+ public:
+  /// Throws InvalidArgument naming the option on a bad value.
+  SequenceModelLearner(SequenceModelLearnerOptions options, std::shared_ptr<SequenceModel> model);
+
+  std::shared_ptr<DynamicsModel> model() const override { return model_; }
+  const SequenceModelLearnerOptions& options() const { return options_; }
+  /// Updates done over all calls.
+  int64_t total_gradient_steps() const { return total_steps_; }
+
+  ModelTrainResult train(const ReplayBuffer& replay, at::Generator& gen,
+                         MetricsWriter* metrics = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+ private:
+  SequenceModelLearnerOptions options_;
+  std::shared_ptr<SequenceModel> model_;
+  std::unique_ptr<torch::optim::Adam> adam_;
+  int64_t total_steps_ = 0;
+};
+
+/// Reads SequenceModelLearnerOptions from an algorithm's `model_training` section.
+SequenceModelLearnerOptions sequence_model_learner_options_from_config(const ConfigNode& node);
+
+}  // namespace mbrl

@@ -1,0 +1,169 @@
+// SequenceModel: standardised inputs and targets around a backbone and an MLP head.
+#include "mbrl/models/sequence/sequence_model.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/check.h"
+#include "mbrl/models/model_archive.h"
+
+namespace mbrl {
+
+SequenceModel::SequenceModel(const SequenceModelOptions& options,
+                             std::shared_ptr<SequenceBackbone> backbone)
+    : options_(options), backbone_(std::move(backbone)) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(o.obs_dim() >= 1, "obs_dim", "expected an integer >= 1, got ", o.obs_dim());
+  MBRL_CHECK_ARG(o.act_dim() >= 1, "act_dim", "expected an integer >= 1, got ", o.act_dim());
+  MBRL_CHECK_ARG(o.head_layers() >= 0, "head_layers", "expected an integer >= 0, got ",
+                 o.head_layers());
+  MBRL_CHECK_ARG(o.head_hidden_size() >= 1, "head_hidden_size", "expected an integer >= 1, got ",
+                 o.head_hidden_size());
+  MBRL_ASSERT(backbone_ != nullptr, "SequenceModel needs a backbone");
+  MBRL_CHECK_ARG(backbone_->input_size() == o.obs_dim() + o.act_dim(), "backbone",
+                 "expected a backbone reading obs_dim + act_dim = ", o.obs_dim() + o.act_dim(),
+                 " inputs, got ", backbone_->input_size());
+  target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
+  register_module("backbone", backbone_);
+  head_ = register_module("head", Mlp(MlpOptions(backbone_->output_size(), target_dim_)
+                                          .hidden_size(o.head_hidden_size())
+                                          .num_layers(o.head_layers())
+                                          .activation(Activation::kSilu)));
+  input_normalizer_ =
+      register_module("input_normalizer", InputNormalizer(o.obs_dim() + o.act_dim()));
+  target_normalizer_ = register_module("target_normalizer", InputNormalizer(target_dim_));
+  to(backbone_->parameters().empty() ? torch::kCPU : backbone_->parameters()[0].device());
+}
+
+c10::Device SequenceModel::device() const { return input_normalizer_->mean.device(); }
+
+namespace {
+
+// [next_obs - obs, reward (if learned)] of `data`, rows or [T, B] alike
+at::Tensor targets(const at::Tensor& obs, const at::Tensor& next_obs, const at::Tensor& reward,
+                   bool learn_reward) {
+  at::Tensor delta = next_obs - obs;
+  return learn_reward ? torch::cat({delta, reward.unsqueeze(-1)}, -1) : delta;
+}
+
+}  // namespace
+
+void SequenceModel::fit_normalizers(const TransitionBatch& data_in) {
+  torch::NoGradGuard no_grad;
+  const TransitionBatch data = data_in.to(device());
+  data.check(obs_dim(), act_dim());
+  input_normalizer_->fit(torch::cat({data.obs, data.act}, -1));
+  target_normalizer_->fit(targets(data.obs, data.next_obs, data.reward, learns_reward()));
+}
+
+at::Tensor SequenceModel::head(const at::Tensor& y) { return head_->forward(y); }
+
+SequencePrediction SequenceModel::predict(const at::Tensor& obs, const at::Tensor& act,
+                                          const at::Tensor& is_first, const BackboneState& state) {
+  MBRL_CHECK_SHAPE(obs, {-1, -1, obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act, {obs.size(0), obs.size(1), act_dim()}, "act");
+  const at::Tensor x = input_normalizer_->forward(torch::cat({obs, act}, -1));
+  auto [y, next_state] = backbone_->forward(x, is_first, state);
+  const at::Tensor t = target_normalizer_->stddev * head(y) + target_normalizer_->mean;
+  SequencePrediction p;
+  p.next_obs = obs + t.narrow(-1, 0, obs_dim());
+  if (learns_reward()) p.reward = t.select(-1, obs_dim());
+  p.state = std::move(next_state);
+  return p;
+}
+
+ModelLosses SequenceModel::sequence_loss(const SequenceBatch& batch_in) {
+  const SequenceBatch batch = batch_in.to(device());
+  MBRL_CHECK_SHAPE(batch.obs, {-1, -1, obs_dim()}, "obs");
+  const int64_t B = batch.batch();
+  const at::Tensor x = input_normalizer_->forward(torch::cat({batch.obs, batch.act}, -1));
+  const at::Tensor y =
+      backbone_->forward(x, batch.is_first, backbone_->initial_state(B, device())).first;
+  const at::Tensor target = target_normalizer_->forward(
+      targets(batch.obs, batch.next_obs, batch.reward, learns_reward()));
+  const at::Tensor sq = (head(y) - target).square();
+  ModelLosses losses{{"loss", sq.mean()}, {"obs_mse", sq.narrow(-1, 0, obs_dim()).mean()}};
+  if (learns_reward()) losses["reward_mse"] = sq.select(-1, obs_dim()).mean();
+  return losses;
+}
+
+ModelLosses SequenceModel::loss(const TransitionBatch& batch) {
+  SequenceBatch one_step{batch.obs.unsqueeze(0),
+                         batch.act.unsqueeze(0),
+                         batch.next_obs.unsqueeze(0),
+                         batch.reward.unsqueeze(0),
+                         batch.terminated.unsqueeze(0),
+                         batch.truncated.unsqueeze(0),
+                         at::Tensor()};
+  return sequence_loss(one_step);
+}
+
+ModelState SequenceModel::initial_state(const at::Tensor& obs, const RolloutSpec& spec,
+                                        at::Generator&) {
+  MBRL_CHECK_SHAPE(obs, {-1, obs_dim()}, "obs");
+  ModelState s;
+  s.obs = obs.to(device(), torch::kFloat32);
+  s.latent = backbone_->initial_state(obs.size(0), device()).tensors;
+  s.spec = spec;
+  return s;
+}
+
+ModelState SequenceModel::initial_state_after(const SequenceBatch& history_in,
+                                              const RolloutSpec& spec) {
+  torch::NoGradGuard no_grad;
+  const SequenceBatch history = history_in.to(device());
+  const int64_t N = history.batch();
+  SequencePrediction p =
+      predict(history.obs, history.act, history.is_first, backbone_->initial_state(N, device()));
+  ModelState s;
+  s.obs = history.next_obs[history.length() - 1].to(torch::kFloat32);
+  s.latent = std::move(p.state.tensors);
+  s.spec = spec;
+  return s;
+}
+
+ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act_in, at::Generator&) {
+  torch::NoGradGuard no_grad;
+  const at::Tensor act = act_in.to(device(), torch::kFloat32);
+  MBRL_CHECK_SHAPE(act, {state.rows(), act_dim()}, "act");
+  const at::Tensor x = input_normalizer_->forward(torch::cat({state.obs, act}, -1));
+  auto [y, memory] = backbone_->step(BackboneState{state.latent}, x, at::Tensor());
+  const at::Tensor t = target_normalizer_->stddev * head(y) + target_normalizer_->mean;
+  ModelStep out;
+  out.next_obs = state.obs + t.narrow(-1, 0, obs_dim());
+  if (learns_reward()) out.reward = t.select(-1, obs_dim());
+  out.state.obs = out.next_obs;
+  out.state.latent = std::move(memory.tensors);
+  out.state.spec = state.spec;
+  return out;
+}
+
+ModelArchitecture SequenceModel::architecture() const {
+  const auto& o = options_;
+  return {{"obs_dim", std::to_string(o.obs_dim())},
+          {"act_dim", std::to_string(o.act_dim())},
+          {"backbone", backbone_->type()},
+          {"backbone_output_size", std::to_string(backbone_->output_size())},
+          {"head_layers", std::to_string(o.head_layers())},
+          {"head_hidden_size", std::to_string(o.head_hidden_size())},
+          {"learn_reward", o.learn_reward() ? "true" : "false"}};
+}
+
+void SequenceModel::save(torch::serialize::OutputArchive& archive) const {
+  write_model_state(archive, type(), architecture(), *this);
+}
+
+void SequenceModel::load(torch::serialize::InputArchive& archive, const std::string& source) {
+  read_model_state(archive, source, type(), architecture(), *this)();
+}
+
+SequenceModelOptions sequence_model_options_from_config(const ConfigNode& node, int64_t obs_dim,
+                                                        int64_t act_dim) {
+  SequenceModelOptions o(obs_dim, act_dim);
+  MBRL_READ_OPTION(node, o, head_layers);
+  MBRL_READ_OPTION(node, o, head_hidden_size);
+  MBRL_READ_OPTION(node, o, learn_reward);
+  return o;
+}
+
+}  // namespace mbrl

@@ -1,0 +1,98 @@
+// SequenceModelLearner.
+#include "mbrl/models/sequence/sequence_model_learner.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/check.h"
+#include "mbrl/data/replay_buffer.h"
+
+namespace mbrl {
+
+SequenceModelLearner::SequenceModelLearner(SequenceModelLearnerOptions options,
+                                           std::shared_ptr<SequenceModel> model)
+    : options_(options), model_(std::move(model)) {
+  const auto& o = options_;
+  MBRL_ASSERT(model_ != nullptr, "SequenceModelLearner needs a model");
+  MBRL_CHECK_ARG(o.gradient_steps() >= 1, "gradient_steps", "expected an integer >= 1, got ",
+                 o.gradient_steps());
+  MBRL_CHECK_ARG(o.batch_size() >= 1, "batch_size", "expected an integer >= 1, got ",
+                 o.batch_size());
+  MBRL_CHECK_ARG(o.sequence_length() >= 1, "sequence_length", "expected an integer >= 1, got ",
+                 o.sequence_length());
+  MBRL_CHECK_ARG(std::isfinite(o.lr()) && o.lr() > 0, "lr", "expected a number > 0, got ", o.lr());
+  MBRL_CHECK_ARG(o.weight_decay() >= 0, "weight_decay", "expected a number >= 0, got ",
+                 o.weight_decay());
+  MBRL_CHECK_ARG(o.grad_clip() > 0, "grad_clip", "expected a number > 0, got ", o.grad_clip());
+  adam_ = std::make_unique<torch::optim::Adam>(
+      model_->parameters(), torch::optim::AdamOptions(o.lr()).weight_decay(o.weight_decay()));
+}
+
+ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Generator& gen,
+                                             MetricsWriter*) {
+  MBRL_CHECK(replay.size() >= 2, "sequence model learner: expected at least 2 transitions, got ",
+             replay.size());
+  torch::AutoGradMode grad(true);
+  model_->train();
+  model_->fit_normalizers(replay.all());
+  const int64_t length = std::min(options_.sequence_length(), replay.size());
+  at::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(model_->device()));
+  for (int64_t i = 0; i < options_.gradient_steps(); ++i) {
+    const SequenceBatch batch = replay.sample_sequences(options_.batch_size(), length, gen);
+    const at::Tensor loss = model_->sequence_loss(batch).at("loss");
+    adam_->zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip());
+    adam_->step();
+    loss_sum += loss.detach();
+    ++total_steps_;
+    // one host sync per 50 updates to catch a diverging loss early
+    if ((i + 1) % 50 == 0 || i + 1 == options_.gradient_steps()) {
+      if (!std::isfinite(loss_sum.item<double>())) {
+        throw NonFiniteError(
+            detail::str("sequence model learner: non-finite loss by update ", total_steps_));
+      }
+    }
+  }
+  model_->eval();
+  ModelTrainResult result;
+  result.train_loss = {loss_sum.item<double>() / static_cast<double>(options_.gradient_steps())};
+  result.epochs = 1;
+  result.gradient_steps = options_.gradient_steps();
+  return result;
+}
+
+void SequenceModelLearner::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("total_gradient_steps", torch::tensor(total_steps_, torch::kInt64));
+  torch::serialize::OutputArchive optimizer(archive.compilation_unit());
+  adam_->save(optimizer);
+  archive.write("adam", optimizer);
+}
+
+void SequenceModelLearner::load(torch::serialize::InputArchive& archive) {
+  at::Tensor steps;
+  torch::serialize::InputArchive optimizer;
+  if (!archive.try_read("total_gradient_steps", steps) || !archive.try_read("adam", optimizer)) {
+    throw DataError(
+        "sequence model learner: state entries 'total_gradient_steps' and 'adam' "
+        "expected");
+  }
+  adam_->load(optimizer);
+  total_steps_ = steps.item<int64_t>();
+}
+
+SequenceModelLearnerOptions sequence_model_learner_options_from_config(const ConfigNode& node) {
+  SequenceModelLearnerOptions o;
+  MBRL_READ_OPTION(node, o, gradient_steps);
+  MBRL_READ_OPTION(node, o, batch_size);
+  MBRL_READ_OPTION(node, o, sequence_length);
+  MBRL_READ_OPTION(node, o, lr);
+  MBRL_READ_OPTION(node, o, weight_decay);
+  MBRL_READ_OPTION(node, o, grad_clip);
+  return o;
+}
+
+}  // namespace mbrl

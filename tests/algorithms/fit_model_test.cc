@@ -1,0 +1,87 @@
+// Tests for algorithms/fit_model.cc, run through the shipped configs/fit_model/*.yaml as
+// `mbrl train` does, scaled down by overrides.
+#include "mbrl/algorithms/fit_model.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/model_registry.h"
+#include "tests/support/csv.h"
+#include "tests/support/expect_throw.h"
+#include "tests/support/fixture.h"
+#include "tests/support/testdata.h"
+
+namespace mbrl {
+namespace {
+
+class FitModelTest : public test::MbrlTest {};
+
+// the shipped config, scaled down: delay 5, 20 training and 4 evaluation episodes, 2 rounds
+ConfigNode config(const std::string& name, std::vector<std::string> overrides) {
+  overrides.push_back("run_root=" + test::scratch_dir().string());
+  overrides.push_back("threads=1");
+  overrides.push_back("env.delay=5");
+  overrides.push_back("algorithm.train_episodes=20");
+  overrides.push_back("algorithm.eval_episodes=4");
+  overrides.push_back("algorithm.rounds=2");
+  return load_config(test::source_path("configs/fit_model/" + name).string(), overrides);
+}
+
+Experiment experiment(const std::string& name, std::vector<std::string> overrides) {
+  return Experiment(config(name, std::move(overrides)), "fit_model/test");
+}
+
+TEST_F(FitModelTest, WritesOneRowPerRoundAndTheOpenLoopTableAndSavesTheModel) {
+  const std::vector<std::string> small{"algorithm.model_training.gradient_steps=3",
+                                       "algorithm.model_training.sequence_length=10",
+                                       "model.backbone.hidden_size=16"};
+  Experiment e = experiment("delayed_recall_gru.yaml", small);
+  // (built before the run: config() starts a fresh scratch folder)
+  auto copy =
+      model_registry().create(config("delayed_recall_gru.yaml", small).child("model"), e.context());
+  RunDir dir = e.create_run_dir();
+  e.run(dir);
+  const test::Csv fit = test::read_csv(dir.path() / "metrics.csv");
+  ASSERT_EQ(fit.rows.size(), 2u);
+  EXPECT_EQ(fit.column(0, "round"), "1");
+  EXPECT_EQ(fit.column(1, "gradient_steps"), "6");
+  EXPECT_EQ(fit.column(1, "env_steps"), "120");  // 20 episodes of delay + 1 = 6 steps
+  for (const char* c : {"train_loss", "one_step_obs_mse", "one_step_final_reward_r2",
+                        "open_loop_obs_mse", "open_loop_final_reward_r2"}) {
+    EXPECT_NE(fit.column(1, c), "") << c;
+  }
+  // episodes of 6 steps, context 1: horizons 1..5 in each round
+  const test::Csv open = test::read_csv(dir.path() / "open_loop.csv");
+  ASSERT_EQ(open.rows.size(), 10u);
+  EXPECT_EQ(open.column(9, "round"), "2");
+  EXPECT_EQ(open.column(9, "horizon"), "5");
+  EXPECT_EQ(open.column(9, "obs_mse"), fit.column(1, "open_loop_final_obs_mse"));
+
+  // model.pt holds the trained model
+  load_model(*copy, dir.path() / "model.pt");
+  for (const auto& p : e.model()->named_parameters()) {
+    EXPECT_TRUE(p.value().equal(copy->named_parameters()[p.key()])) << p.key();
+  }
+}
+
+TEST_F(FitModelTest, TheMemorylessEnsembleBaselineRunsThroughTheSameLoop) {
+  Experiment e = experiment("delayed_recall_mlp.yaml",
+                            {"algorithm.model_training.num_epochs=2", "model.hidden_size=16"});
+  RunDir dir = e.create_run_dir();
+  e.run(dir);
+  const test::Csv fit = test::read_csv(dir.path() / "metrics.csv");
+  ASSERT_EQ(fit.rows.size(), 2u);
+  EXPECT_NE(fit.column(1, "open_loop_final_reward_r2"), "");
+}
+
+TEST_F(FitModelTest, AContextAsLongAsTheEpisodesIsAConfigError) {
+  Experiment e = experiment("delayed_recall_gru.yaml", {"algorithm.context=6"});
+  RunDir dir = e.create_run_dir();
+  EXPECT_THROW_WITH(e.run(dir), InvalidArgument, "context");
+}
+
+}  // namespace
+}  // namespace mbrl
