@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Records the reference rows of the regression test (tests/algorithms/regression_test.cc): runs
 # every case of tests/testdata/regression/cases.txt with build/apps/mbrl and stores each CSV of
-# the run folder, wall-time columns (*_s, *_ms) removed, as tests/testdata/regression/NAME/FILE.
+# the run folder, wall-time columns (*_s, *_ms) removed, as tests/testdata/regression/SET/NAME/FILE,
+# SET being this machine's set (e.g. rows/intel_xeon_avx512; tests/testdata/regression/README.md).
+# Usage: scripts/record_regression_rows.sh rows/<machine>   (then write rows/<machine>/recorded_on.txt)
 # Only for a deliberate change of results, committed on its own with the reason; never to make a
 # refactor pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mbrl=${MBRL_BIN:-build/apps/mbrl}
-data=tests/testdata/regression
+set=${1:?usage: scripts/record_regression_rows.sh rows/<machine>}
+cases=tests/testdata/regression/cases.txt
+data=tests/testdata/regression/$set
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -17,7 +21,7 @@ strip_times() {
            { row = ""; for (i = 1; i <= NF; i++) if (keep[i]) row = row $i ","; print row }' "$1"
 }
 
-grep -v '^#' "$data/cases.txt" | while read -r name config overrides; do
+grep -v '^#' "$cases" | while read -r name config overrides; do
   [ -n "$name" ] || continue
   args=()
   for o in $overrides; do args+=(--set "$o"); done
