@@ -43,8 +43,8 @@ struct TrainArgs {
 
 struct PlotArgs {
   std::vector<std::string> run_dirs;
-  std::string metric = "eval_return";
-  std::string x = "env_steps";
+  std::string metric;  // empty: the runs' default curve (choose_curve_columns)
+  std::string x;
   std::string output = "curves.png";
   int width = 800;
   int height = 500;
@@ -136,19 +136,21 @@ int eval(const EvalArgs& args) {
 }
 
 int plot(const PlotArgs& args) {
+  const std::vector<std::filesystem::path> dirs(args.run_dirs.begin(), args.run_dirs.end());
+  const mbrl::CurveColumns columns = mbrl::choose_curve_columns(dirs, args.metric, args.x);
   std::vector<mbrl::RunCurve> curves;
-  for (const auto& dir : args.run_dirs)
-    curves.push_back(mbrl::read_run_curve(dir, args.metric, args.x));
+  for (const auto& dir : dirs)
+    curves.push_back(mbrl::read_run_curve(dir, columns.metric, columns.x));
   const auto bands = mbrl::average_over_seeds(curves);
   mbrl::PlotOptions options;
-  options.metric = args.metric;
-  options.x = args.x;
+  options.metric = columns.metric;
+  options.x = columns.x;
   options.output = args.output;
   options.width = args.width;
   options.height = args.height;
   mbrl::plot_curves(bands, options);
-  std::printf("wrote %s: %zu curve(s) from %zu run(s)\n", args.output.c_str(), bands.size(),
-              curves.size());
+  std::printf("wrote %s: %s against %s, %zu curve(s) from %zu run(s)\n", args.output.c_str(),
+              columns.metric.c_str(), columns.x.c_str(), bands.size(), curves.size());
   return kExitOk;
 }
 
@@ -199,7 +201,7 @@ void print_envs() {
 int list(const std::string& asked) {
   // the design's word for the action optimizers is "planners"; both name them
   const std::string kind = asked == "planners" ? "optimizers" : asked;
-  const std::vector<std::string> kinds{"envs",   "models",  "backbones", "optimizers",
+  const std::vector<std::string> kinds{"envs",     "models",  "backbones", "optimizers",
                                        "planners", "scorers", "agents",    "algorithms"};
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     std::string known;
@@ -252,16 +254,19 @@ int main(int argc, char** argv) {
       "plot", "Draw learning curves of run folders as a PNG (seeds of one config: mean and band)");
   plot_cmd->add_option("run_dirs", plot_args.run_dirs, "Run folders written by mbrl train")
       ->required();
-  plot_cmd->add_option("--metric", plot_args.metric, "Column to plot (default eval_return)");
-  plot_cmd->add_option("--x", plot_args.x, "Step column (default env_steps)");
+  plot_cmd->add_option("--metric", plot_args.metric,
+                       "Column to plot (default: eval_return, else episode_return, else "
+                       "open_loop_obs_mse, the first that every run has)");
+  plot_cmd->add_option("--x", plot_args.x, "Step column (default env_steps, else gradient_steps)");
   plot_cmd->add_option("-o,--output", plot_args.output, "PNG file (default curves.png)");
   plot_cmd->add_option("--width", plot_args.width, "Pixels (default 800)");
   plot_cmd->add_option("--height", plot_args.height, "Pixels (default 500)");
 
   ReproduceArgs reproduce_args;
-  auto* reproduce_cmd = app.add_subcommand(
-      "reproduce", "Run a reproduction table (configs/reproduce/*.yaml) and compare with the "
-                   "published numbers");
+  auto* reproduce_cmd =
+      app.add_subcommand("reproduce",
+                         "Run a reproduction table (configs/reproduce/*.yaml) and compare with the "
+                         "published numbers");
   reproduce_cmd->add_option("table", reproduce_args.table, "Table file or name")->required();
   reproduce_cmd->add_option("--seeds", reproduce_args.seeds,
                             "Use the first N seeds of each entry (default: all)");

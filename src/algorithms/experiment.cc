@@ -176,13 +176,13 @@ void Experiment::write_curves(const RunDir& run_dir) const {
     logger->debug("no curves.png: gnuplot is not on PATH");
     return;
   }
-  const bool evaluates = fs::exists(run_dir.path() / "eval.csv");
   PlotOptions plot;
-  plot.metric = evaluates ? "eval_return" : "episode_return";
-  plot.x = "env_steps";
   plot.title = options_.name;
   plot.output = run_dir.path() / "curves.png";
   try {
+    const CurveColumns columns = choose_curve_columns({run_dir.path()});  // as `mbrl plot` does
+    plot.metric = columns.metric;
+    plot.x = columns.x;
     plot_curves(average_over_seeds({read_run_curve(run_dir.path(), plot.metric, plot.x)}), plot);
   } catch (const Error& e) {
     logger->warn("no curves.png: {}", e.what());

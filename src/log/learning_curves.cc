@@ -56,8 +56,8 @@ std::optional<std::pair<std::vector<double>, std::vector<double>>> read_columns(
     const double xv = std::strtod(xc.c_str(), &end_x);
     const double yv = std::strtod(yc.c_str(), &end_y);
     if (*end_x != '\0' || *end_y != '\0') {
-      throw DataError(detail::str(csv.string(), ": row ", row, ": '", xc, "' or '", yc,
-                                  "' is not a number"));
+      throw DataError(
+          detail::str(csv.string(), ": row ", row, ": '", xc, "' or '", yc, "' is not a number"));
     }
     xs.push_back(xv);
     ys.push_back(yv);
@@ -116,6 +116,72 @@ const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", 
 
 }  // namespace
 
+namespace {
+
+// the header of every CSV of `run_dir` by file name (metrics.csv first, then the others by name)
+std::vector<std::pair<std::string, std::vector<std::string>>> csv_headers(const fs::path& run_dir) {
+  std::error_code ec;
+  if (!fs::exists(run_dir / "config.yaml", ec))
+    throw DataError(run_dir.string() + ": not a run folder (no config.yaml)");
+  std::vector<fs::path> csvs;
+  for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
+    if (entry.path().extension() == ".csv") csvs.push_back(entry.path());
+  }
+  std::sort(csvs.begin(), csvs.end(), [](const fs::path& a, const fs::path& b) {
+    const bool am = a.filename() == "metrics.csv", bm = b.filename() == "metrics.csv";
+    return am != bm ? am : a < b;
+  });
+  std::vector<std::pair<std::string, std::vector<std::string>>> headers;
+  for (const auto& csv : csvs) {
+    std::ifstream in(csv);
+    std::string header;
+    if (in && std::getline(in, header))
+      headers.emplace_back(csv.filename().string(), split_csv_line(header));
+  }
+  return headers;
+}
+
+}  // namespace
+
+CurveColumns choose_curve_columns(const std::vector<fs::path>& run_dirs, const std::string& metric,
+                                  const std::string& x) {
+  const std::vector<std::string> metrics =
+      metric.empty()
+          ? std::vector<std::string>{"eval_return", "episode_return", "open_loop_obs_mse"}
+          : std::vector<std::string>{metric};
+  const std::vector<std::string> xs = x.empty()
+                                          ? std::vector<std::string>{"env_steps", "gradient_steps"}
+                                          : std::vector<std::string>{x};
+  std::vector<std::vector<std::pair<std::string, std::vector<std::string>>>> runs;
+  for (const auto& dir : run_dirs) runs.push_back(csv_headers(dir));
+  const auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  for (const auto& m : metrics) {
+    for (const auto& step : xs) {
+      const bool everywhere = std::all_of(runs.begin(), runs.end(), [&](const auto& csvs) {
+        return std::any_of(csvs.begin(), csvs.end(), [&](const auto& csv) {
+          return has(csv.second, m) && has(csv.second, step);
+        });
+      });
+      if (everywhere) return {m, step};
+    }
+  }
+  std::string tried, columns;
+  for (const auto& m : metrics) tried += (tried.empty() ? "" : ", ") + m;
+  tried += " against ";
+  for (size_t i = 0; i < xs.size(); ++i) tried += (i ? " or " : "") + xs[i];
+  for (size_t r = 0; r < runs.size(); ++r) {
+    columns += "; " + run_dirs[r].string() + ":";
+    for (const auto& [file, names] : runs[r]) {
+      columns += " " + file + " [";
+      for (size_t i = 0; i < names.size(); ++i) columns += (i ? ", " : "") + names[i];
+      columns += "]";
+    }
+  }
+  throw DataError("no curve common to every run (tried " + tried + ")" + columns);
+}
+
 RunCurve read_run_curve(const fs::path& run_dir, const std::string& metric, const std::string& x) {
   const fs::path config_path = run_dir / "config.yaml";
   std::error_code ec;
@@ -152,8 +218,7 @@ RunCurve read_run_curve(const fs::path& run_dir, const std::string& metric, cons
       return curve;
     }
   }
-  throw DataError(run_dir.string() + ": no CSV with both columns '" + x + "' and '" + metric +
-                  "'");
+  throw DataError(run_dir.string() + ": no CSV with both columns '" + x + "' and '" + metric + "'");
 }
 
 std::vector<CurveBand> average_over_seeds(const std::vector<RunCurve>& curves) {
@@ -254,8 +319,8 @@ void plot_curves(const std::vector<CurveBand>& bands, const PlotOptions& options
                         "rgb '" +
                         color + "' notitle");
       }
-      plots.push_back(gnuplot_quote(data.string()) + " using 1:2 with lines lw 2 lc rgb '" +
-                      color + "' title " + gnuplot_quote(title));
+      plots.push_back(gnuplot_quote(data.string()) + " using 1:2 with lines lw 2 lc rgb '" + color +
+                      "' title " + gnuplot_quote(title));
     }
     if (b.published) {
       const fs::path data = work / detail::str("published", i, ".csv");
@@ -263,9 +328,9 @@ void plot_curves(const std::vector<CurveBand>& bands, const PlotOptions& options
       out.precision(10);
       for (size_t k = 0; k < b.published->x.size(); ++k)
         out << b.published->x[k] << "," << b.published->y[k] << "\n";
-      const std::string title = "published" + (b.published->source.empty()
-                                                   ? std::string()
-                                                   : " (" + b.published->source + ")");
+      const std::string title =
+          "published" +
+          (b.published->source.empty() ? std::string() : " (" + b.published->source + ")");
       plots.push_back(gnuplot_quote(data.string()) + " using 1:2 with points pt 7 ps 1.2 lc rgb '" +
                       color + "' title " + gnuplot_quote(title));
     }

@@ -214,6 +214,54 @@ TEST(CliTest, PlotDrawsThreeSeedsOfOneConfigAsOnePng) {
   EXPECT_NE(missing.err.find("no_such_run: not a run folder"), std::string::npos) << missing.err;
 }
 
+// `mbrl plot RUN` with no options draws the run's own default curve for every run kind: the
+// shipped random, PETS, SAC and MBPO configs, shortened, then a mixed set with no common column.
+TEST(CliTest, PlotWithoutOptionsDrawsEveryRunKind) {
+  if (!gnuplot_available()) GTEST_SKIP() << "no gnuplot on PATH";
+  auto dir = test::scratch_dir();
+  const std::string root = test::source_path("").string();
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"random", "configs/random/pendulum.yaml --set algorithm.episodes=2"},
+      {"pets",
+       "configs/pets/cartpole_quick.yaml --set env.max_episode_steps=10 "
+       "--set algorithm.num_trials=1 --set agent.optimizer.population_size=8 "
+       "--set agent.optimizer.num_iterations=1 --set agent.planning_horizon=2 "
+       "--set algorithm.model_training.num_epochs=1"},
+      {"sac",
+       "configs/sac/pendulum.yaml --set env.max_episode_steps=20 --set algorithm.num_steps=40 "
+       "--set algorithm.initial_random_steps=20 --set algorithm.eval_every=20 "
+       "--set algorithm.eval_episodes=1"},
+      {"mbpo",
+       "configs/mbpo/pendulum.yaml --set env.max_episode_steps=20 --set algorithm.num_steps=40 "
+       "--set algorithm.epoch_length=20 --set algorithm.initial_random_steps=20 "
+       "--set algorithm.model_train_freq=20 --set algorithm.eval_every=20 "
+       "--set algorithm.eval_episodes=1 --set algorithm.model_training.max_gradient_steps=5"},
+  };
+  for (const auto& [name, args] : runs) {
+    CliResult train =
+        run_cli("train " + root + "/" + args + " --set threads=1 --run-dir " + name, dir);
+    ASSERT_EQ(train.exit_code, 0) << name << ": " << train.err;
+    CliResult r = run_cli("plot " + name + " -o " + name + ".png", dir);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    const std::string metric = name == "sac" || name == "mbpo" ? "eval_return" : "episode_return";
+    EXPECT_NE(r.out.find(metric + " against env_steps"), std::string::npos) << name << r.out;
+    std::ifstream png(dir / (name + ".png"), std::ios::binary);
+    char h[4] = {0};
+    png.read(h, 4);
+    EXPECT_EQ(std::string(h + 1, h + 4), "PNG") << name;
+  }
+  // SAC and PETS together: the curve both have
+  CliResult both = run_cli("plot sac pets -o both.png", dir);
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_NE(both.out.find("episode_return against env_steps, 2 curve(s)"), std::string::npos)
+      << both.out;
+  // no common column: one line naming the columns, exit 1
+  CliResult none = run_cli("plot pets --metric eval_return", dir);
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("metrics.csv [trial, env_steps"), std::string::npos) << none.err;
+  EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 1) << none.err;
+}
+
 TEST(CliTest, BadReproduceTableIsOneLineExitTwo) {
   auto dir = test::scratch_dir();
   write_config(dir, "table.yaml", "title: t\nentries:\n  a: {config: nothing.yaml}\n");

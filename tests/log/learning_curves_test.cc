@@ -20,9 +20,9 @@ fs::path fake_run(const fs::path& root, const std::string& leaf, uint64_t seed,
                   const std::string& extra_config = "") {
   const fs::path dir = root / leaf;
   fs::create_directories(dir);
-  std::ofstream(dir / "config.yaml") << "name: sac/pendulum\nseed: " << seed
-                                     << "\nenv: {type: pendulum}\n"
-                                     << extra_config;
+  std::ofstream(dir / "config.yaml")
+      << "name: sac/pendulum\nseed: " << seed << "\nenv: {type: pendulum}\n"
+      << extra_config;
   std::ofstream(dir / "metrics.csv") << "episode,env_steps,episode_return\n1,200,-1000\n";
   std::ofstream csv(dir / "eval.csv");
   csv << "env_steps,eval_return,eval_return_std,elapsed_s\n";
@@ -55,6 +55,51 @@ TEST(LearningCurvesTest, ReadsTheFirstCsvWithBothColumns) {
                     "no CSV with both columns");
   EXPECT_THROW_WITH(read_run_curve(root / "missing", "eval_return", "env_steps"), DataError,
                     "not a run folder");
+}
+
+// a run folder with one CSV of the given header
+fs::path run_with(const fs::path& root, const std::string& leaf, const std::string& file,
+                  const std::string& header) {
+  const fs::path dir = root / leaf;
+  fs::create_directories(dir);
+  std::ofstream(dir / "config.yaml") << "seed: 0\n";
+  std::ofstream(dir / file) << header << "\n";
+  return dir;
+}
+
+TEST(LearningCurvesTest, DefaultCurveIsTheFirstCommonToEveryRunKind) {
+  const fs::path root = test::scratch_dir();
+  const auto sac = fake_run(root, "sac", 0, {{1000, -900}});  // eval.csv and metrics.csv
+  const auto pets = run_with(root, "pets", "metrics.csv",
+                             "trial,env_steps,episode_return,episode_length,elapsed_s");
+  const auto fit = run_with(root, "fit", "metrics.csv",
+                            "round,gradient_steps,env_steps,train_loss,open_loop_obs_mse");
+  auto chosen = [](const std::vector<fs::path>& runs, const std::string& m = "",
+                   const std::string& x = "") {
+    const CurveColumns c = choose_curve_columns(runs, m, x);
+    return c.metric + " vs " + c.x;
+  };
+  EXPECT_EQ(chosen({sac}), "eval_return vs env_steps");
+  EXPECT_EQ(chosen({pets}), "episode_return vs env_steps");
+  EXPECT_EQ(chosen({sac, pets}), "episode_return vs env_steps");  // the one both have
+  EXPECT_EQ(chosen({fit}), "open_loop_obs_mse vs env_steps");
+  EXPECT_EQ(chosen({fit}, "", "gradient_steps"), "open_loop_obs_mse vs gradient_steps");
+  EXPECT_EQ(chosen({fit}, "train_loss"), "train_loss vs env_steps");
+  // no common column: one line naming every run's CSV columns
+  try {
+    choose_curve_columns({pets, fit});
+    ADD_FAILURE() << "expected a DataError";
+  } catch (const DataError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("no curve common to every run"), std::string::npos) << what;
+    EXPECT_NE(what.find("metrics.csv [trial, env_steps, episode_return"), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("open_loop_obs_mse]"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  EXPECT_THROW_WITH(choose_curve_columns({pets}, "no_such_column"), DataError,
+                    "tried no_such_column against env_steps or gradient_steps");
+  EXPECT_THROW_WITH(choose_curve_columns({root / "missing"}), DataError, "not a run folder");
 }
 
 TEST(LearningCurvesTest, SeedsOfOneConfigAreAveragedOnTheShortestGrid) {

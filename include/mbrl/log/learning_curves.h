@@ -31,6 +31,20 @@ struct RunCurve {
 RunCurve read_run_curve(const std::filesystem::path& run_dir, const std::string& metric,
                         const std::string& x);
 
+/// The columns a curve draws: `metric` (y) against `x`.
+struct CurveColumns {
+  std::string metric, x;
+};
+
+/// The curve every run kind draws by default: the first metric of eval_return (SAC, MBPO),
+/// episode_return (PETS, random and every episode loop), open_loop_obs_mse (fit_model) that
+/// every run of `run_dirs` has, in one CSV, together with the first step column of env_steps,
+/// gradient_steps. A non-empty `metric` or `x` fixes that part. Throws DataError naming the
+/// first run folder that is not one, or, when no choice is common to all runs, every run's CSV
+/// columns (one line).
+CurveColumns choose_curve_columns(const std::vector<std::filesystem::path>& run_dirs,
+                                  const std::string& metric = "", const std::string& x = "");
+
 /// The runs of one config (same config_key) on a common grid: the x values of the run that ends
 /// first, the other runs interpolated linearly there. mean and std are over runs (std 0 for one).
 struct CurveBand {
