@@ -29,7 +29,7 @@ c10::Device parse_device(const std::string& name) {
 int configure_threads(int requested) {
   MBRL_CHECK_ARG(requested >= 0, "threads", "expected 0 (all cores) or a positive count, got ",
                  requested);
-  int n = requested == 0 ? hardware_threads() : requested;
+  int n = requested == 0 ? usable_cpus() : requested;
   at::set_num_threads(n);
   return n;
 }

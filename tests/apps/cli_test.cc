@@ -43,6 +43,19 @@ const std::string kValid =
     "env: {type: pendulum, max_episode_steps: 10}\nagent: {type: random}\n"
     "algorithm: {type: collect, episodes: 2}\n";
 
+// A run with `threads: 0` under `taskset -c 0` uses one thread, not the machine's CPU count.
+TEST(CliTest, ThreadsZeroUnderTasksetUsesOneThread) {
+  ASSERT_EQ(std::system("command -v taskset > /dev/null"), 0) << "taskset (util-linux) missing";
+  auto dir = test::scratch_dir();
+  write_config(dir, "exp.yaml", kValid);
+  const fs::path log = dir / "taskset.log";
+  const std::string cmd =
+      "cd '" + dir.string() + "' && taskset -c 0 '" + test::binary_path("apps/mbrl").string() +
+      "' train exp.yaml --set threads=0 --run-dir r > '" + log.string() + "' 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(log);
+  EXPECT_NE(read_file(log).find("device cpu, 1 threads"), std::string::npos) << read_file(log);
+}
+
 TEST(CliTest, TrainWritesARunAndEvalReadsIt) {
   auto dir = test::scratch_dir();
   write_config(dir, "exp.yaml", kValid);

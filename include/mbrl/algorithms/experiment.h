@@ -27,7 +27,7 @@ struct ExperimentOptions {
   std::string name;             // runs/<name>/...; default: the config path below configs/
   uint64_t seed = 0;            // the run seed; every component derives its own from it
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  int threads = 0;              // LibTorch and pool threads; 0: every hardware thread
+  int threads = 0;              // LibTorch and pool threads; 0: usable_cpus()
   std::string log_level = "info";
   std::string run_root = "runs";  // parent of the run folders
   /// `published: {metric, source, env_steps: [...], values: [...]}`: reference points drawn on

@@ -11,7 +11,8 @@ namespace mbrl {
 /// Throws InvalidArgument("device", ...) for other names or for CUDA on a machine without it.
 c10::Device parse_device(const std::string& name);
 
-/// Sets LibTorch's intra-op thread count; 0 means every hardware thread. Returns the count used.
+/// Sets LibTorch's intra-op thread count; 0 means every CPU this process may use (usable_cpus():
+/// its affinity mask and cgroup quota, not the machine's count). Returns the count used.
 int configure_threads(int requested);
 
 }  // namespace mbrl

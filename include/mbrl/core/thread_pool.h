@@ -48,7 +48,11 @@ class ThreadPool {
   std::exception_ptr error_;
 };
 
-/// Number of hardware threads, at least 1.
-int hardware_threads();
+/// The CPUs this process may run on, at least 1: the CPUs of its affinity mask (taskset, a
+/// cpuset, a Slurm allocation), lowered to a cgroup CPU quota rounded up (cgroup v2 cpu.max or
+/// v1 cpu.cfs_quota_us / cpu.cfs_period_us of the process's cgroup and its parents; containers).
+/// Not std::thread::hardware_concurrency(), which counts the machine's CPUs: more threads than
+/// usable CPUs wait for each other at every parallel region.
+int usable_cpus();
 
 }  // namespace mbrl
