@@ -4,10 +4,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/episode.h"
+#include "mbrl/algorithms/run_clock.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/check.h"
 #include "mbrl/data/replay_buffer.h"
@@ -21,12 +21,6 @@
 
 namespace mbrl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 const char* kGroup = "fit";
 const char* kOpenLoopGroup = "open_loop";
@@ -112,7 +106,7 @@ void FitModelAlgorithm::run(RunContext& run) {
   declare_metrics(metrics);
   auto logger = log::logger("fit_model");
   const EnvSpec& spec = env_->spec();
-  const auto start = Clock::now();
+  const RunClock run_clock;
 
   // collect: training episodes, then evaluation episodes into their own buffer
   auto collect = [&](int64_t episodes, const char* what) {
@@ -138,7 +132,7 @@ void FitModelAlgorithm::run(RunContext& run) {
   int64_t gradient_steps = 0;
   Progress progress("rounds", options_.rounds());
   for (int64_t round = 1; round <= options_.rounds(); ++round) {
-    const auto round_start = Clock::now();
+    const RunClock round_clock;
     const ModelTrainResult trained = learner_->train(*train_data, gen_, &metrics);
     gradient_steps += trained.gradient_steps;
     model.eval();
@@ -156,8 +150,8 @@ void FitModelAlgorithm::run(RunContext& run) {
     metrics.log(kGroup, "open_loop_final_obs_mse", last_or_nan(open.obs_mse));
     metrics.log(kGroup, "open_loop_reward_mse", mean_or_nan(open.reward_mse));
     metrics.log(kGroup, "open_loop_final_reward_r2", open.final_reward_r2);
-    metrics.log(kGroup, "round_s", seconds_since(round_start));
-    metrics.log(kGroup, "elapsed_s", seconds_since(start));
+    metrics.log(kGroup, "round_s", round_clock.seconds());
+    metrics.log(kGroup, "elapsed_s", run_clock.seconds());
     metrics.dump(kGroup);
     for (int64_t k = 0; k < open.obs_mse.size(0); ++k) {
       metrics.log(kOpenLoopGroup, "round", static_cast<double>(round));
@@ -172,7 +166,7 @@ void FitModelAlgorithm::run(RunContext& run) {
   }
   if (run.run_dir) save_model(model, run.run_dir->path() / "model.pt");
   logger->info("fit_model finished {} rounds ({} gradient steps) in {:.1f} s", options_.rounds(),
-               gradient_steps, seconds_since(start));
+               gradient_steps, run_clock.seconds());
 }
 
 std::shared_ptr<Algorithm> make_fit_model(const ConfigNode& node, const BuildContext& ctx,

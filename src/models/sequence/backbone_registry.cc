@@ -28,6 +28,16 @@ void check_sequence_input(const at::Tensor& x, int64_t width) {
   }
 }
 
+std::pair<at::Tensor, BackboneState> step_by_forward(SequenceBackbone& backbone,
+                                                     const BackboneState& state,
+                                                     const at::Tensor& x,
+                                                     const at::Tensor& is_first) {
+  MBRL_CHECK_SHAPE(x, {-1, backbone.input_size()}, "x");
+  auto [y, next] = backbone.forward(x.unsqueeze(0),
+                                    is_first.defined() ? is_first.unsqueeze(0) : is_first, state);
+  return {y.squeeze(0), next};
+}
+
 }  // namespace detail
 
 namespace {

@@ -144,10 +144,7 @@ std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::forward(const at::
 std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::step(const BackboneState& state,
                                                                    const at::Tensor& x,
                                                                    const at::Tensor& is_first) {
-  MBRL_CHECK_SHAPE(x, {-1, options_.input_size()}, "x");
-  auto [y, next] =
-      forward(x.unsqueeze(0), is_first.defined() ? is_first.unsqueeze(0) : is_first, state);
-  return {y.squeeze(0), next};
+  return detail::step_by_forward(*this, state, x, is_first);
 }
 
 TransformerBackboneOptions transformer_backbone_options_from_config(const ConfigNode& node,

@@ -64,6 +64,12 @@ namespace detail {
 at::Tensor episode_starts(const at::Tensor& is_first, int64_t T, int64_t B, c10::Device device);
 /// Throws ShapeError unless x is [T, B, width] (parallel) with T, B >= 1.
 void check_sequence_input(const at::Tensor& x, int64_t width);
+/// The recurrent form as the parallel form over one step, for backbones whose parallel form
+/// costs no more on T = 1 (Mamba, Transformer): x [B, in], is_first [B] or undefined.
+std::pair<at::Tensor, BackboneState> step_by_forward(SequenceBackbone& backbone,
+                                                     const BackboneState& state,
+                                                     const at::Tensor& x,
+                                                     const at::Tensor& is_first);
 }  // namespace detail
 
 }  // namespace mbrl
