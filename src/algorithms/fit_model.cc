@@ -54,24 +54,7 @@ SequenceBatch whole_episodes(const ReplayBuffer& buffer) {
   for (const auto& [begin, end] : episodes) T = std::min(T, end - begin);
   std::vector<int64_t> first;
   for (const auto& e : episodes) first.push_back(e.first);
-  const int64_t E = static_cast<int64_t>(first.size());
-  const at::Tensor positions =
-      (torch::tensor(first, torch::kInt64).unsqueeze(0) + torch::arange(T).unsqueeze(1)).flatten();
-  const TransitionBatch steps = buffer.at(positions);
-  auto time_major = [&](const at::Tensor& t) {
-    std::vector<int64_t> shape{T, E};
-    shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
-    return t.view(shape);
-  };
-  at::Tensor is_first = torch::zeros({T, E}, torch::kBool);
-  is_first[0].fill_(true);
-  return {time_major(steps.obs),
-          time_major(steps.act),
-          time_major(steps.next_obs),
-          time_major(steps.reward),
-          time_major(steps.terminated),
-          time_major(steps.truncated),
-          is_first};
+  return buffer.sequences_at(torch::tensor(first, torch::kInt64), T);
 }
 
 double mean_or_nan(const at::Tensor& t) {
@@ -97,8 +80,11 @@ FitModelAlgorithm::FitModelAlgorithm(FitModelOptions options, std::shared_ptr<En
                  "expected a positive integer, got ", options_.eval_episodes());
   MBRL_CHECK_ARG(options_.rounds() >= 1, "rounds", "expected a positive integer, got ",
                  options_.rounds());
-  MBRL_CHECK_ARG(options_.context() >= 1, "context", "expected a positive integer, got ",
-                 options_.context());
+  const int64_t limit = env_->spec().max_episode_steps;  // episodes are at most this long
+  MBRL_CHECK_ARG(options_.context() >= 1 && (limit == 0 || options_.context() < limit), "context",
+                 "expected 1 <= context < ",
+                 limit == 0 ? "the episode length" : std::to_string(limit),
+                 " (the env's episode limit), got ", options_.context());
 }
 
 void FitModelAlgorithm::run(RunContext& run) {

@@ -98,9 +98,19 @@ SequenceBatch ReplayBuffer::sample_sequences(int64_t batch_size, int64_t length,
   MBRL_CHECK_ARG(batch_size > 0, "batch_size", "expected a positive integer, got ", batch_size);
   MBRL_CHECK_ARG(length >= 1 && length <= size_, "length", "expected 1 <= length <= ", size_,
                  " (the stored transitions), got ", length);
-  const at::Tensor first = torch::randint(size_ - length + 1, {1, batch_size}, gen, torch::kInt64);
-  const at::Tensor positions = (first + torch::arange(length).unsqueeze(1)).flatten();  // [T B]
-  const TransitionBatch steps = at(positions);
+  return sequences_at(torch::randint(size_ - length + 1, {batch_size}, gen, torch::kInt64), length);
+}
+
+SequenceBatch ReplayBuffer::sequences_at(const at::Tensor& first, int64_t length) const {
+  MBRL_CHECK_SHAPE(first, {-1}, "first");
+  const int64_t batch_size = first.size(0);
+  const at::Tensor positions =
+      (first.to(torch::kInt64).unsqueeze(0) + torch::arange(length).unsqueeze(1)).flatten();
+  MBRL_CHECK(batch_size == 0 ||
+                 (positions.min().item<int64_t>() >= 0 && positions.max().item<int64_t>() < size_),
+             "ReplayBuffer::sequences_at: sequences must lie in the ", size_,
+             " stored transitions");
+  const TransitionBatch steps = at(positions);  // [T B] rows, time-major
   const at::Tensor is_first = step_in_episode_.index_select(0, slots(positions)) == 0;
   auto time_major = [&](const at::Tensor& t) {
     std::vector<int64_t> shape{length, batch_size};

@@ -118,8 +118,9 @@ const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", 
 
 namespace {
 
-// the header of every CSV of `run_dir` by file name (metrics.csv first, then the others by name)
-std::vector<std::pair<std::string, std::vector<std::string>>> csv_headers(const fs::path& run_dir) {
+// the CSVs of `run_dir`, metrics.csv first, then the others by name; DataError when it is no run
+// folder
+std::vector<fs::path> run_csvs(const fs::path& run_dir) {
   std::error_code ec;
   if (!fs::exists(run_dir / "config.yaml", ec))
     throw DataError(run_dir.string() + ": not a run folder (no config.yaml)");
@@ -131,6 +132,12 @@ std::vector<std::pair<std::string, std::vector<std::string>>> csv_headers(const 
     const bool am = a.filename() == "metrics.csv", bm = b.filename() == "metrics.csv";
     return am != bm ? am : a < b;
   });
+  return csvs;
+}
+
+// the header of every CSV of `run_dir` by file name, in run_csvs' order
+std::vector<std::pair<std::string, std::vector<std::string>>> csv_headers(const fs::path& run_dir) {
+  const std::vector<fs::path> csvs = run_csvs(run_dir);
   std::vector<std::pair<std::string, std::vector<std::string>>> headers;
   for (const auto& csv : csvs) {
     std::ifstream in(csv);
@@ -183,10 +190,8 @@ CurveColumns choose_curve_columns(const std::vector<fs::path>& run_dirs, const s
 }
 
 RunCurve read_run_curve(const fs::path& run_dir, const std::string& metric, const std::string& x) {
+  const std::vector<fs::path> csvs = run_csvs(run_dir);  // checks that it is a run folder
   const fs::path config_path = run_dir / "config.yaml";
-  std::error_code ec;
-  if (!fs::exists(config_path, ec))
-    throw DataError(run_dir.string() + ": not a run folder (no config.yaml)");
   YAML::Node config;
   try {
     config = YAML::LoadFile(config_path.string());
@@ -203,14 +208,6 @@ RunCurve read_run_curve(const fs::path& run_dir, const std::string& metric, cons
   curve.config_key = emitter.c_str();
   curve.published = published_of(config, metric);
 
-  // metrics.csv first, then the other CSVs by name
-  std::vector<fs::path> csvs;
-  for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
-    if (entry.path().extension() == ".csv" && entry.path().filename() != "metrics.csv")
-      csvs.push_back(entry.path());
-  }
-  std::sort(csvs.begin(), csvs.end());
-  csvs.insert(csvs.begin(), run_dir / "metrics.csv");
   for (const auto& csv : csvs) {
     if (auto cols = read_columns(csv, x, metric)) {
       curve.x = std::move(cols->first);

@@ -78,9 +78,9 @@ TEST_F(FitModelTest, TheMemorylessEnsembleBaselineRunsThroughTheSameLoop) {
 }
 
 TEST_F(FitModelTest, AContextAsLongAsTheEpisodesIsAConfigError) {
-  Experiment e = experiment("delayed_recall_gru.yaml", {"algorithm.context=6"});
-  RunDir dir = e.create_run_dir();
-  EXPECT_THROW_WITH(e.run(dir), InvalidArgument, "context");
+  // episodes of delay + 1 = 6 steps leave nothing to imagine after a context of 6
+  EXPECT_THROW_WITH(experiment("delayed_recall_gru.yaml", {"algorithm.context=6"}), ConfigError,
+                    "algorithm.context");
 }
 
 }  // namespace

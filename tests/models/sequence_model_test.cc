@@ -179,17 +179,7 @@ TEST(SequenceModelLearnerTest, LearnsToRecallACueAcrossEpisodes) {
   ASSERT_EQ(result.train_loss.size(), 1u);
 
   // the 100 held-out episodes as [4, 100] sequences from their first step
-  const at::Tensor pos = (torch::arange(100).unsqueeze(0) * 4 + torch::arange(4).unsqueeze(1));
-  const TransitionBatch t = held_out.at(pos.flatten());
-  auto tm = [](const at::Tensor& x) {
-    std::vector<int64_t> shape{4, 100};
-    shape.insert(shape.end(), x.sizes().begin() + 1, x.sizes().end());
-    return x.view(shape);
-  };
-  at::Tensor first = torch::zeros({4, 100}, torch::kBool);
-  first[0].fill_(true);
-  const SequenceBatch episodes{tm(t.obs),        tm(t.act),       tm(t.next_obs), tm(t.reward),
-                               tm(t.terminated), tm(t.truncated), first};
+  const SequenceBatch episodes = held_out.sequences_at(torch::arange(100) * 4, 4);
   const PredictionErrors one = one_step_errors(*model, episodes, gen);
   const PredictionErrors open = open_loop_errors(*model, episodes, 1, gen);
   EXPECT_GT(one.final_reward_r2, 0.7);
@@ -249,24 +239,12 @@ TEST_P(SequenceModelSlowTest, RecallsACueFiftyStepsLater) {
                                model);
   learner.train(buffer, gen);
 
-  const at::Tensor pos =
-      torch::arange(eval_episodes).unsqueeze(0) * L + torch::arange(L).unsqueeze(1);  // [L, E]
-  const TransitionBatch t = held_out.at(pos.flatten());
-  auto tm = [&](const at::Tensor& x) {
-    std::vector<int64_t> shape{L, eval_episodes};
-    shape.insert(shape.end(), x.sizes().begin() + 1, x.sizes().end());
-    return x.view(shape);
-  };
-  at::Tensor first = torch::zeros({L, eval_episodes}, torch::kBool);
-  first[0].fill_(true);
-  const SequenceBatch episodes{tm(t.obs),        tm(t.act),       tm(t.next_obs), tm(t.reward),
-                               tm(t.terminated), tm(t.truncated), first};
+  const SequenceBatch episodes = held_out.sequences_at(torch::arange(eval_episodes) * L, L);
   const PredictionErrors one = one_step_errors(*model, episodes, gen);
   EXPECT_GT(one.final_reward_r2, 0.6) << GetParam();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backbones, SequenceModelSlowTest,
-                         ::testing::Values("gru", "s4d"));
+INSTANTIATE_TEST_SUITE_P(Backbones, SequenceModelSlowTest, ::testing::Values("gru", "s4d"));
 
 TEST(PredictionErrorsTest, OneStepAndOpenLoopErrorsAgainstHandComputedOnes) {
   auto model = make(model_yaml(backbone_yaml("gru")));

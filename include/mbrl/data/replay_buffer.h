@@ -47,6 +47,9 @@ class ReplayBuffer {
   /// A sequence may run past an episode's end into the next episode; is_first marks each
   /// episode's first step. Throws InvalidArgument unless 1 <= length <= size().
   SequenceBatch sample_sequences(int64_t batch_size, int64_t length, at::Generator& gen) const;
+  /// The sequences of `length` transitions that start at positions `first` ([B] int64, oldest =
+  /// 0; each first + length <= size()), time-major, with is_first marking episode starts.
+  SequenceBatch sequences_at(const at::Tensor& first, int64_t length) const;
   /// Every stored transition, oldest first (a copy).
   TransitionBatch all() const;
   /// Transitions at `positions` ([N] int64, oldest = 0).
