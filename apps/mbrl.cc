@@ -14,6 +14,7 @@
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/reproduce.h"
 #include "mbrl/config/loader.h"
+#include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/error.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
@@ -222,6 +223,7 @@ int list(const std::string& asked) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mbrl::restart_with_fitting_blas_kernels(argv);
   CLI::App app{"mbrl: model-based reinforcement learning (PETS, MBPO, ...) on LibTorch and MuJoCo"};
   app.require_subcommand(1);
 

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Records the reference rows of the regression test (tests/algorithms/regression_test.cc): runs
 # every case of tests/testdata/regression/cases.txt with build/apps/mbrl and stores each CSV of
-# the run folder, wall-time columns (*_s, *_ms) removed, as tests/testdata/regression/SET/NAME/FILE,
-# SET being this machine's set (e.g. rows/intel_xeon_avx512; tests/testdata/regression/README.md).
-# Usage: scripts/record_regression_rows.sh rows/<machine>   (then write rows/<machine>/recorded_on.txt)
+# the run folder, wall-time columns (*_s, *_ms) removed, as tests/testdata/regression/SET/NAME/FILE
+# for each set rows/<kernels>, with the kernels its file rows/<kernels>/environment names
+# (e.g. OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2): one machine whose CPU runs every
+# kernel set (AVX-512) records them all.
+# Usage: scripts/record_regression_rows.sh            every set
+#        scripts/record_regression_rows.sh rows/NAME  one set (a new one: write its environment)
 # Only for a deliberate change of results, committed on its own with the reason; never to make a
 # refactor pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mbrl=${MBRL_BIN:-build/apps/mbrl}
-set=${1:?usage: scripts/record_regression_rows.sh rows/<machine>}
 cases=tests/testdata/regression/cases.txt
-data=tests/testdata/regression/$set
+root=tests/testdata/regression
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -21,16 +23,30 @@ strip_times() {
            { row = ""; for (i = 1; i <= NF; i++) if (keep[i]) row = row $i ","; print row }' "$1"
 }
 
-grep -v '^#' "$cases" | while read -r name config overrides; do
-  [ -n "$name" ] || continue
-  args=()
-  for o in $overrides; do args+=(--set "$o"); done
-  "$mbrl" train "$config" "${args[@]}" --run-dir "$scratch/$name" > "$scratch/$name.log" 2>&1 ||
-    { cat "$scratch/$name.log"; exit 1; }
-  rm -rf "${data:?}/$name"
-  mkdir -p "$data/$name"
-  for csv in "$scratch/$name"/*.csv; do
-    strip_times "$csv" > "$data/$name/$(basename "$csv")"
+record_set() {
+  local set=$1 data=$root/$1
+  [ -f "$data/environment" ] || { echo "$data/environment: missing (the kernels' variables)"; exit 2; }
+  local -a kernel_env
+  read -r -a kernel_env < "$data/environment"
+  grep -v '^#' "$cases" | while read -r name config overrides; do
+    [ -n "$name" ] || continue
+    args=()
+    for o in $overrides; do args+=(--set "$o"); done
+    env "${kernel_env[@]}" "$mbrl" train "$config" "${args[@]}" --run-dir "$scratch/$set/$name" \
+      > "$scratch/$name.log" 2>&1 || { cat "$scratch/$name.log"; exit 1; }
+    grep -q "OpenBLAS .* kernels" "$scratch/$name.log" ||
+      { echo "$name: the run log names no OpenBLAS kernels"; exit 1; }
+    rm -rf "${data:?}/$name"
+    mkdir -p "$data/$name"
+    for csv in "$scratch/$set/$name"/*.csv; do
+      strip_times "$csv" > "$data/$name/$(basename "$csv")"
+    done
+    echo "recorded $set/$name ($(grep -o 'OpenBLAS [A-Za-z]* kernels' "$scratch/$name.log")): $(ls "$data/$name" | tr '\n' ' ')"
   done
-  echo "recorded $name: $(ls "$data/$name" | tr '\n' ' ')"
-done
+}
+
+if [ $# -gt 0 ]; then
+  record_set "$1"
+else
+  for dir in "$root"/rows/*/; do record_set "rows/$(basename "$dir")"; done
+fi

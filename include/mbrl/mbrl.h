@@ -1,6 +1,7 @@
 // Umbrella header: everything a research project needs to build and run mbrl components.
 #pragma once
 
+#include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/device.h"

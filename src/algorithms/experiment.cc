@@ -5,6 +5,7 @@
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/episode.h"
+#include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/core/thread_pool.h"
@@ -164,6 +165,12 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
   logger->info("run folder: {}", run_dir.path().string());
   logger->info("device {}, {} threads, seed {}", ctx_.device.str(), at::get_num_threads(),
                options_.seed);
+  const BlasKernels blas = blas_kernels();
+  if (blas.fell_back()) {
+    logger->warn("{}", describe(blas));
+  } else if (!blas.chosen.empty()) {
+    logger->info("{}", describe(blas));
+  }
   algorithm_->run(run);
   save_agent(run_dir.path() / "agent.pt");
   write_curves(run_dir);

@@ -1,8 +1,8 @@
 // Regression test of the refactors: the shipped PETS quick, SAC pendulum and MBPO pendulum
 // configs, shortened by --set (tests/testdata/regression/cases.txt), must write exactly the
 // metrics rows recorded from the code before the refactor (wall-time columns aside), as one of
-// the machine kinds of tests/testdata/regression/rows/ recorded them (README.md there: rows
-// differ between CPUs). A deliberate change of results re-records them in its own commit
+// the kernel sets of tests/testdata/regression/rows/ gives them (README.md there: rows differ
+// between BLAS kernels). A deliberate change of results re-records them in its own commit
 // (scripts/record_regression_rows.sh); a refactor never does.
 #include <sys/wait.h>
 
@@ -62,7 +62,7 @@ TEST_P(RegressionTest, SameMetricsRowsAsRecorded) {
       << cmd << "\n"
       << lines(run.string() + ".log").size() << " log lines in " << run << ".log";
 
-  // the first difference from each machine's recorded set; none from one set: a pass
+  // the first difference from each kernel set's rows; none from one set: a pass
   std::string differences;
   bool matched = false;
   const fs::path sets = test::source_path("tests/testdata/regression/rows");
