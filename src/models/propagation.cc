@@ -39,8 +39,12 @@ at::Tensor draw_groups(Propagation method, int64_t n, int64_t particles, int64_t
   switch (method) {
     case Propagation::kTsInf:
       return particle.remainder(groups);
-    case Propagation::kTs1:
-      return at::randperm(particles, gen, opts).index_select(0, particle).remainder(groups);
+    case Propagation::kTs1: {
+      // one permutation per candidate (the argsort of uniform keys, row by row), as PETS's TS1
+      const int64_t candidates = (n + particles - 1) / particles;
+      at::Tensor keys = at::rand({candidates, particles}, gen, opts.dtype(torch::kFloat32));
+      return keys.argsort(/*dim=*/int64_t{1}).reshape({-1}).narrow(0, 0, n).remainder(groups);
+    }
     case Propagation::kRandomModel:
       return at::randint(groups, {n}, gen, opts);
     case Propagation::kExpectation:

@@ -49,6 +49,20 @@ TEST(PropagationTest, Ts1RedealsParticlesEveryStepButEvenly) {
   EXPECT_TRUE(changed);
 }
 
+// PETS's TS1 draws each candidate's permutation on its own: candidates are not dealt alike
+TEST(PropagationTest, Ts1DealsEachCandidateOnItsOwn) {
+  auto gen = make_generator(0, torch::kCPU);
+  const int64_t candidates = 50, particles = 20;
+  auto perm = draw_groups(Propagation::kTs1, candidates * particles, particles, particles, gen)
+                  .view({candidates, particles});
+  // with groups = particles each row is a permutation of the particles
+  EXPECT_TRUE(torch::equal(std::get<0>(perm.sort(1)),
+                           torch::arange(particles).expand({candidates, particles})));
+  int64_t same_as_first = 0;
+  for (int64_t c = 1; c < candidates; ++c) same_as_first += torch::equal(perm[c], perm[0]);
+  EXPECT_EQ(same_as_first, 0);  // 49 independent permutations of 20: a repeat has p < 1e-16
+}
+
 TEST(PropagationTest, RandomModelDrawsIndependently) {
   auto gen = make_generator(0, torch::kCPU);
   auto g = draw_groups(Propagation::kRandomModel, 10000, 20, 5, gen);

@@ -29,8 +29,10 @@ std::string propagation_name(Propagation p);
 /// candidate-major, particles innermost):
 ///   - ts_inf: group (r % particles) % groups, the same every step (no random draw), so each
 ///     candidate's particles are spread evenly over the groups, as in PETS;
-///   - ts1: group perm[r % particles] % groups with perm a fresh random permutation of the
-///     particles (shared by all candidates, as PETS's TS1), so the spread stays even;
+///   - ts1: group perm_c[r % particles] % groups with perm_c a fresh random permutation of the
+///     particles drawn for each candidate c = r / particles, as PETS's TS1 (Chua et al.'s
+///     MPC._predict_next_obs sorts uniform keys of shape [population, particles] every step),
+///     so each candidate's spread stays even and candidates are dealt independently;
 ///   - random_model: a uniform independent draw per row.
 /// With particles = n (rows without candidate structure, as in Dyna rollouts) ts_inf keeps row
 /// r on group r % groups and ts1 deals rows evenly at random. Not defined for expectation.
