@@ -85,20 +85,27 @@ at::Tensor colored_noise(double exponent, at::IntArrayRef leading, int64_t lengt
 
   // amplitude per frequency bin, computed on the host: f^(-exponent / 2) with f clipped below at
   // 1 / length; the real DC (and Nyquist) bins get sqrt(2) so each bin carries the variance of a
-  // conjugate pair. Output variance per sample: sum over bins of 4 s^2 / T^2 for a pair, 2 s^2 /
-  // T^2 for a real bin (with s the unweighted amplitude); dividing by its root normalizes it.
+  // conjugate pair. The divisor is colorednoise's "theoretical output standard deviation"
+  // (powerlaw_psd_gaussian, version 2): 2 sqrt(sum over bins k >= 1 of w_k^2) / T, w_k = s_k
+  // but the Nyquist bin's w halved. It leaves the DC bin out and counts the Nyquist bin at a
+  // quarter of its weight, so samples have a variance above 1 (std 1.15 at exponent 2 and
+  // T = 16). For T = 1 (no bin k >= 1, where colorednoise fails) the divisor is the true
+  // standard deviation: unit variance.
   std::vector<float> amplitude(bins);
-  double variance = 0.0;
+  double true_variance = 0.0, colorednoise_variance = 0.0;
   for (int64_t k = 0; k < bins; ++k) {
     const double f = std::max(static_cast<double>(k), 1.0) / static_cast<double>(length);
     const double s = std::pow(f, -exponent / 2.0);
     const bool real_bin = k == 0 || (has_nyquist && k == bins - 1);
     amplitude[k] = static_cast<float>(real_bin ? s * std::sqrt(2.0) : s);
-    variance += (real_bin ? 2.0 : 4.0) * s * s;
+    true_variance += (real_bin ? 2.0 : 4.0) * s * s;
+    const double w = k == bins - 1 ? s * static_cast<double>(1 + length % 2) / 2.0 : s;
+    if (k >= 1) colorednoise_variance += 4.0 * w * w;
   }
-  variance /= static_cast<double>(length) * static_cast<double>(length);
-  auto amp = torch::tensor(amplitude, torch::kFloat32).to(options.device()) /
-             static_cast<float>(std::sqrt(variance));
+  const double variance = length == 1 ? true_variance : colorednoise_variance;
+  const double scale = std::sqrt(variance) / static_cast<double>(length);
+  auto amp =
+      torch::tensor(amplitude, torch::kFloat32).to(options.device()) / static_cast<float>(scale);
 
   // complex white noise shaped by the amplitudes; the real bins have no imaginary part
   std::vector<int64_t> shape(leading.begin(), leading.end());

@@ -57,9 +57,11 @@ class TruncatedNormalSampler {
 void truncated_normal_(at::Tensor& x, at::Generator& gen);
 
 /// Gaussian noise with power spectral density proportional to 1 / f^exponent along the last
-/// axis, normalized to unit variance per element (Timmer & Koenig 1995, as used by iCEM,
-/// Pinneri et al. 2020). exponent 0 is white noise; 2 is "red" noise whose samples drift
-/// smoothly in time. Frequencies below 1 / length get the scale of 1 / length.
+/// axis (Timmer & Koenig 1995), scaled as the colorednoise package that iCEM's authors use
+/// (powerlaw_psd_gaussian, version 2; Pinneri et al. 2020): its normaliser leaves the DC bin
+/// out, so the variance per element is a little above 1 (std 1.08 / 1.10 / 1.15 for exponent
+/// 0 / 1 / 2 at length 16; 1 at length 1). exponent 0 is white noise; 2 is "red" noise whose
+/// samples drift smoothly in time. Frequencies below 1 / length get the scale of 1 / length.
 /// leading: the leading dimensions; length: T >= 1 -> [leading..., T] float32 with `options`.
 at::Tensor colored_noise(double exponent, at::IntArrayRef leading, int64_t length,
                          at::Generator& gen, const at::TensorOptions& options);
