@@ -24,8 +24,8 @@ struct MppiOptions {
   TORCH_ARG(double, beta) = 0.9;
 };
 
-/// MPPI as in mbrl-lib's `MPPIOptimizer` (the PDDM formulation, Nagabandi et al. 2019; derivation
-/// in arXiv 2102.09027).
+/// MPPI in the PDDM formulation (Nagabandi et al. 2019; derivation in arXiv 2102.09027), with
+/// the loop of mbrl-lib's `MPPIOptimizer` (mbrl/planning/trajectory_opt.py).
 ///
 /// Each iteration draws noise from a normal truncated to +-2 std with std min(sigma, distance of
 /// the mean to the nearer bound / 2), filters the noisy means through the first-order smoothing
@@ -33,6 +33,20 @@ struct MppiOptions {
 /// exp(gamma * (score - best score)). The filter starts from u_{-1}: the last executed action
 /// (the action before the shift reported through `shift`) or, without one, the first action of
 /// `initial`. Returns the final mean.
+///
+/// Where mbrl-lib's MPPIOptimizer differs, and why this one does not follow it:
+///   - Noise scale. mbrl-lib computes the same constrained variance min(sigma^2, (distance / 2)^2)
+///     but then builds every candidate from the unscaled noise (beta (mean + noise) + ...), so
+///     its noise is a unit truncated normal (std 0.88) whatever sigma is and however close the
+///     mean is to a bound. Here sigma and the bound shrinkage act as documented. With sigma = 1
+///     (its pets_mppi configs) the two draw alike wherever the mean is more than 2 from a bound.
+///   - Warm start. mbrl-lib keeps its own mean across calls, shifted by one step with the last
+///     step repeated, and ignores the warm start it is given. Here the warm start is `initial`,
+///     which TrajectoryOptimizer makes as for CEM and iCEM: the last solution shifted by the
+///     executed steps and padded with the middle of the action box, so every optimizer starts
+///     from the same place.
+///   - A NaN score is the worst possible (PopulationOptimizer::score) instead of mbrl-lib's
+///     -1e-10, which ranks a diverged rollout above every negative return.
 class MppiOptimizer : public PopulationOptimizer {
  public:
   /// action_space: finite bounds of one action; gen: a generator on `device`, owned from now on.
