@@ -31,6 +31,7 @@ void declare_model_group(MetricsWriter& metrics) {
                      {"model_epochs", MetricFormat::kInt},
                      {"model_train_loss"},
                      {"model_holdout_score"},
+                     {"model_members_not_better", MetricFormat::kInt},
                      {"rollout_transitions", MetricFormat::kInt},
                      {"model_buffer_size", MetricFormat::kInt},
                      {"model_buffer_capacity", MetricFormat::kInt},
@@ -162,6 +163,8 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   if (!trained.train_loss.empty())
     metrics.log(kModelGroup, "model_train_loss", trained.train_loss.back());
   metrics.log(kModelGroup, "model_holdout_score", elite_holdout(trained));
+  metrics.log(kModelGroup, "model_members_not_better",
+              static_cast<double>(trained.members_not_better_than_before));
   metrics.log(kModelGroup, "rollout_transitions", static_cast<double>(stats.transitions));
   metrics.log(kModelGroup, "model_buffer_size", static_cast<double>(model_buffer_->size()));
   metrics.log(kModelGroup, "model_buffer_capacity", static_cast<double>(model_buffer_->capacity()));

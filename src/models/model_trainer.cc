@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <optional>
 
@@ -171,6 +172,11 @@ std::vector<double> to_vector(const at::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
+// score beats best by more than `threshold` relative to |best|; anything beats an infinite best
+bool improves(double best, double score, double threshold) {
+  return !std::isfinite(best) || (best - score) / std::abs(best) > threshold;
+}
+
 double mean_of(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
@@ -247,7 +253,8 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   const at::Tensor rows = member_rows(s.x_train.size(0), gen);
   MemberSnapshots best_weights(*model_);
   ModelTrainResult result;
-  result.best_holdout_score = holdout_scores(s);
+  const std::vector<double> before = holdout_scores(s);
+  result.best_holdout_score = before;
   if (metrics != nullptr) add_metrics_group(*metrics);
   int64_t since_improvement = 0;
   // a bar when the length is known: fixed epochs, or a gradient-step cap
@@ -271,8 +278,7 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
     const std::vector<double> current = holdout_scores(s);
     std::vector<int64_t> improved;
     for (int64_t m = 0; m < e; ++m) {
-      const double best = result.best_holdout_score[m];
-      if ((best - current[m]) / std::abs(best) > options_.improvement_threshold()) {
+      if (improves(result.best_holdout_score[m], current[m], options_.improvement_threshold())) {
         improved.push_back(m);
         result.best_holdout_score[m] = current[m];
       }
@@ -301,6 +307,11 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   // every member back to its best weights; the best members become elites
   best_weights.restore();
   choose_elites(result);
+  for (int64_t m = 0; m < e; ++m) {
+    if (!improves(before[m], result.best_holdout_score[m], options_.improvement_threshold())) {
+      ++result.members_not_better_than_before;
+    }
+  }
   return result;
 }
 

@@ -97,7 +97,9 @@ struct MbpoGenerators {
 ///
 /// Metrics: `episode` and `eval` groups as OnlineEpisodes; `model` (model.csv), one row per
 /// model training: env_steps, epoch, rollout_length, model_epochs, model_train_loss (last epoch),
-/// model_holdout_score (mean best holdout MSE of the elites), rollout_transitions,
+/// model_holdout_score (mean best holdout MSE of the elites), model_members_not_better (members
+/// whose kept weights do not beat their weights before the training on its holdout),
+/// rollout_transitions,
 /// model_buffer_size, model_buffer_capacity, rollout_reward (mean), rollout_epistemic_std (mean
 /// Uncertainty::epistemic_std), rollout_terminated (fraction of start states), model_train_s,
 /// rollout_s, sac_update_s (SAC time since the previous model row), elapsed_s; and the trainer's

@@ -32,6 +32,9 @@ struct ModelTrainResult {
   bool stopped_early = false;              // ended by patience
   std::vector<double> best_holdout_score;  // per member: the score of the weights kept
   std::vector<int64_t> elites;             // the members with the lowest best_holdout_score
+  // members whose kept weights score no better (by the improvement threshold) on this call's
+  // holdout than their weights before the call; 0 for learners without a holdout
+  int64_t members_not_better_than_before = 0;
 };
 
 /// Fits one DynamicsModel to the transitions an algorithm has collected. Algorithms (PETS, MBPO)

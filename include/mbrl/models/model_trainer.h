@@ -70,6 +70,8 @@ struct ModelTrainerOptions {
 /// `patience` epochs without any such improvement. Each member then gets its snapshot back (a
 /// member that never improved keeps the weights it had before the call) and the num_elites
 /// members with the best scores become the model's elites.
+/// `ModelTrainResult::members_not_better_than_before` counts the members whose kept weights do
+/// not beat their weights before the call on this call's holdout (by improvement_threshold).
 ///
 /// Threading contract: one thread at a time; the model must not be used concurrently.
 class ModelTrainer : public ModelLearner {
