@@ -253,8 +253,9 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   const at::Tensor rows = member_rows(s.x_train.size(0), gen);
   MemberSnapshots best_weights(*model_);
   ModelTrainResult result;
+  // a fresh best per call, as MBPO's _start_train: the first epoch is always kept
   const std::vector<double> before = holdout_scores(s);
-  result.best_holdout_score = before;
+  result.best_holdout_score.assign(e, std::numeric_limits<double>::infinity());
   if (metrics != nullptr) add_metrics_group(*metrics);
   int64_t since_improvement = 0;
   // a bar when the length is known: fixed epochs, or a gradient-step cap

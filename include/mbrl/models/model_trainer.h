@@ -65,13 +65,18 @@ struct ModelTrainerOptions {
 /// then runs epochs of shuffled minibatches ([E, batch_size] rows, one gradient step each).
 /// After each epoch every member is scored on the holdout (MSE of its mean prediction, as
 /// mbrl-lib's `eval_score`); a member whose score improved by more than improvement_threshold
-/// relative to its best (initially its score before the call) has its weights snapshotted
-/// (per member, as MBPO does). Training stops after num_epochs, max_gradient_steps, or
-/// `patience` epochs without any such improvement. Each member then gets its snapshot back (a
-/// member that never improved keeps the weights it had before the call) and the num_elites
-/// members with the best scores become the model's elites.
-/// `ModelTrainResult::members_not_better_than_before` counts the members whose kept weights do
-/// not beat their weights before the call on this call's holdout (by improvement_threshold).
+/// relative to its best in this call has its weights snapshotted (per member, as MBPO does).
+/// As in MBPO (jannerm/mbpo, mbpo/models/bnn.py: `_start_train` resets every member's best to
+/// 1e10, `_save_best`), every call starts from a fresh best, so the first epoch is always kept:
+/// a call never hands back the weights from before it, and the elites are ranked on this call's
+/// holdout only. (mbrl-lib's ModelTrainer starts from the scores before the call and, when no
+/// member improves on them, keeps the last epoch's weights instead.) Training stops after
+/// num_epochs, max_gradient_steps, or `patience` epochs without any improvement. Each member
+/// then gets its best snapshot back and the num_elites members with the best scores become the
+/// model's elites. `ModelTrainResult::members_not_better_than_before` counts the members whose
+/// kept weights do not beat their weights before the call on this call's holdout (by
+/// improvement_threshold): a trainer that started from the old scores would have thrown their
+/// training away.
 ///
 /// Threading contract: one thread at a time; the model must not be used concurrently.
 class ModelTrainer : public ModelLearner {
