@@ -138,7 +138,8 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   const double train_s = seconds_since(start);
 
   // rollout length of this epoch, the buffer sized for it, then k steps from real states
-  const int64_t epoch = (t - options_.initial_random_steps()) / options_.epoch_length() + 1;
+  // epochs counted from 0 after the random steps, as jannerm/mbpo's self._epoch
+  const int64_t epoch = (t - options_.initial_random_steps()) / options_.epoch_length();
   rollout_length_ = options_.rollout_schedule().length(epoch);
   resize_model_buffer(rollout_length_);
   start = Clock::now();

@@ -116,11 +116,12 @@ TEST_F(MbpoTest, RolloutLengthAndModelBufferFollowTheSchedule) {
   RunDir dir = run_tiny();
   Csv model = read_csv(dir.path() / "model.csv");
   ASSERT_EQ(model.rows.size(), 5u);
-  // epoch = (t - 100) / 100 + 1; k from [1, 3, 1, 3]; capacity = 1 * 20 * k * (100 / 50)
-  const std::vector<std::string> epoch{"1", "1", "2", "2", "3"}, k{"1", "1", "2", "2", "3"},
-      capacity{"40", "40", "80", "80", "120"}, transitions{"20", "20", "40", "40", "60"},
-      // the buffer keeps the newest rollouts when it grows: 20, 40, 40+40, full, 80+60 > 120
-      size{"20", "40", "80", "80", "120"};
+  // epoch = (t - 100) / 100 from 0 (jannerm/mbpo); k from [1, 3, 1, 3]: 1 up to epoch 1, 2 at
+  // epoch 2; capacity = 1 * 20 * k * (100 / 50)
+  const std::vector<std::string> epoch{"0", "0", "1", "1", "2"}, k{"1", "1", "1", "1", "2"},
+      capacity{"40", "40", "40", "40", "80"}, transitions{"20", "20", "20", "20", "40"},
+      // the buffer keeps the newest rollouts: 20, 40, full, full, then 40 kept + 40 new
+      size{"20", "40", "40", "40", "80"};
   for (size_t r = 0; r < 5; ++r) {
     EXPECT_EQ(model.column(r, "epoch"), epoch[r]) << r;
     EXPECT_EQ(model.column(r, "rollout_length"), k[r]) << r;

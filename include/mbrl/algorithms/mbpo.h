@@ -85,7 +85,8 @@ struct MbpoGenerators {
 /// adds one real transition; right after the `initial_random_steps` and every `model_train_freq`
 /// steps after that, the model's learner is given the real replay (the ensemble's ModelTrainer
 /// retrains on all of it: holdout, early stopping, elites), the rollout length k is set from the
-/// schedule (epoch = 1 + policy steps so far / epoch_length, mbrl-lib's convention), and
+/// schedule (epoch = policy steps so far / epoch_length, counted from 0 as jannerm/mbpo's
+/// self._epoch in _set_rollout_length; mbrl-lib passes epoch + 1, one epoch ahead), and
 /// `rollout_batch_size` start states sampled from the real replay are rolled out k steps with the
 /// current policy (sampling) in a ModelEnv (for an ensemble: random elite per row and step, sampled
 /// next state; termination from the task functions, reward learned) into the model buffer. Any
