@@ -279,7 +279,9 @@ TEST(MujocoTasksTest, TaskFunctionsOnDefaultObservationsDifferOnlyInTheVelocityE
   expect_default_layout_matches("half_cheetah", 8, 1.0, false);
   expect_default_layout_matches("hopper", 5, 1.0, true);
   expect_default_layout_matches("walker2d", 8, 1.0, true);
-  expect_default_layout_matches("ant", 13, 1.0, false, "torso");
+  // the recorded random-action run flips the ant out of its healthy z range at least once, so
+  // its termination function is compared on terminal transitions too
+  expect_default_layout_matches("ant", 13, 1.0, true, "torso");
 }
 
 TEST(MujocoTasksTest, TaskFunctionsRunOnTheDeviceOfTheirInputs_CUDA) {

@@ -7,9 +7,11 @@ std::string_view ant_xml() {
   static constexpr std::string_view kXml = R"xml(
 <!-- Quadruped with the structure and physical parameters of Gymnasium's Ant-v4: a spherical torso on
      a free joint and four legs of two hinged links (hip about z, ankle in the leg's plane).
-     qpos = [x, y, z, qw, qx, qy, qz, 8 hinges] (nq 15), nv 14, nu 8. -->
+     qpos = [x, y, z, qw, qx, qy, qz, 8 hinges] (nq 15), nv 14, nu 8. Joint ranges in degrees, as
+     Ant-v4 writes them, so they compile to the same radians (rounded radians diverged from Ant-v4
+     within ~20 steps). -->
 <mujoco model="ant">
-  <compiler angle="radian" inertiafromgeom="true"/>
+  <compiler angle="degree" inertiafromgeom="true"/>
   <option integrator="RK4" timestep="0.01"/>
   <size nstack="100000"/>
   <default>
@@ -26,10 +28,10 @@ std::string_view ant_xml() {
       <body name="front_left_leg">
         <geom name="aux_1_geom" fromto="0 0 0 0.2 0.2 0"/>
         <body name="aux_1" pos="0.2 0.2 0">
-          <joint name="hip_1" axis="0 0 1" range="-0.523599 0.523599"/>
+          <joint name="hip_1" axis="0 0 1" range="-30 30"/>
           <geom name="left_leg_geom" fromto="0 0 0 0.2 0.2 0"/>
           <body name="front_left_foot" pos="0.2 0.2 0">
-            <joint name="ankle_1" axis="-1 1 0" range="0.523599 1.221730"/>
+            <joint name="ankle_1" axis="-1 1 0" range="30 70"/>
             <geom name="left_ankle_geom" fromto="0 0 0 0.4 0.4 0"/>
           </body>
         </body>
@@ -37,10 +39,10 @@ std::string_view ant_xml() {
       <body name="front_right_leg">
         <geom name="aux_2_geom" fromto="0 0 0 -0.2 0.2 0"/>
         <body name="aux_2" pos="-0.2 0.2 0">
-          <joint name="hip_2" axis="0 0 1" range="-0.523599 0.523599"/>
+          <joint name="hip_2" axis="0 0 1" range="-30 30"/>
           <geom name="right_leg_geom" fromto="0 0 0 -0.2 0.2 0"/>
           <body name="front_right_foot" pos="-0.2 0.2 0">
-            <joint name="ankle_2" axis="1 1 0" range="-1.221730 -0.523599"/>
+            <joint name="ankle_2" axis="1 1 0" range="-70 -30"/>
             <geom name="right_ankle_geom" fromto="0 0 0 -0.4 0.4 0"/>
           </body>
         </body>
@@ -48,10 +50,10 @@ std::string_view ant_xml() {
       <body name="back_leg">
         <geom name="aux_3_geom" fromto="0 0 0 -0.2 -0.2 0"/>
         <body name="aux_3" pos="-0.2 -0.2 0">
-          <joint name="hip_3" axis="0 0 1" range="-0.523599 0.523599"/>
+          <joint name="hip_3" axis="0 0 1" range="-30 30"/>
           <geom name="back_leg_geom" fromto="0 0 0 -0.2 -0.2 0"/>
           <body name="back_left_foot" pos="-0.2 -0.2 0">
-            <joint name="ankle_3" axis="-1 1 0" range="-1.221730 -0.523599"/>
+            <joint name="ankle_3" axis="-1 1 0" range="-70 -30"/>
             <geom name="third_ankle_geom" fromto="0 0 0 -0.4 -0.4 0"/>
           </body>
         </body>
@@ -59,10 +61,10 @@ std::string_view ant_xml() {
       <body name="right_back_leg">
         <geom name="aux_4_geom" fromto="0 0 0 0.2 -0.2 0"/>
         <body name="aux_4" pos="0.2 -0.2 0">
-          <joint name="hip_4" axis="0 0 1" range="-0.523599 0.523599"/>
+          <joint name="hip_4" axis="0 0 1" range="-30 30"/>
           <geom name="rightback_leg_geom" fromto="0 0 0 0.2 -0.2 0"/>
           <body name="back_right_foot" pos="0.2 -0.2 0">
-            <joint name="ankle_4" axis="1 1 0" range="0.523599 1.221730"/>
+            <joint name="ankle_4" axis="1 1 0" range="30 70"/>
             <geom name="fourth_ankle_geom" fromto="0 0 0 0.4 -0.4 0"/>
           </body>
         </body>
