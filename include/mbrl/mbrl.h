@@ -61,6 +61,8 @@
 #include "mbrl/nn/ensemble_linear.h"
 #include "mbrl/nn/init.h"
 #include "mbrl/nn/mlp.h"
+#include "mbrl/nn/symlog.h"
+#include "mbrl/nn/twohot.h"
 
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/ensemble_backprop.h"
@@ -85,6 +87,7 @@
 #include "mbrl/models/sequence/sequence_model_learner.h"
 #include "mbrl/models/sequence/transformer_backbone.h"
 #include "mbrl/models/uncertainty.h"
+#include "mbrl/models/world/categorical_latent.h"
 
 #include "mbrl/planners/action_optimizer.h"
 #include "mbrl/planners/cem.h"
@@ -99,6 +102,8 @@
 
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/dreamer/lambda_return.h"
+#include "mbrl/agents/dreamer/return_normalizer.h"
 #include "mbrl/agents/learner.h"
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/agents/q_ensemble.h"
