@@ -1,5 +1,6 @@
 // Tests for algorithms/mbpo.cc and mbpo_io.cc: a tiny MBPO on the built-in Pendulum, run as
 // `mbrl train` runs it (Experiment), with known numbers for the rollout schedule and buffer.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -192,5 +193,28 @@ TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {
                     "needs a 'model' section");
 }
 
+// The learning target of MBPO, scaled to CI (issue 18 item 13): on Pendulum, MBPO from its shipped
+// config beats SAC from its shipped config at equal env steps by a clear margin. At 2000 env
+// steps (docs/benchmarks/mbpo.md, seeds 0-2) MBPO's deterministic return is -150 to -200 and
+// SAC's about -1000 (SAC has had 1000 random and 1000 learning steps): a broken MBPO (model,
+// rollouts or the mixed SAC batches) falls back to SAC's curve or below.
+double final_eval_return(const std::string& config, const std::string& name) {
+  Experiment e(load_config(test::source_path(config).string(),
+                           {"run_root=" + test::scratch_dir().string(), "algorithm.num_steps=2000",
+                            "algorithm.eval_every=1000", "algorithm.eval_episodes=5"}),
+               name);
+  RunDir dir = e.create_run_dir();
+  e.run(dir);
+  const Csv eval = read_csv(dir.path() / "eval.csv");
+  return std::stod(eval.column(eval.rows.size() - 1, "eval_return"));
+}
+
+TEST_F(MbpoTest, SlowBeatsSacOnPendulumAtEqualEnvSteps) {
+  const double mbpo = final_eval_return("configs/mbpo/pendulum.yaml", "mbpo/pendulum");
+  const double sac = final_eval_return("configs/sac/pendulum.yaml", "sac/pendulum");
+  std::printf("pendulum at 2000 env steps: MBPO %.1f, SAC %.1f\n", mbpo, sac);
+  EXPECT_GT(mbpo, -400.0);
+  EXPECT_GT(mbpo - sac, 300.0);
+}
 }  // namespace
 }  // namespace mbrl
