@@ -102,6 +102,8 @@
 
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/dreamer/actor_loss.h"
+#include "mbrl/agents/dreamer/bounded_normal.h"
 #include "mbrl/agents/dreamer/lambda_return.h"
 #include "mbrl/agents/dreamer/return_normalizer.h"
 #include "mbrl/agents/learner.h"
