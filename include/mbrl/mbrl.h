@@ -28,6 +28,7 @@
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/data/sequence_batch.h"
+#include "mbrl/data/step_replay.h"
 
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
