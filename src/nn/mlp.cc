@@ -25,10 +25,15 @@ MlpImpl::MlpImpl(MlpOptions options_) : options(options_) {
 
 void MlpImpl::reset() {
   layers_.clear();
+  norms_.clear();
   int64_t in = options.in_features();
   for (int64_t i = 0; i <= options.num_layers(); ++i) {
     const int64_t out = i < options.num_layers() ? options.hidden_size() : options.out_features();
     layers_.push_back(register_module("linear" + std::to_string(i), torch::nn::Linear(in, out)));
+    if (options.layer_norm() && i < options.num_layers()) {
+      norms_.push_back(register_module("norm" + std::to_string(i),
+                                       torch::nn::LayerNorm(torch::nn::LayerNormOptions({out}))));
+    }
     in = out;
   }
 }
@@ -45,7 +50,9 @@ at::Tensor MlpImpl::forward(const at::Tensor& x) {
   at::Tensor h = x;
   const size_t last = layers_.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    h = apply_activation(options.activation(), layers_[i]->forward(h));
+    h = layers_[i]->forward(h);
+    if (!norms_.empty()) h = norms_[i]->forward(h);
+    h = apply_activation(options.activation(), h);
   }
   return layers_[last]->forward(h);
 }
@@ -54,7 +61,8 @@ void MlpImpl::pretty_print(std::ostream& stream) const {
   stream << "mbrl::Mlp(in_features=" << options.in_features()
          << ", out_features=" << options.out_features() << ", hidden_size=" << options.hidden_size()
          << ", num_layers=" << options.num_layers()
-         << ", activation=" << activation_name(options.activation()) << ")";
+         << ", activation=" << activation_name(options.activation())
+         << (options.layer_norm() ? ", layer_norm" : "") << ")";
 }
 
 }  // namespace mbrl

@@ -47,6 +47,18 @@ TEST_F(MlpTest, HiddenLayersUseRelu) {
   EXPECT_TENSOR_CLOSE(mlp->forward(x), torch::tensor({{2 * 4.0f + 1}, {0.0f + 1}}));
 }
 
+TEST_F(MlpTest, LayerNormSitsBetweenEachHiddenLinearAndItsActivation) {
+  Mlp mlp(MlpOptions(3, 2).hidden_size(4).num_layers(1).layer_norm(true));
+  EXPECT_EQ(count_parameters(*mlp), (3 * 4 + 4) + (4 + 4) + (4 * 2 + 2));
+  auto p = mlp->named_parameters();
+  auto x = torch::randn({5, 3});
+  auto z = x.matmul(p["linear0.weight"].t()) + p["linear0.bias"];
+  z = (z - z.mean(-1, true)) / (z.var(-1, false, true) + 1e-5).sqrt() * p["norm0.weight"] +
+      p["norm0.bias"];
+  auto expected = torch::relu(z).matmul(p["linear1.weight"].t()) + p["linear1.bias"];
+  EXPECT_TENSOR_CLOSE(mlp->forward(x), expected, 1e-5, 1e-5);
+}
+
 TEST_F(MlpTest, ResetParametersDrawsFromTheGivenGenerator) {
   Mlp a(MlpOptions(4, 3).hidden_size(16)), b(MlpOptions(4, 3).hidden_size(16));
   a->reset_parameters(make_generator(7, torch::kCPU));

@@ -12,6 +12,7 @@
 #include <torch/arg.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
 #include "mbrl/nn/activation.h"
@@ -32,10 +33,13 @@ struct MlpOptions {
   TORCH_ARG(int64_t, num_layers) = 2;
   /// Activation of every hidden layer.
   TORCH_ARG(Activation, activation) = Activation::kRelu;
+  /// LayerNorm (with affine parameters) between each hidden Linear and its activation, as
+  /// DreamerV3's MLPs (`norm: layer`).
+  TORCH_ARG(bool, layer_norm) = false;
 };
 
-/// `num_layers` hidden Linear + `activation` layers of `hidden_size` units, then a Linear output
-/// layer with no activation: in -> hidden -> ... -> hidden -> out.
+/// `num_layers` hidden Linear (+ LayerNorm) + `activation` layers of `hidden_size` units, then a
+/// Linear output layer with no activation: in -> hidden -> ... -> hidden -> out.
 ///
 /// Construction initialises like torch::nn::Linear (from the global generator); components that
 /// own a generator call `reset_parameters(gen)` to draw the weights from it instead.
@@ -62,6 +66,7 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
 
  private:
   std::vector<torch::nn::Linear> layers_;
+  std::vector<torch::nn::LayerNorm> norms_;  // one per hidden layer when layer_norm
 };
 
 /// A ModuleHolder for MlpImpl (held by value, shares the module on copy).
