@@ -1,0 +1,114 @@
+// WorldModel: DreamerV3's recurrent state-space model for vector observations, with its
+// deterministic path on any SequenceBackbone (GRU as DreamerV3, Transformer, S4D, Mamba).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+
+#include "mbrl/data/step_replay.h"
+#include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/nn/mlp.h"
+#include "mbrl/nn/twohot.h"
+
+namespace mbrl {
+
+/// Options of WorldModel; defaults are DreamerV3's (2023 release, ec526b9) but for the network
+/// widths, set small for CPU (its `small` preset: units 512, deter 512).
+struct WorldModelOptions {
+  WorldModelOptions(int64_t obs_dim, int64_t act_dim) : obs_dim_(obs_dim), act_dim_(act_dim) {}
+  TORCH_ARG(int64_t, obs_dim);
+  TORCH_ARG(int64_t, act_dim);
+  /// Categorical latent variables (G) and classes of each (K).
+  TORCH_ARG(int64_t, latents) = 32;
+  TORCH_ARG(int64_t, classes) = 32;
+  /// Width and hidden layers of the encoder, decoder and heads (LayerNorm + SiLU).
+  TORCH_ARG(int64_t, units) = 256;
+  TORCH_ARG(int64_t, layers) = 2;
+  /// Uniform mixture of the latent categoricals.
+  TORCH_ARG(double, unimix) = 0.01;
+  /// Free bits of each KL term, and the weights of the dynamics and representation terms.
+  TORCH_ARG(double, free_nats) = 1.0;
+  TORCH_ARG(double, dyn_scale) = 0.5;
+  TORCH_ARG(double, rep_scale) = 0.1;
+  /// Two-hot bins of the reward head.
+  TORCH_ARG(int64_t, reward_bins) = 255;
+};
+
+/// The model state of B sequences: the backbone's memory, its last output h [B, deter] and the
+/// last stochastic state z [B, G * K] (one-hot samples, straight-through).
+struct LatentState {
+  BackboneState memory;
+  at::Tensor h;
+  at::Tensor z;
+};
+
+/// What `observe` computes for a chunk of steps: features [T, B, deter + G K] = [h_t, z_t] and
+/// the unimix log-probabilities of the posterior and the prior [T, B, G, K].
+struct Observation {
+  at::Tensor features;
+  at::Tensor posterior;
+  at::Tensor prior;
+  LatentState last;  // the state after the last step
+};
+
+/// The world-model losses of a chunk, each the mean over its T x B steps: decoder symlog-MSE
+/// (summed over observation entries), reward two-hot cross-entropy, continue binary
+/// cross-entropy (target 1 - is_terminal), and the KL terms (with free bits); `total` is
+/// recon + reward + cont + dyn_scale dyn + rep_scale rep, as DreamerV3's loss scales. `kl` is
+/// the raw KL[q || p], for logging.
+struct WorldModelLosses {
+  at::Tensor total, recon, reward, cont, dyn, rep, kl;
+};
+
+/// DreamerV3's RSSM (Hafner et al. 2023, section 2; 2023 release nets.py RSSM):
+///   h_t = backbone(h_{t-1}; [z_{t-1}, a_{t-1}]),  prior p(z_t | h_t),
+///   posterior q(z_t | h_t, e_t) with e_t = encoder(symlog(x_t)),
+/// and heads on [h_t, z_t]: decoder (symlog x_t), reward (two-hot over symlog bins, output layer
+/// zero-initialised), continue. At an episode's first step the backbone's memory, z_{t-1} and
+/// a_{t-1} are reset to zero; a chunk starts from the initial state, as DreamerV3's training.
+/// The deterministic path runs the backbone's recurrent form step by step, so every backbone
+/// works (the parallel S4WM/STORM variant, whose posterior does not read h_t, is not built yet).
+class WorldModel : public torch::nn::Module {
+ public:
+  /// backbone: its input_size() must be latents * classes + act_dim. gen: a generator on the
+  /// model's device for the latent samples, owned from now on.
+  WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbone> backbone,
+             at::Generator gen);
+
+  const WorldModelOptions& options() const { return options_; }
+  int64_t feature_size() const;
+  /// The state before the first step of `batch` sequences.
+  LatentState initial_state(int64_t batch, c10::Device device) const;
+
+  /// Posterior states of a chunk: steps as StepReplay returns them (obs [T, B, obs_dim],
+  /// prev_act [T, B, act_dim], is_first [T, B]).
+  Observation observe(const StepBatch& steps);
+  /// One imagined step: the prior's sample after taking `action` [B, act_dim] in `state`.
+  LatentState imagine_step(const LatentState& state, const at::Tensor& action);
+  /// [h, z] of a state: [B, feature_size()].
+  at::Tensor features(const LatentState& state) const;
+
+  /// The losses of a chunk (see WorldModelLosses); differentiable.
+  WorldModelLosses loss(const StepBatch& steps);
+  /// Predicted reward and continue probability from features [..., F]: [...] each.
+  at::Tensor predict_reward(const at::Tensor& features);
+  at::Tensor predict_continue(const at::Tensor& features);
+
+ private:
+  at::Tensor posterior_logits(const at::Tensor& h, const at::Tensor& embed);
+  at::Tensor prior_log_probs(const at::Tensor& h);
+
+  WorldModelOptions options_;
+  std::shared_ptr<SequenceBackbone> backbone_;
+  at::Generator gen_;
+  TwoHotBins bins_;
+  Mlp encoder_{nullptr}, posterior_{nullptr}, prior_{nullptr}, decoder_{nullptr}, reward_{nullptr},
+      continue_{nullptr};
+};
+
+}  // namespace mbrl

@@ -1,0 +1,142 @@
+// WorldModel: DreamerV3's RSSM on a SequenceBackbone.
+#include "mbrl/models/world/world_model.h"
+
+#include <string>
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/models/world/categorical_latent.h"
+#include "mbrl/nn/symlog.h"
+
+namespace mbrl {
+namespace {
+
+Mlp make_mlp(int64_t in, int64_t out, int64_t units, int64_t layers) {
+  return Mlp(MlpOptions(in, out)
+                 .hidden_size(units)
+                 .num_layers(layers)
+                 .activation(Activation::kSilu)
+                 .layer_norm(true));
+}
+
+}  // namespace
+
+WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbone> backbone,
+                       at::Generator gen)
+    : options_(options),
+      backbone_(std::move(backbone)),
+      gen_(std::move(gen)),
+      bins_(options.reward_bins()) {
+  const WorldModelOptions& o = options_;
+  MBRL_CHECK_ARG(o.obs_dim() >= 1 && o.act_dim() >= 1, "world_model",
+                 "expected obs_dim and act_dim >= 1, got ", o.obs_dim(), " and ", o.act_dim());
+  MBRL_CHECK_ARG(o.latents() >= 1, "latents", "expected an integer >= 1, got ", o.latents());
+  MBRL_CHECK_ARG(o.classes() >= 2, "classes", "expected an integer >= 2, got ", o.classes());
+  MBRL_CHECK_ARG(o.units() >= 1, "units", "expected an integer >= 1, got ", o.units());
+  MBRL_CHECK_ARG(o.layers() >= 1, "layers", "expected an integer >= 1, got ", o.layers());
+  MBRL_CHECK_ARG(o.free_nats() >= 0, "free_nats", "expected a number >= 0, got ", o.free_nats());
+  MBRL_CHECK_ARG(o.dyn_scale() >= 0 && o.rep_scale() >= 0, "dyn_scale",
+                 "expected KL weights >= 0, got ", o.dyn_scale(), " and ", o.rep_scale());
+  MBRL_CHECK(backbone_ != nullptr, "WorldModel: no backbone");
+  const int64_t latent = o.latents() * o.classes();
+  MBRL_CHECK_ARG(backbone_->input_size() == latent + o.act_dim(), "backbone",
+                 "expected a backbone reading latents * classes + act_dim = ", latent + o.act_dim(),
+                 " inputs, got ", backbone_->input_size());
+  register_module("backbone", backbone_);
+  const int64_t deter = backbone_->output_size();
+  const int64_t feat = deter + latent;
+  encoder_ = register_module("encoder", make_mlp(o.obs_dim(), o.units(), o.units(), o.layers()));
+  posterior_ = register_module("posterior", make_mlp(deter + o.units(), latent, o.units(), 1));
+  prior_ = register_module("prior", make_mlp(deter, latent, o.units(), 1));
+  decoder_ = register_module("decoder", make_mlp(feat, o.obs_dim(), o.units(), o.layers()));
+  reward_ = register_module("reward", make_mlp(feat, bins_.size(), o.units(), o.layers()));
+  continue_ = register_module("continue", make_mlp(feat, 1, o.units(), o.layers()));
+  // the reward head starts predicting 0 (DreamerV3: outscale 0.0)
+  torch::NoGradGuard no_grad;
+  const std::string out = "linear" + std::to_string(o.layers());
+  for (const char* p : {".weight", ".bias"}) reward_->named_parameters()[out + p].zero_();
+}
+
+int64_t WorldModel::feature_size() const {
+  return backbone_->output_size() + options_.latents() * options_.classes();
+}
+
+LatentState WorldModel::initial_state(int64_t batch, c10::Device device) const {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  return {backbone_->initial_state(batch, device),
+          torch::zeros({batch, backbone_->output_size()}, opts),
+          torch::zeros({batch, options_.latents() * options_.classes()}, opts)};
+}
+
+at::Tensor WorldModel::prior_log_probs(const at::Tensor& h) {
+  at::Tensor logits = prior_->forward(h).unflatten(-1, {options_.latents(), options_.classes()});
+  return unimix_log_probs(logits, options_.unimix());
+}
+
+at::Tensor WorldModel::posterior_logits(const at::Tensor& h, const at::Tensor& embed) {
+  return posterior_->forward(torch::cat({h, embed}, -1))
+      .unflatten(-1, {options_.latents(), options_.classes()});
+}
+
+at::Tensor WorldModel::features(const LatentState& state) const {
+  return torch::cat({state.h, state.z}, -1);
+}
+
+Observation WorldModel::observe(const StepBatch& steps) {
+  const int64_t T = steps.length(), B = steps.batch();
+  MBRL_CHECK(T >= 1 && B >= 1, "WorldModel::observe: an empty chunk");
+  MBRL_CHECK(
+      steps.obs.size(2) == options_.obs_dim() && steps.prev_act.size(2) == options_.act_dim(),
+      "WorldModel::observe: expected obs [T, B, ", options_.obs_dim(), "] and prev_act [T, B, ",
+      options_.act_dim(), "], got ", steps.obs.sizes(), " and ", steps.prev_act.sizes());
+  const at::Tensor embed = encoder_->forward(symlog(steps.obs));
+  LatentState state = initial_state(B, steps.obs.device());
+  std::vector<at::Tensor> features, posteriors, priors;
+  for (int64_t t = 0; t < T; ++t) {
+    const at::Tensor first = steps.is_first[t];
+    const at::Tensor keep = first.logical_not().unsqueeze(-1).to(torch::kFloat32);
+    const at::Tensor input = torch::cat({state.z * keep, steps.prev_act[t] * keep}, -1);
+    auto [h, memory] = backbone_->step(state.memory, input, first);
+    const at::Tensor prior = prior_log_probs(h);
+    const at::Tensor posterior = unimix_log_probs(posterior_logits(h, embed[t]), options_.unimix());
+    state = {std::move(memory), h, sample_straight_through(posterior, gen_).flatten(-2)};
+    features.push_back(this->features(state));
+    posteriors.push_back(posterior);
+    priors.push_back(prior);
+  }
+  return {torch::stack(features), torch::stack(posteriors), torch::stack(priors), state};
+}
+
+LatentState WorldModel::imagine_step(const LatentState& state, const at::Tensor& action) {
+  auto [h, memory] = backbone_->step(state.memory, torch::cat({state.z, action}, -1), at::Tensor());
+  const at::Tensor z = sample_straight_through(prior_log_probs(h), gen_).flatten(-2);
+  return {std::move(memory), h, z};
+}
+
+at::Tensor WorldModel::predict_reward(const at::Tensor& features) {
+  return bins_.decode(reward_->forward(features));
+}
+
+at::Tensor WorldModel::predict_continue(const at::Tensor& features) {
+  return torch::sigmoid(continue_->forward(features).squeeze(-1));
+}
+
+WorldModelLosses WorldModel::loss(const StepBatch& steps) {
+  const Observation o = observe(steps);
+  WorldModelLosses l;
+  l.recon = (decoder_->forward(o.features) - symlog(steps.obs)).square().sum(-1).mean();
+  l.reward = bins_.loss(reward_->forward(o.features), steps.reward).mean();
+  const at::Tensor cont_target = steps.is_terminal.logical_not().to(torch::kFloat32);
+  l.cont = torch::binary_cross_entropy_with_logits(continue_->forward(o.features).squeeze(-1),
+                                                   cont_target);
+  const KlLosses kl = kl_losses(o.posterior, o.prior, options_.free_nats());
+  l.dyn = kl.dyn.mean();
+  l.rep = kl.rep.mean();
+  l.kl = kl.kl.mean();
+  l.total =
+      l.recon + l.reward + l.cont + options_.dyn_scale() * l.dyn + options_.rep_scale() * l.rep;
+  return l;
+}
+
+}  // namespace mbrl
