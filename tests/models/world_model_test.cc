@@ -85,6 +85,27 @@ TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
   }
 }
 
+// imagination from a kept state, with the action that was taken next, retraces the observed
+// deterministic path: h_{t+1} = backbone(memory_t; [z_t, a_t]) for every backbone
+TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
+  torch::manual_seed(0);
+  WorldModel model(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  torch::NoGradGuard no_grad;
+  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  StepBatch steps = rotation(T, B);
+  Observation o = model.observe(steps, /*keep_states=*/true);
+  EXPECT_SHAPE(o.every.h, {T * B, deter});
+  EXPECT_SHAPE(o.every.z, {T * B, kLatents * kClasses});
+  EXPECT_TENSOR_CLOSE(o.every.h.view({T, B, deter}), o.features.narrow(-1, 0, deter));
+  // steps 1-3 and 5 continue their episode (4 restarts it)
+  LatentState next = model.imagine_step(o.every, steps.prev_act.roll(-1, 0).flatten(0, 1));
+  at::Tensor imagined = next.h.view({T, B, deter});
+  for (int64_t t : {0, 1, 2, 4}) {
+    EXPECT_TENSOR_CLOSE(imagined[t], o.features[t + 1].narrow(-1, 0, deter), 1e-4, 1e-5)
+        << "step " << t;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backbones, WorldModelTest,
                          ::testing::Values("gru", "transformer", "s4d", "mamba"));
 

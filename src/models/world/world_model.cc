@@ -83,7 +83,34 @@ at::Tensor WorldModel::features(const LatentState& state) const {
   return torch::cat({state.h, state.z}, -1);
 }
 
-Observation WorldModel::observe(const StepBatch& steps) {
+namespace {
+
+// T states of B sequences -> one state of T * B rows, row t * B + b
+LatentState stack_states(const std::vector<LatentState>& states) {
+  auto rows = [](std::vector<at::Tensor> per_step) {
+    at::Tensor s = torch::stack(per_step);  // [T, B, ...]
+    return s.flatten(0, 1);
+  };
+  LatentState all;
+  const size_t memories = states.front().memory.tensors.size();
+  for (size_t i = 0; i < memories; ++i) {
+    std::vector<at::Tensor> per_step;
+    for (const auto& st : states) per_step.push_back(st.memory.tensors[i]);
+    all.memory.tensors.push_back(rows(per_step));
+  }
+  std::vector<at::Tensor> h, z;
+  for (const auto& st : states) {
+    h.push_back(st.h);
+    z.push_back(st.z);
+  }
+  all.h = rows(h);
+  all.z = rows(z);
+  return all;
+}
+
+}  // namespace
+
+Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
   const int64_t T = steps.length(), B = steps.batch();
   MBRL_CHECK(T >= 1 && B >= 1, "WorldModel::observe: an empty chunk");
   MBRL_CHECK(
@@ -93,6 +120,7 @@ Observation WorldModel::observe(const StepBatch& steps) {
   const at::Tensor embed = encoder_->forward(symlog(steps.obs));
   LatentState state = initial_state(B, steps.obs.device());
   std::vector<at::Tensor> features, posteriors, priors;
+  std::vector<LatentState> states;
   for (int64_t t = 0; t < T; ++t) {
     const at::Tensor first = steps.is_first[t];
     const at::Tensor keep = first.logical_not().unsqueeze(-1).to(torch::kFloat32);
@@ -104,8 +132,11 @@ Observation WorldModel::observe(const StepBatch& steps) {
     features.push_back(this->features(state));
     posteriors.push_back(posterior);
     priors.push_back(prior);
+    if (keep_states) states.push_back(state);
   }
-  return {torch::stack(features), torch::stack(posteriors), torch::stack(priors), state};
+  Observation o{torch::stack(features), torch::stack(posteriors), torch::stack(priors), state, {}};
+  if (keep_states) o.every = stack_states(states);
+  return o;
 }
 
 LatentState WorldModel::imagine_step(const LatentState& state, const at::Tensor& action) {

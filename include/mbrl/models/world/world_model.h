@@ -54,6 +54,9 @@ struct Observation {
   at::Tensor posterior;
   at::Tensor prior;
   LatentState last;  // the state after the last step
+  /// With observe(..., keep_states): the state after every step, all T x B of them as one batch
+  /// (row t * B + b), where imagination starts (DreamerV3 imagines from every replayed step).
+  LatentState every;
 };
 
 /// The world-model losses of a chunk, each the mean over its T x B steps: decoder symlog-MSE
@@ -86,8 +89,9 @@ class WorldModel : public torch::nn::Module {
   LatentState initial_state(int64_t batch, c10::Device device) const;
 
   /// Posterior states of a chunk: steps as StepReplay returns them (obs [T, B, obs_dim],
-  /// prev_act [T, B, act_dim], is_first [T, B]).
-  Observation observe(const StepBatch& steps);
+  /// prev_act [T, B, act_dim], is_first [T, B]). keep_states: also return every step's state
+  /// (Observation::every; every backbone's memory tensors are batch-first, so they stack).
+  Observation observe(const StepBatch& steps, bool keep_states = false);
   /// One imagined step: the prior's sample after taking `action` [B, act_dim] in `state`.
   LatentState imagine_step(const LatentState& state, const at::Tensor& action);
   /// [h, z] of a state: [B, feature_size()].
