@@ -1,0 +1,100 @@
+// ImaginationActorCritic: DreamerV3's actor and critic, trained on trajectories the world model
+// imagines from replayed states.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+
+#include "mbrl/agents/dreamer/bounded_normal.h"
+#include "mbrl/agents/dreamer/return_normalizer.h"
+#include "mbrl/models/world/world_model.h"
+#include "mbrl/nn/mlp.h"
+#include "mbrl/nn/twohot.h"
+
+namespace torch::optim {
+class Adam;
+}  // namespace torch::optim
+
+namespace mbrl {
+
+/// Options of ImaginationActorCritic: DreamerV3's 2023 release (ec526b9 configs.yaml) but for the
+/// network width, small for CPU.
+struct ImaginationActorCriticOptions {
+  ImaginationActorCriticOptions(int64_t feature_size, int64_t act_dim)
+      : feature_size_(feature_size), act_dim_(act_dim) {}
+  TORCH_ARG(int64_t, feature_size);
+  TORCH_ARG(int64_t, act_dim);
+  TORCH_ARG(int64_t, units) = 256;
+  TORCH_ARG(int64_t, layers) = 2;
+  /// Imagined steps per start state.
+  TORCH_ARG(int64_t, horizon) = 15;
+  /// Discount 1 - 1/333 and the lambda of the returns.
+  TORCH_ARG(double, gamma) = 1.0 - 1.0 / 333.0;
+  TORCH_ARG(double, lambda) = 0.95;
+  /// Actor entropy bonus.
+  TORCH_ARG(double, entropy_scale) = 3e-4;
+  /// Slow critic: EMA rate per update, and the weight of the regulariser toward it.
+  TORCH_ARG(double, slow_rate) = 0.02;
+  TORCH_ARG(double, slow_reg) = 1.0;
+  /// Adam for actor and critic: lr 3e-5, eps 1e-5, gradient norm clipped at 100.
+  TORCH_ARG(double, actor_lr) = 3e-5;
+  TORCH_ARG(double, critic_lr) = 3e-5;
+  TORCH_ARG(double, adam_eps) = 1e-5;
+  TORCH_ARG(double, grad_clip) = 100.0;
+  /// Bounds of the actor's standard deviation.
+  TORCH_ARG(double, min_std) = 0.1;
+  TORCH_ARG(double, max_std) = 1.0;
+  TORCH_ARG(int64_t, critic_bins) = 255;
+};
+
+/// What one training step measured (means over the imagined batch).
+struct ImaginationMetrics {
+  double actor_loss = 0, critic_loss = 0, imagined_return = 0, value = 0, entropy = 0,
+         return_scale = 1;
+};
+
+/// The actor (continuous actions: BoundedNormal from features) and the critic (two-hot over
+/// symlog bins, with a slow EMA copy), trained as DreamerV3 (2023 release, agent.py
+/// ImagActorCritic and VFunction): from N start states the actor acts for H imagined steps (on
+/// stop-gradient features; its sampled actions drive the world model, whose weights this class
+/// never steps); rewards and continue flags (the continue head's mode) come from the world
+/// model's heads; returns are lambda-returns on the critic's values; the actor loss
+/// (actor_loss.h, backprop gradient) uses advantages scaled by the ReturnNormalizer; the critic
+/// fits the two-hot of sg(returns) plus slow_reg times the two-hot of the slow critic's value,
+/// weighted by the imagined steps' weights; then the slow critic moves slow_rate toward the
+/// critic.
+class ImaginationActorCritic : public torch::nn::Module {
+ public:
+  ImaginationActorCritic(ImaginationActorCriticOptions options, at::Generator gen);
+  ~ImaginationActorCritic() override;
+
+  const ImaginationActorCriticOptions& options() const { return options_; }
+  /// The policy at features [..., F].
+  BoundedNormal policy(const at::Tensor& features);
+  /// The critic's value at features [..., F]: [...].
+  at::Tensor value(const at::Tensor& features);
+  at::Tensor slow_value(const at::Tensor& features);
+
+  /// One update from `starts` (N states, e.g. WorldModel::observe(..., true).every) with their
+  /// real continue flags start_cont [N] (1 - is_terminal).
+  ImaginationMetrics train(WorldModel& world_model, const LatentState& starts,
+                           const at::Tensor& start_cont);
+
+ private:
+  void update_slow_critic();
+
+  ImaginationActorCriticOptions options_;
+  at::Generator gen_;
+  TwoHotBins bins_;
+  Mlp actor_{nullptr}, critic_{nullptr}, slow_critic_{nullptr};
+  std::unique_ptr<torch::optim::Adam> actor_optim_, critic_optim_;
+  ReturnNormalizer normalizer_;
+};
+
+}  // namespace mbrl

@@ -1,0 +1,158 @@
+// ImaginationActorCritic.
+#include "mbrl/agents/dreamer/imagination_actor_critic.h"
+
+#include <string>
+
+#include <torch/torch.h>
+
+#include "mbrl/agents/dreamer/actor_loss.h"
+#include "mbrl/agents/dreamer/lambda_return.h"
+#include "mbrl/core/check.h"
+#include "mbrl/core/error.h"
+
+namespace mbrl {
+namespace {
+
+Mlp make_mlp(int64_t in, int64_t out, int64_t units, int64_t layers) {
+  return Mlp(MlpOptions(in, out)
+                 .hidden_size(units)
+                 .num_layers(layers)
+                 .activation(Activation::kSilu)
+                 .layer_norm(true));
+}
+
+}  // namespace
+
+ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions options,
+                                               at::Generator gen)
+    : options_(options), gen_(std::move(gen)), bins_(options.critic_bins()) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(o.feature_size() >= 1 && o.act_dim() >= 1, "actor_critic",
+                 "expected feature_size and act_dim >= 1, got ", o.feature_size(), " and ",
+                 o.act_dim());
+  MBRL_CHECK_ARG(o.horizon() >= 1, "horizon", "expected an integer >= 1, got ", o.horizon());
+  MBRL_CHECK_ARG(o.gamma() > 0 && o.gamma() <= 1, "gamma", "expected a number in (0, 1], got ",
+                 o.gamma());
+  MBRL_CHECK_ARG(o.lambda() >= 0 && o.lambda() <= 1, "lambda", "expected a number in [0, 1], got ",
+                 o.lambda());
+  MBRL_CHECK_ARG(o.slow_rate() > 0 && o.slow_rate() <= 1, "slow_rate",
+                 "expected a number in (0, 1], got ", o.slow_rate());
+  actor_ =
+      register_module("actor", make_mlp(o.feature_size(), 2 * o.act_dim(), o.units(), o.layers()));
+  critic_ =
+      register_module("critic", make_mlp(o.feature_size(), bins_.size(), o.units(), o.layers()));
+  slow_critic_ = register_module("slow_critic",
+                                 make_mlp(o.feature_size(), bins_.size(), o.units(), o.layers()));
+  {
+    // the critic starts predicting 0 (outscale 0.0); the slow critic starts as its copy
+    torch::NoGradGuard no_grad;
+    const std::string out = "linear" + std::to_string(o.layers());
+    for (const char* p : {".weight", ".bias"}) critic_->named_parameters()[out + p].zero_();
+    auto slow = slow_critic_->parameters();
+    auto fast = critic_->parameters();
+    for (size_t i = 0; i < slow.size(); ++i) slow[i].copy_(fast[i]);
+    for (auto& p : slow) p.set_requires_grad(false);
+  }
+  actor_optim_ = std::make_unique<torch::optim::Adam>(
+      actor_->parameters(), torch::optim::AdamOptions(o.actor_lr()).eps(o.adam_eps()));
+  critic_optim_ = std::make_unique<torch::optim::Adam>(
+      critic_->parameters(), torch::optim::AdamOptions(o.critic_lr()).eps(o.adam_eps()));
+}
+
+ImaginationActorCritic::~ImaginationActorCritic() = default;
+
+BoundedNormal ImaginationActorCritic::policy(const at::Tensor& features) {
+  at::Tensor out = actor_->forward(features);
+  const int64_t a = options_.act_dim();
+  return BoundedNormal(out.narrow(-1, 0, a), out.narrow(-1, a, a), options_.min_std(),
+                       options_.max_std());
+}
+
+at::Tensor ImaginationActorCritic::value(const at::Tensor& features) {
+  return bins_.decode(critic_->forward(features));
+}
+
+at::Tensor ImaginationActorCritic::slow_value(const at::Tensor& features) {
+  return bins_.decode(slow_critic_->forward(features));
+}
+
+void ImaginationActorCritic::update_slow_critic() {
+  torch::NoGradGuard no_grad;
+  auto slow = slow_critic_->parameters();
+  auto fast = critic_->parameters();
+  for (size_t i = 0; i < slow.size(); ++i) slow[i].lerp_(fast[i], options_.slow_rate());
+}
+
+ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const LatentState& starts,
+                                                 const at::Tensor& start_cont) {
+  const auto& o = options_;
+  const int64_t H = o.horizon();
+  MBRL_CHECK(start_cont.dim() == 1 && start_cont.size(0) == starts.h.size(0),
+             "ImaginationActorCritic::train: expected start_cont [N] = [", starts.h.size(0),
+             "], got ", start_cont.sizes());
+
+  // imagine H steps from the (stop-gradient) starts; the actor reads stop-gradient features
+  LatentState state{starts.memory, starts.h.detach(), starts.z.detach()};
+  for (auto& t : state.memory.tensors) t = t.detach();
+  std::vector<at::Tensor> features{world_model.features(state)}, log_probs, entropies;
+  for (int64_t h = 0; h < H; ++h) {
+    BoundedNormal pi = policy(features.back().detach());
+    at::Tensor action = pi.rsample(gen_);
+    log_probs.push_back(pi.log_prob(action.detach()));
+    entropies.push_back(pi.entropy());
+    state = world_model.imagine_step(state, action);
+    features.push_back(world_model.features(state));
+  }
+  const at::Tensor feat = torch::stack(features);  // [H + 1, N, F]
+  const at::Tensor reward = world_model.predict_reward(feat.narrow(0, 1, H));
+  at::Tensor cont = (world_model.predict_continue(feat.narrow(0, 1, H)) > 0.5).to(feat.dtype());
+  cont = torch::cat({start_cont.to(feat.dtype()).unsqueeze(0), cont});  // [H + 1, N]
+  const at::Tensor weight = imagined_step_weights(cont, o.gamma());
+  const at::Tensor values = value(feat);  // [H + 1, N]
+  const at::Tensor returns =
+      lambda_returns(reward, cont.narrow(0, 1, H), values, o.gamma(), o.lambda());
+  normalizer_.update(returns);
+
+  ImaginationMetrics m;
+  m.return_scale = normalizer_.scale();
+  at::Tensor a_loss = actor_loss(returns, values.narrow(0, 0, H), torch::stack(log_probs),
+                                 torch::stack(entropies), weight.narrow(0, 0, H), m.return_scale,
+                                 o.entropy_scale(), ActorGradient::kBackprop);
+  // the critic on stop-gradient features: two-hot of sg(returns), regularised toward the slow
+  // critic's value
+  const at::Tensor critic_in = feat.narrow(0, 0, H).detach();
+  const at::Tensor logits = critic_->forward(critic_in);
+  at::Tensor c_loss;
+  {
+    at::Tensor slow;
+    {
+      torch::NoGradGuard no_grad;
+      slow = slow_value(critic_in);
+    }
+    c_loss = ((bins_.loss(logits, returns.detach()) + o.slow_reg() * bins_.loss(logits, slow)) *
+              weight.narrow(0, 0, H).detach())
+                 .mean();
+  }
+  m.actor_loss = a_loss.item<double>();
+  m.critic_loss = c_loss.item<double>();
+  if (!std::isfinite(m.actor_loss) || !std::isfinite(m.critic_loss)) {
+    throw NonFiniteError(detail::str("dreamer: non-finite ",
+                                     std::isfinite(m.actor_loss) ? "critic" : "actor", " loss"));
+  }
+  actor_optim_->zero_grad();
+  a_loss.backward();
+  torch::nn::utils::clip_grad_norm_(actor_->parameters(), o.grad_clip());
+  actor_optim_->step();
+  critic_optim_->zero_grad();
+  c_loss.backward();
+  torch::nn::utils::clip_grad_norm_(critic_->parameters(), o.grad_clip());
+  critic_optim_->step();
+  update_slow_critic();
+
+  m.imagined_return = returns.mean().item<double>();
+  m.value = values.mean().item<double>();
+  m.entropy = torch::stack(entropies).mean().item<double>();
+  return m;
+}
+
+}  // namespace mbrl
