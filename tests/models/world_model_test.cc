@@ -56,6 +56,14 @@ StepBatch rotation(int64_t T, int64_t B) {
   return s;
 }
 
+void copy_weights(torch::nn::Module& to, torch::nn::Module& from) {
+  torch::NoGradGuard no_grad;
+  auto params = from.named_parameters();
+  for (auto& p : to.named_parameters()) p.value().copy_(params[p.key()]);
+  auto buffers = from.named_buffers();
+  for (auto& b : to.named_buffers()) b.value().copy_(buffers[b.key()]);
+}
+
 class WorldModelTest : public test::MbrlTest, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
@@ -103,6 +111,25 @@ TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
   for (int64_t t : {0, 1, 2, 4}) {
     EXPECT_TENSOR_CLOSE(imagined[t], o.features[t + 1].narrow(-1, 0, deter), 1e-4, 1e-5)
         << "step " << t;
+  }
+}
+
+// an agent stepping observe_step through the chunk reaches observe's deterministic states
+TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
+  torch::manual_seed(0);
+  WorldModel model(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  torch::NoGradGuard no_grad;
+  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  StepBatch steps = rotation(T, B);
+  // the same samples both ways: one generator state for each
+  WorldModel twin(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  copy_weights(twin, model);
+  Observation o = model.observe(steps);
+  LatentState s = twin.initial_state(B, torch::kCPU);
+  for (int64_t t = 0; t < T; ++t) {
+    s = twin.observe_step(s, steps.obs[t], steps.prev_act[t], steps.is_first[t]);
+    EXPECT_TENSOR_CLOSE(s.h, o.features[t].narrow(-1, 0, deter), 1e-5, 1e-6) << t;
+    EXPECT_TRUE(torch::equal(s.z, o.features[t].narrow(-1, deter, kLatents * kClasses))) << t;
   }
 }
 

@@ -122,21 +122,41 @@ Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
   std::vector<at::Tensor> features, posteriors, priors;
   std::vector<LatentState> states;
   for (int64_t t = 0; t < T; ++t) {
-    const at::Tensor first = steps.is_first[t];
-    const at::Tensor keep = first.logical_not().unsqueeze(-1).to(torch::kFloat32);
-    const at::Tensor input = torch::cat({state.z * keep, steps.prev_act[t] * keep}, -1);
-    auto [h, memory] = backbone_->step(state.memory, input, first);
-    const at::Tensor prior = prior_log_probs(h);
-    const at::Tensor posterior = unimix_log_probs(posterior_logits(h, embed[t]), options_.unimix());
-    state = {std::move(memory), h, sample_straight_through(posterior, gen_).flatten(-2)};
+    PosteriorStep step = posterior_step(state, embed[t], steps.prev_act[t], steps.is_first[t]);
+    state = std::move(step.state);
     features.push_back(this->features(state));
-    posteriors.push_back(posterior);
-    priors.push_back(prior);
+    posteriors.push_back(step.posterior);
+    priors.push_back(step.prior);
     if (keep_states) states.push_back(state);
   }
   Observation o{torch::stack(features), torch::stack(posteriors), torch::stack(priors), state, {}};
   if (keep_states) o.every = stack_states(states);
   return o;
+}
+
+WorldModel::PosteriorStep WorldModel::posterior_step(const LatentState& state,
+                                                     const at::Tensor& embed,
+                                                     const at::Tensor& prev_act,
+                                                     const at::Tensor& is_first) {
+  // an episode's first step forgets z and a; the backbone resets its own memory
+  const at::Tensor keep = is_first.logical_not().unsqueeze(-1).to(torch::kFloat32);
+  const at::Tensor input = torch::cat({state.z * keep, prev_act * keep}, -1);
+  auto [h, memory] = backbone_->step(state.memory, input, is_first);
+  PosteriorStep step;
+  step.prior = prior_log_probs(h);
+  step.posterior = unimix_log_probs(posterior_logits(h, embed), options_.unimix());
+  step.state = {std::move(memory), h, sample_straight_through(step.posterior, gen_).flatten(-2)};
+  return step;
+}
+
+LatentState WorldModel::observe_step(const LatentState& state, const at::Tensor& obs,
+                                     const at::Tensor& prev_act, const at::Tensor& is_first) {
+  MBRL_CHECK(obs.dim() == 2 && obs.size(1) == options_.obs_dim() && prev_act.dim() == 2 &&
+                 prev_act.size(1) == options_.act_dim(),
+             "WorldModel::observe_step: expected obs [B, ", options_.obs_dim(),
+             "] and prev_act [B, ", options_.act_dim(), "], got ", obs.sizes(), " and ",
+             prev_act.sizes());
+  return posterior_step(state, encoder_->forward(symlog(obs)), prev_act, is_first).state;
 }
 
 LatentState WorldModel::imagine_step(const LatentState& state, const at::Tensor& action) {

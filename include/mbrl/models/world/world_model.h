@@ -92,6 +92,11 @@ class WorldModel : public torch::nn::Module {
   /// prev_act [T, B, act_dim], is_first [T, B]). keep_states: also return every step's state
   /// (Observation::every; every backbone's memory tensors are batch-first, so they stack).
   Observation observe(const StepBatch& steps, bool keep_states = false);
+  /// One real step, as an agent acting in the environment tracks its state: the posterior
+  /// sample after observing obs [B, obs_dim] reached by prev_act [B, act_dim]; is_first [B] bool
+  /// (an episode's first observation: prev_act is ignored and the memory reset).
+  LatentState observe_step(const LatentState& state, const at::Tensor& obs,
+                           const at::Tensor& prev_act, const at::Tensor& is_first);
   /// One imagined step: the prior's sample after taking `action` [B, act_dim] in `state`.
   LatentState imagine_step(const LatentState& state, const at::Tensor& action);
   /// [h, z] of a state: [B, feature_size()].
@@ -104,6 +109,13 @@ class WorldModel : public torch::nn::Module {
   at::Tensor predict_continue(const at::Tensor& features);
 
  private:
+  struct PosteriorStep {
+    LatentState state;
+    at::Tensor posterior, prior;  // [B, G, K] unimix log-probabilities
+  };
+  // the step that observe and observe_step share: embed [B, units]
+  PosteriorStep posterior_step(const LatentState& state, const at::Tensor& embed,
+                               const at::Tensor& prev_act, const at::Tensor& is_first);
   at::Tensor posterior_logits(const at::Tensor& h, const at::Tensor& embed);
   at::Tensor prior_log_probs(const at::Tensor& h);
 
