@@ -57,6 +57,14 @@ at::Tensor MlpImpl::forward(const at::Tensor& x) {
   return layers_[last]->forward(h);
 }
 
+MlpOptions layer_norm_silu_mlp(int64_t in, int64_t out, int64_t units, int64_t layers) {
+  return MlpOptions(in, out)
+      .hidden_size(units)
+      .num_layers(layers)
+      .activation(Activation::kSilu)
+      .layer_norm(true);
+}
+
 void MlpImpl::pretty_print(std::ostream& stream) const {
   stream << "mbrl::Mlp(in_features=" << options.in_features()
          << ", out_features=" << options.out_features() << ", hidden_size=" << options.hidden_size()

@@ -72,4 +72,8 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
 /// A ModuleHolder for MlpImpl (held by value, shares the module on copy).
 TORCH_MODULE(Mlp);
 
+/// DreamerV3's MLP shape (its nets.py MLP with `norm: layer`, `act: silu`): `layers` hidden
+/// layers of `units` with LayerNorm and SiLU, in -> out.
+MlpOptions layer_norm_silu_mlp(int64_t in, int64_t out, int64_t units, int64_t layers);
+
 }  // namespace mbrl

@@ -11,18 +11,6 @@
 #include "mbrl/core/error.h"
 
 namespace mbrl {
-namespace {
-
-Mlp make_mlp(int64_t in, int64_t out, int64_t units, int64_t layers) {
-  return Mlp(MlpOptions(in, out)
-                 .hidden_size(units)
-                 .num_layers(layers)
-                 .activation(Activation::kSilu)
-                 .layer_norm(true));
-}
-
-}  // namespace
-
 ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions options,
                                                at::Generator gen)
     : options_(options), gen_(std::move(gen)), bins_(options.critic_bins()) {
@@ -37,12 +25,13 @@ ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions opt
                  o.lambda());
   MBRL_CHECK_ARG(o.slow_rate() > 0 && o.slow_rate() <= 1, "slow_rate",
                  "expected a number in (0, 1], got ", o.slow_rate());
-  actor_ =
-      register_module("actor", make_mlp(o.feature_size(), 2 * o.act_dim(), o.units(), o.layers()));
-  critic_ =
-      register_module("critic", make_mlp(o.feature_size(), bins_.size(), o.units(), o.layers()));
-  slow_critic_ = register_module("slow_critic",
-                                 make_mlp(o.feature_size(), bins_.size(), o.units(), o.layers()));
+  actor_ = register_module(
+      "actor", Mlp(layer_norm_silu_mlp(o.feature_size(), 2 * o.act_dim(), o.units(), o.layers())));
+  critic_ = register_module(
+      "critic", Mlp(layer_norm_silu_mlp(o.feature_size(), bins_.size(), o.units(), o.layers())));
+  slow_critic_ = register_module(
+      "slow_critic",
+      Mlp(layer_norm_silu_mlp(o.feature_size(), bins_.size(), o.units(), o.layers())));
   {
     // the critic starts predicting 0 (outscale 0.0); the slow critic starts as its copy
     torch::NoGradGuard no_grad;

@@ -10,18 +10,6 @@
 #include "mbrl/nn/symlog.h"
 
 namespace mbrl {
-namespace {
-
-Mlp make_mlp(int64_t in, int64_t out, int64_t units, int64_t layers) {
-  return Mlp(MlpOptions(in, out)
-                 .hidden_size(units)
-                 .num_layers(layers)
-                 .activation(Activation::kSilu)
-                 .layer_norm(true));
-}
-
-}  // namespace
-
 WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbone> backbone,
                        at::Generator gen)
     : options_(options),
@@ -46,12 +34,16 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
   register_module("backbone", backbone_);
   const int64_t deter = backbone_->output_size();
   const int64_t feat = deter + latent;
-  encoder_ = register_module("encoder", make_mlp(o.obs_dim(), o.units(), o.units(), o.layers()));
-  posterior_ = register_module("posterior", make_mlp(deter + o.units(), latent, o.units(), 1));
-  prior_ = register_module("prior", make_mlp(deter, latent, o.units(), 1));
-  decoder_ = register_module("decoder", make_mlp(feat, o.obs_dim(), o.units(), o.layers()));
-  reward_ = register_module("reward", make_mlp(feat, bins_.size(), o.units(), o.layers()));
-  continue_ = register_module("continue", make_mlp(feat, 1, o.units(), o.layers()));
+  encoder_ = register_module(
+      "encoder", Mlp(layer_norm_silu_mlp(o.obs_dim(), o.units(), o.units(), o.layers())));
+  posterior_ = register_module("posterior",
+                               Mlp(layer_norm_silu_mlp(deter + o.units(), latent, o.units(), 1)));
+  prior_ = register_module("prior", Mlp(layer_norm_silu_mlp(deter, latent, o.units(), 1)));
+  decoder_ = register_module("decoder",
+                             Mlp(layer_norm_silu_mlp(feat, o.obs_dim(), o.units(), o.layers())));
+  reward_ = register_module("reward",
+                            Mlp(layer_norm_silu_mlp(feat, bins_.size(), o.units(), o.layers())));
+  continue_ = register_module("continue", Mlp(layer_norm_silu_mlp(feat, 1, o.units(), o.layers())));
   // the reward head starts predicting 0 (DreamerV3: outscale 0.0)
   torch::NoGradGuard no_grad;
   const std::string out = "linear" + std::to_string(o.layers());
