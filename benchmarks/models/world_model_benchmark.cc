@@ -1,0 +1,78 @@
+// DreamerV3's world model and imagination on CPU, per backbone, at DreamerV3's batch shape
+// (16 chunks of 64 steps) with CPU-sized networks (units 256, deter 256, 32 x 32 latents):
+// world-model train steps (observe + loss + backward) and imagination (15 steps of actor and
+// prior from all 16 x 64 posterior states, forward and the actor-critic's backward).
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include "mbrl/agents/dreamer/imagination_actor_critic.h"
+#include "mbrl/config/loader.h"
+#include "mbrl/core/rng.h"
+#include "mbrl/models/world/world_model.h"
+#include "mbrl/register_builtins.h"
+
+namespace mbrl {
+namespace {
+
+constexpr int64_t kObs = 17, kAct = 6, kBatch = 16, kLength = 64;
+
+// index 0: gru (DreamerV3 block GRU, 256 wide, 8 blocks), 1: transformer, 2: s4d, 3: mamba
+std::unique_ptr<WorldModel> world_model(int64_t index) {
+  register_builtins();
+  static const char* kYaml[] = {
+      "type: gru\nhidden_size: 256\nblocks: 8\n",
+      "type: transformer\nd_model: 256\nnum_layers: 2\nnum_heads: 4\ncontext: 64\n",
+      "type: s4d\nd_model: 256\nnum_layers: 2\nd_state: 32\n",
+      "type: mamba\nd_model: 256\nnum_layers: 2\n"};
+  torch::manual_seed(0);
+  auto backbone = backbone_registry().create(load_config_string(kYaml[index], "bench.yaml"),
+                                             BuildContext{}, 32 * 32 + kAct);
+  return std::make_unique<WorldModel>(WorldModelOptions(kObs, kAct), backbone,
+                                      make_generator(0, torch::kCPU));
+}
+
+StepBatch chunk() {
+  StepBatch s;
+  s.obs = torch::randn({kLength, kBatch, kObs});
+  s.prev_act = torch::rand({kLength, kBatch, kAct}) * 2 - 1;
+  s.reward = torch::randn({kLength, kBatch});
+  s.is_first = torch::zeros({kLength, kBatch}, torch::kBool);
+  s.is_first[0].fill_(true);
+  s.is_terminal = torch::zeros({kLength, kBatch}, torch::kBool);
+  return s;
+}
+
+// args: backbone index; items: replayed steps (16 x 64 per iteration)
+void BM_WorldModelTrainStep(benchmark::State& state) {
+  auto wm = world_model(state.range(0));
+  const StepBatch steps = chunk();
+  for (auto _ : state) {
+    wm->zero_grad();
+    wm->loss(steps).total.backward();
+  }
+  state.SetItemsProcessed(state.iterations() * kLength * kBatch);
+}
+
+// args: backbone index; items: imagined steps (1024 starts x 15 steps per iteration)
+void BM_ImaginationActorCriticStep(benchmark::State& state) {
+  auto wm = world_model(state.range(0));
+  Observation o;
+  {
+    torch::NoGradGuard no_grad;
+    o = wm->observe(chunk(), /*keep_states=*/true);
+  }
+  ImaginationActorCritic ac(ImaginationActorCriticOptions(wm->feature_size(), kAct),
+                            make_generator(1, torch::kCPU));
+  const at::Tensor cont = torch::ones({kLength * kBatch});
+  for (auto _ : state) benchmark::DoNotOptimize(ac.train(*wm, o.every, cont).actor_loss);
+  state.SetItemsProcessed(state.iterations() * kLength * kBatch * 15);
+}
+
+BENCHMARK(BM_WorldModelTrainStep)->DenseRange(0, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ImaginationActorCriticStep)
+    ->DenseRange(0, 3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace mbrl
