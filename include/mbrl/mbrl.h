@@ -106,6 +106,7 @@
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/agents/dreamer/actor_loss.h"
 #include "mbrl/agents/dreamer/bounded_normal.h"
+#include "mbrl/agents/dreamer/dreamer_agent.h"
 #include "mbrl/agents/dreamer/imagination_actor_critic.h"
 #include "mbrl/agents/dreamer/lambda_return.h"
 #include "mbrl/agents/dreamer/return_normalizer.h"

@@ -9,6 +9,7 @@
 #include "mbrl/agents/dreamer/lambda_return.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/error.h"
+#include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
 ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions options,
@@ -142,6 +143,27 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
   m.value = values.mean().item<double>();
   m.entropy = torch::stack(entropies).mean().item<double>();
   return m;
+}
+
+void ImaginationActorCritic::save_training_state(torch::serialize::OutputArchive& archive) const {
+  using torch::serialize::OutputArchive;
+  checkpoint::write_nested(archive, "actor_optimizer",
+                           [&](OutputArchive& a) { actor_optim_->save(a); });
+  checkpoint::write_nested(archive, "critic_optimizer",
+                           [&](OutputArchive& a) { critic_optim_->save(a); });
+  checkpoint::write_double(archive, "return_low", normalizer_.low());
+  checkpoint::write_double(archive, "return_high", normalizer_.high());
+  checkpoint::write_generator(archive, "gen_imagine", gen_);
+}
+
+void ImaginationActorCritic::load_training_state(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive actor = checkpoint::read_nested(archive, "actor_optimizer");
+  actor_optim_->load(actor);
+  torch::serialize::InputArchive critic = checkpoint::read_nested(archive, "critic_optimizer");
+  critic_optim_->load(critic);
+  normalizer_.set(checkpoint::read_double(archive, "return_low"),
+                  checkpoint::read_double(archive, "return_high"));
+  checkpoint::read_generator(archive, "gen_imagine", gen_);
 }
 
 }  // namespace mbrl

@@ -43,7 +43,7 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
                              Mlp(layer_norm_silu_mlp(feat, o.obs_dim(), o.units(), o.layers())));
   reward_ = register_module("reward",
                             Mlp(layer_norm_silu_mlp(feat, bins_.size(), o.units(), o.layers())));
-  continue_ = register_module("continue", Mlp(layer_norm_silu_mlp(feat, 1, o.units(), o.layers())));
+  continue_ = register_module("cont", Mlp(layer_norm_silu_mlp(feat, 1, o.units(), o.layers())));
   // the reward head starts predicting 0 (DreamerV3: outscale 0.0)
   torch::NoGradGuard no_grad;
   const std::string out = "linear" + std::to_string(o.layers());
@@ -165,8 +165,9 @@ at::Tensor WorldModel::predict_continue(const at::Tensor& features) {
   return torch::sigmoid(continue_->forward(features).squeeze(-1));
 }
 
-WorldModelLosses WorldModel::loss(const StepBatch& steps) {
-  const Observation o = observe(steps);
+WorldModelLosses WorldModel::loss(const StepBatch& steps, Observation* observed) {
+  const Observation o = observe(steps, /*keep_states=*/observed != nullptr);
+  if (observed != nullptr) *observed = o;
   WorldModelLosses l;
   l.recon = (decoder_->forward(o.features) - symlog(steps.obs)).square().sum(-1).mean();
   l.reward = bins_.loss(reward_->forward(o.features), steps.reward).mean();

@@ -20,6 +20,10 @@
 namespace torch::optim {
 class Adam;
 }  // namespace torch::optim
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
 
 namespace mbrl {
 
@@ -85,6 +89,11 @@ class ImaginationActorCritic : public torch::nn::Module {
   /// real continue flags start_cont [N] (1 - is_terminal).
   ImaginationMetrics train(WorldModel& world_model, const LatentState& starts,
                            const at::Tensor& start_cont);
+
+  /// What a checkpoint needs beyond the parameters (Module::save): both optimizers' states, the
+  /// return normaliser and the generator.
+  void save_training_state(torch::serialize::OutputArchive& archive) const;
+  void load_training_state(torch::serialize::InputArchive& archive);
 
  private:
   void update_slow_critic();

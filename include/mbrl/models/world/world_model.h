@@ -85,6 +85,8 @@ class WorldModel : public torch::nn::Module {
 
   const WorldModelOptions& options() const { return options_; }
   int64_t feature_size() const;
+  /// The generator of the latent samples (for checkpoints: Module::save keeps parameters only).
+  at::Generator& generator() { return gen_; }
   /// The state before the first step of `batch` sequences.
   LatentState initial_state(int64_t batch, c10::Device device) const;
 
@@ -102,8 +104,9 @@ class WorldModel : public torch::nn::Module {
   /// [h, z] of a state: [B, feature_size()].
   at::Tensor features(const LatentState& state) const;
 
-  /// The losses of a chunk (see WorldModelLosses); differentiable.
-  WorldModelLosses loss(const StepBatch& steps);
+  /// The losses of a chunk (see WorldModelLosses); differentiable. With `observed`, also the
+  /// observation the losses were computed on, every step's state kept (for imagination).
+  WorldModelLosses loss(const StepBatch& steps, Observation* observed = nullptr);
   /// Predicted reward and continue probability from features [..., F]: [...] each.
   at::Tensor predict_reward(const at::Tensor& features);
   at::Tensor predict_continue(const at::Tensor& features);

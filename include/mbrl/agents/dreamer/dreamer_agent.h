@@ -1,0 +1,81 @@
+// DreamerAgent: a world model and an actor-critic trained in its imagination, acting in the
+// environment through the world model's posterior state.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include "mbrl/agents/agent.h"
+#include "mbrl/agents/dreamer/imagination_actor_critic.h"
+#include "mbrl/core/types.h"
+#include "mbrl/data/step_replay.h"
+#include "mbrl/models/world/world_model.h"
+
+namespace torch::optim {
+class Adam;
+}  // namespace torch::optim
+
+namespace mbrl {
+
+/// The world model's optimiser (DreamerV3 2023: Adam lr 1e-4, eps 1e-8, norm clipped at 1000).
+struct WorldModelOptimizerOptions {
+  TORCH_ARG(double, lr) = 1e-4;
+  TORCH_ARG(double, eps) = 1e-8;
+  TORCH_ARG(double, grad_clip) = 1000.0;
+};
+
+/// DreamerV3's agent for continuous actions. Acting (Agent): the world model observes each real
+/// observation with the previous action (observe_step; `reset` starts an episode) and the actor
+/// samples (explore) or takes its mean (eval) from the features, clipped to [-1, 1] and mapped
+/// affinely onto the env's action box; the world model works in [-1, 1] actions throughout.
+/// Learning (`train`): one world-model step on a replayed chunk, then one actor-critic update
+/// from every posterior state of that chunk (stop-gradient), as DreamerV3's train step.
+class DreamerAgent : public Agent {
+ public:
+  /// world_model and actor_critic sized for each other (feature_size); action_space: the env's
+  /// finite box; gen: a CPU generator for acting, owned from now on.
+  DreamerAgent(std::shared_ptr<WorldModel> world_model,
+               std::shared_ptr<ImaginationActorCritic> actor_critic, Box action_space,
+               WorldModelOptimizerOptions optimizer, at::Generator gen);
+  ~DreamerAgent() override;
+
+  void reset() override;
+  /// obs [obs_dim] -> action [act_dim] in the env's box.
+  at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
+  /// The world model's state after the last observation (batch 1).
+  const LatentState& latent_state() const { return state_; }
+  /// The action the world model saw last, in [-1, 1]: what a StepReplay stores as prev_act.
+  const at::Tensor& last_normalized_action() const { return prev_act_; }
+  /// env action [act_dim] -> [-1, 1].
+  at::Tensor normalize(const at::Tensor& action) const;
+
+  /// One world-model step and one actor-critic update on `steps` -> metric_names() values.
+  std::vector<double> train(const StepBatch& steps);
+  const std::vector<std::string>& metric_names() const;
+
+  /// Everything training continues from: both networks' parameters, the three optimizers, the
+  /// return normaliser and the acting, latent and imagination generators. `load` then resets
+  /// (the next act starts an episode).
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+  WorldModel& world_model() { return *world_model_; }
+  ImaginationActorCritic& actor_critic() { return *actor_critic_; }
+
+ private:
+  std::shared_ptr<WorldModel> world_model_;
+  std::shared_ptr<ImaginationActorCritic> actor_critic_;
+  Box action_space_;
+  WorldModelOptimizerOptions optimizer_options_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  at::Generator gen_;
+  LatentState state_;
+  at::Tensor prev_act_;  // [act_dim] in [-1, 1]
+  bool first_ = true;
+};
+
+}  // namespace mbrl

@@ -1,0 +1,116 @@
+// DreamerAgent.
+#include "mbrl/agents/dreamer/dreamer_agent.h"
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+#include "mbrl/core/error.h"
+#include "mbrl/io/checkpoint_archive.h"
+
+namespace mbrl {
+
+DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
+                           std::shared_ptr<ImaginationActorCritic> actor_critic, Box action_space,
+                           WorldModelOptimizerOptions optimizer, at::Generator gen)
+    : world_model_(std::move(world_model)),
+      actor_critic_(std::move(actor_critic)),
+      action_space_(std::move(action_space)),
+      optimizer_options_(optimizer),
+      gen_(std::move(gen)) {
+  MBRL_CHECK(world_model_ && actor_critic_, "DreamerAgent: a world model and an actor-critic");
+  MBRL_CHECK(actor_critic_->options().feature_size() == world_model_->feature_size() &&
+                 actor_critic_->options().act_dim() == world_model_->options().act_dim() &&
+                 action_space_.dim() == world_model_->options().act_dim(),
+             "DreamerAgent: the actor-critic, world model and action space disagree in size");
+  MBRL_CHECK_ARG(optimizer.lr() > 0 && optimizer.eps() > 0 && optimizer.grad_clip() > 0,
+                 "world_model_optimizer", "expected lr, eps and grad_clip > 0");
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      world_model_->parameters(), torch::optim::AdamOptions(optimizer.lr()).eps(optimizer.eps()));
+  reset();
+}
+
+DreamerAgent::~DreamerAgent() = default;
+
+void DreamerAgent::reset() {
+  state_ = world_model_->initial_state(1, torch::kCPU);
+  prev_act_ = torch::zeros({world_model_->options().act_dim()});
+  first_ = true;
+}
+
+at::Tensor DreamerAgent::normalize(const at::Tensor& action) const {
+  return (action - action_space_.low) / (action_space_.high - action_space_.low) * 2.0 - 1.0;
+}
+
+at::Tensor DreamerAgent::act(const at::Tensor& obs, ActMode mode) {
+  torch::NoGradGuard no_grad;
+  const at::Tensor first = torch::full({1}, first_, torch::kBool);
+  state_ = world_model_->observe_step(state_, obs.to(torch::kFloat32).reshape({1, -1}),
+                                      prev_act_.unsqueeze(0), first);
+  const BoundedNormal pi = actor_critic_->policy(world_model_->features(state_));
+  at::Tensor a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mean();
+  prev_act_ = a.squeeze(0).clamp(-1.0, 1.0);
+  first_ = false;
+  return action_space_.low + (prev_act_ + 1.0) / 2.0 * (action_space_.high - action_space_.low);
+}
+
+const std::vector<std::string>& DreamerAgent::metric_names() const {
+  static const std::vector<std::string> names{
+      "model_loss", "recon_loss",  "reward_loss", "cont_loss", "kl",
+      "actor_loss", "critic_loss", "imag_return", "entropy",   "return_scale"};
+  return names;
+}
+
+std::vector<double> DreamerAgent::train(const StepBatch& steps) {
+  Observation observed;
+  const WorldModelLosses l = world_model_->loss(steps, &observed);
+  const double total = l.total.item<double>();
+  if (!std::isfinite(total)) throw NonFiniteError("dreamer: non-finite world-model loss");
+  optimizer_->zero_grad();
+  l.total.backward();
+  torch::nn::utils::clip_grad_norm_(world_model_->parameters(), optimizer_options_.grad_clip());
+  optimizer_->step();
+
+  const at::Tensor cont = steps.is_terminal.logical_not().to(torch::kFloat32).flatten();
+  const ImaginationMetrics m = actor_critic_->train(*world_model_, observed.every, cont);
+  return {total,
+          l.recon.item<double>(),
+          l.reward.item<double>(),
+          l.cont.item<double>(),
+          l.kl.item<double>(),
+          m.actor_loss,
+          m.critic_loss,
+          m.imagined_return,
+          m.entropy,
+          m.return_scale};
+}
+
+void DreamerAgent::save(torch::serialize::OutputArchive& archive) const {
+  using torch::serialize::OutputArchive;
+  checkpoint::write_nested(archive, "world_model",
+                           [&](OutputArchive& a) { world_model_->save(a); });
+  checkpoint::write_nested(archive, "actor_critic",
+                           [&](OutputArchive& a) { actor_critic_->save(a); });
+  checkpoint::write_nested(archive, "actor_critic_training",
+                           [&](OutputArchive& a) { actor_critic_->save_training_state(a); });
+  checkpoint::write_nested(archive, "world_model_optimizer",
+                           [&](OutputArchive& a) { optimizer_->save(a); });
+  checkpoint::write_generator(archive, "gen_act", gen_);
+  checkpoint::write_generator(archive, "gen_latents", world_model_->generator());
+}
+
+void DreamerAgent::load(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive wm = checkpoint::read_nested(archive, "world_model");
+  world_model_->load(wm);
+  torch::serialize::InputArchive ac = checkpoint::read_nested(archive, "actor_critic");
+  actor_critic_->load(ac);
+  torch::serialize::InputArchive training =
+      checkpoint::read_nested(archive, "actor_critic_training");
+  actor_critic_->load_training_state(training);
+  torch::serialize::InputArchive opt = checkpoint::read_nested(archive, "world_model_optimizer");
+  optimizer_->load(opt);
+  checkpoint::read_generator(archive, "gen_act", gen_);
+  checkpoint::read_generator(archive, "gen_latents", world_model_->generator());
+  reset();
+}
+
+}  // namespace mbrl
