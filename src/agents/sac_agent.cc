@@ -10,6 +10,7 @@
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
+#include "mbrl/nn/frozen_scope.h"
 
 namespace mbrl {
 namespace {
@@ -21,24 +22,6 @@ void check_finite(double value, const char* what, int64_t update) {
         detail::str("sac: non-finite ", what, " loss at update ", update, " (", value, ")"));
   }
 }
-
-void set_requires_grad(torch::nn::Module& module, bool on) {
-  for (auto& p : module.parameters()) p.requires_grad_(on);
-}
-
-// freezes a module's parameters for one scope (also when the scope throws)
-class FrozenScope {
- public:
-  explicit FrozenScope(torch::nn::Module& module) : module_(module) {
-    set_requires_grad(module_, false);
-  }
-  ~FrozenScope() { set_requires_grad(module_, true); }
-  FrozenScope(const FrozenScope&) = delete;
-  FrozenScope& operator=(const FrozenScope&) = delete;
-
- private:
-  torch::nn::Module& module_;
-};
 
 void check_options(const SacOptions& o) {
   auto positive_int = [](int64_t v, const char* key) {
