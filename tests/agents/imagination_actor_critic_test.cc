@@ -88,6 +88,11 @@ TEST_F(ImaginationActorCriticTest, OneUpdateStepsActorAndCriticButNotTheWorldMod
     const std::string fast = k.substr(std::string("slow_").size());
     EXPECT_TENSOR_CLOSE(named[k], before[k] + 0.02 * (named[fast] - before[k]), 1e-5, 1e-7) << k;
   }
+  // the actor's loss reached the actions through the frozen world model: no weight gradients
+  for (const auto& p : wm->named_parameters()) {
+    EXPECT_FALSE(p.value().grad().defined()) << p.key();
+    EXPECT_TRUE(p.value().requires_grad()) << p.key() << " left frozen";
+  }
   const auto wm_after = snapshot(*wm);
   for (size_t i = 0; i < wm_before.size(); ++i)
     EXPECT_TRUE(torch::equal(wm_before[i], wm_after[i]));

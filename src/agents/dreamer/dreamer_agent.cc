@@ -23,7 +23,8 @@ DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
                  action_space_.dim() == world_model_->options().act_dim(),
              "DreamerAgent: the actor-critic, world model and action space disagree in size");
   MBRL_CHECK_ARG(optimizer.lr() > 0 && optimizer.eps() > 0 && optimizer.grad_clip() > 0,
-                 "world_model_optimizer", "expected lr, eps and grad_clip > 0");
+                 "world_model_optimizer", "expected lr, eps and grad_clip > 0, got ",
+                 optimizer.lr(), ", ", optimizer.eps(), " and ", optimizer.grad_clip());
   optimizer_ = std::make_unique<torch::optim::Adam>(
       world_model_->parameters(), torch::optim::AdamOptions(optimizer.lr()).eps(optimizer.eps()));
   reset();
@@ -63,8 +64,12 @@ const std::vector<std::string>& DreamerAgent::metric_names() const {
 std::vector<double> DreamerAgent::train(const StepBatch& steps) {
   Observation observed;
   const WorldModelLosses l = world_model_->loss(steps, &observed);
-  const double total = l.total.item<double>();
-  if (!std::isfinite(total)) throw NonFiniteError("dreamer: non-finite world-model loss");
+  // the world model's metrics in one transfer (one device sync), before the step
+  const at::Tensor logged = torch::stack({l.total.detach(), l.recon.detach(), l.reward.detach(),
+                                          l.cont.detach(), l.kl.detach()})
+                                .to(torch::kCPU, torch::kFloat64);
+  std::vector<double> metrics(logged.data_ptr<double>(), logged.data_ptr<double>() + 5);
+  if (!std::isfinite(metrics[0])) throw NonFiniteError("dreamer: non-finite world-model loss");
   optimizer_->zero_grad();
   l.total.backward();
   torch::nn::utils::clip_grad_norm_(world_model_->parameters(), optimizer_options_.grad_clip());
@@ -72,16 +77,9 @@ std::vector<double> DreamerAgent::train(const StepBatch& steps) {
 
   const at::Tensor cont = steps.is_terminal.logical_not().to(torch::kFloat32).flatten();
   const ImaginationMetrics m = actor_critic_->train(*world_model_, observed.every, cont);
-  return {total,
-          l.recon.item<double>(),
-          l.reward.item<double>(),
-          l.cont.item<double>(),
-          l.kl.item<double>(),
-          m.actor_loss,
-          m.critic_loss,
-          m.imagined_return,
-          m.entropy,
-          m.return_scale};
+  metrics.insert(metrics.end(),
+                 {m.actor_loss, m.critic_loss, m.imagined_return, m.entropy, m.return_scale});
+  return metrics;
 }
 
 void DreamerAgent::save(torch::serialize::OutputArchive& archive) const {

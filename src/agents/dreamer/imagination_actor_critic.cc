@@ -10,6 +10,7 @@
 #include "mbrl/core/check.h"
 #include "mbrl/core/error.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/nn/frozen_scope.h"
 
 namespace mbrl {
 ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions options,
@@ -81,33 +82,42 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
              "ImaginationActorCritic::train: expected start_cont [N] = [", starts.h.size(0),
              "], got ", start_cont.sizes());
 
-  // imagine H steps from the (stop-gradient) starts; the actor reads stop-gradient features
-  LatentState state{starts.memory, starts.h.detach(), starts.z.detach()};
-  for (auto& t : state.memory.tensors) t = t.detach();
-  std::vector<at::Tensor> features{world_model.features(state)}, log_probs, entropies;
-  for (int64_t h = 0; h < H; ++h) {
-    BoundedNormal pi = policy(features.back().detach());
-    at::Tensor action = pi.rsample(gen_);
-    log_probs.push_back(pi.log_prob(action.detach()));
-    entropies.push_back(pi.entropy());
-    state = world_model.imagine_step(state, action);
-    features.push_back(world_model.features(state));
+  // imagine H steps from the (stop-gradient) starts; the actor reads stop-gradient features.
+  // The actor's loss flows through the world model and the critic to the actions; both are
+  // frozen while the graph is built, so their own weight gradients are never computed.
+  std::vector<at::Tensor> log_probs, entropies;
+  at::Tensor feat, reward, cont, values;
+  {
+    FrozenScope frozen_model(world_model);
+    FrozenScope frozen_critic(*critic_);
+    LatentState state{starts.memory, starts.h.detach(), starts.z.detach()};
+    for (auto& t : state.memory.tensors) t = t.detach();
+    std::vector<at::Tensor> features{world_model.features(state)};
+    for (int64_t h = 0; h < H; ++h) {
+      BoundedNormal pi = policy(features.back().detach());
+      at::Tensor action = pi.rsample(gen_);
+      log_probs.push_back(pi.log_prob(action.detach()));
+      entropies.push_back(pi.entropy());
+      state = world_model.imagine_step(state, action);
+      features.push_back(world_model.features(state));
+    }
+    feat = torch::stack(features);  // [H + 1, N, F]
+    reward = world_model.predict_reward(feat.narrow(0, 1, H));
+    cont = (world_model.predict_continue(feat.narrow(0, 1, H)) > 0.5).to(feat.dtype());
+    cont = torch::cat({start_cont.to(feat.dtype()).unsqueeze(0), cont});  // [H + 1, N]
+    values = value(feat);                                                 // [H + 1, N]
   }
-  const at::Tensor feat = torch::stack(features);  // [H + 1, N, F]
-  const at::Tensor reward = world_model.predict_reward(feat.narrow(0, 1, H));
-  at::Tensor cont = (world_model.predict_continue(feat.narrow(0, 1, H)) > 0.5).to(feat.dtype());
-  cont = torch::cat({start_cont.to(feat.dtype()).unsqueeze(0), cont});  // [H + 1, N]
   const at::Tensor weight = imagined_step_weights(cont, o.gamma());
-  const at::Tensor values = value(feat);  // [H + 1, N]
   const at::Tensor returns =
       lambda_returns(reward, cont.narrow(0, 1, H), values, o.gamma(), o.lambda());
   normalizer_.update(returns);
 
   ImaginationMetrics m;
   m.return_scale = normalizer_.scale();
-  at::Tensor a_loss = actor_loss(returns, values.narrow(0, 0, H), torch::stack(log_probs),
-                                 torch::stack(entropies), weight.narrow(0, 0, H), m.return_scale,
-                                 o.entropy_scale(), ActorGradient::kBackprop);
+  const at::Tensor entropy = torch::stack(entropies);
+  at::Tensor a_loss = actor_loss(returns, values.narrow(0, 0, H), torch::stack(log_probs), entropy,
+                                 weight.narrow(0, 0, H), m.return_scale, o.entropy_scale(),
+                                 ActorGradient::kBackprop);
   // the critic on stop-gradient features: two-hot of sg(returns), regularised toward the slow
   // critic's value
   const at::Tensor critic_in = feat.narrow(0, 0, H).detach();
@@ -123,8 +133,16 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
               weight.narrow(0, 0, H).detach())
                  .mean();
   }
-  m.actor_loss = a_loss.item<double>();
-  m.critic_loss = c_loss.item<double>();
+  // every metric in one transfer (one device sync), before any step
+  const at::Tensor logged = torch::stack({a_loss.detach(), c_loss.detach(), returns.detach().mean(),
+                                          values.detach().mean(), entropy.detach().mean()})
+                                .to(torch::kCPU, torch::kFloat64);
+  const double* v = logged.data_ptr<double>();
+  m.actor_loss = v[0];
+  m.critic_loss = v[1];
+  m.imagined_return = v[2];
+  m.value = v[3];
+  m.entropy = v[4];
   if (!std::isfinite(m.actor_loss) || !std::isfinite(m.critic_loss)) {
     throw NonFiniteError(detail::str("dreamer: non-finite ",
                                      std::isfinite(m.actor_loss) ? "critic" : "actor", " loss"));
@@ -138,10 +156,6 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
   torch::nn::utils::clip_grad_norm_(critic_->parameters(), o.grad_clip());
   critic_optim_->step();
   update_slow_critic();
-
-  m.imagined_return = returns.mean().item<double>();
-  m.value = values.mean().item<double>();
-  m.entropy = torch::stack(entropies).mean().item<double>();
   return m;
 }
 
