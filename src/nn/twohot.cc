@@ -17,7 +17,6 @@ TwoHotBins::TwoHotBins(int64_t bins, double low, double high)
 
 at::Tensor TwoHotBins::encode(const at::Tensor& y) const {
   torch::NoGradGuard no_grad;
-  const at::Tensor centres = centres_.to(y.device());
   const double width = (high_ - low_) / static_cast<double>(bins_ - 1);
   // position in units of bins, clamped to the range: the lower bin and the weight of the upper
   at::Tensor pos = ((symlog(y.to(torch::kFloat32)) - low_) / width).clamp(0, bins_ - 1);

@@ -26,10 +26,10 @@ ReturnNormalizer::ReturnNormalizer(double decay, double low_percentile, double h
 void ReturnNormalizer::update(const at::Tensor& returns) {
   torch::NoGradGuard no_grad;
   MBRL_CHECK(returns.numel() > 0, "ReturnNormalizer::update: no returns");
-  const at::Tensor flat = returns.detach().reshape({-1}).to(torch::kFloat64);
+  const at::Tensor flat = returns.detach().reshape({-1}).to(torch::kCPU, torch::kFloat64);
   const at::Tensor q =
-      torch::tensor({low_percentile_ / 100.0, high_percentile_ / 100.0}, flat.options()).cpu();
-  const at::Tensor p = torch::quantile(flat.cpu(), q);  // linear interpolation, as numpy
+      torch::tensor({low_percentile_ / 100.0, high_percentile_ / 100.0}, torch::kFloat64);
+  const at::Tensor p = torch::quantile(flat, q);  // linear interpolation, as numpy
   low_ = decay_ * low_ + (1.0 - decay_) * p[0].item<double>();
   high_ = decay_ * high_ + (1.0 - decay_) * p[1].item<double>();
 }
