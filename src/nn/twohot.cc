@@ -19,8 +19,9 @@ at::Tensor TwoHotBins::encode(const at::Tensor& y) const {
   torch::NoGradGuard no_grad;
   const double width = (high_ - low_) / static_cast<double>(bins_ - 1);
   // position in units of bins, clamped to the range: the lower bin and the weight of the upper
+  // (a NaN target keeps NaN weights, so the loss reports it, on bin 0)
   at::Tensor pos = ((symlog(y.to(torch::kFloat32)) - low_) / width).clamp(0, bins_ - 1);
-  at::Tensor below = pos.floor().clamp_max(bins_ - 2).to(torch::kInt64);
+  at::Tensor below = pos.floor().nan_to_num(0.0).clamp_max(bins_ - 2).to(torch::kInt64);
   at::Tensor upper_weight = (pos - below.to(torch::kFloat32)).unsqueeze(-1);
   std::vector<int64_t> shape = y.sizes().vec();
   shape.push_back(bins_);

@@ -41,6 +41,17 @@ TEST(CategoricalLatentTest, StraightThroughIsOneHotForwardAndProbabilityBackward
   EXPECT_TENSOR_CLOSE(freq, fixed[0].exp(), 0.0, 0.015);
 }
 
+// a diverged model's NaN probabilities must reach the losses (which report them), not throw
+// from inside the sampler
+TEST(CategoricalLatentTest, NonFiniteProbabilitiesGiveNonFiniteSamples) {
+  auto gen = make_generator(0, torch::kCPU);
+  auto log_p = torch::full({3, 2, 4}, std::nan(""));
+  at::Tensor sample;
+  ASSERT_NO_THROW(sample = sample_straight_through(log_p, gen));
+  EXPECT_SHAPE(sample, {3, 2, 4});
+  EXPECT_TRUE(torch::isnan(sample).all().item<bool>());
+}
+
 TEST(CategoricalLatentTest, KlOfHandMadeDistributions) {
   // two latents of two classes: q = (0.5, 0.5), (0.9, 0.1); p = (0.25, 0.75), (0.5, 0.5)
   auto q = torch::tensor({{{0.5, 0.5}, {0.9, 0.1}}}, torch::kFloat64).log();

@@ -61,6 +61,16 @@ TEST(TwoHotTest, LossIsTheCrossEntropyOfTheTwoHotTarget) {
                       1e-6);
 }
 
+// a diverged critic's NaN return must reach the loss (which reports it), not an index error
+TEST(TwoHotTest, NaNTargetsGiveANaNLoss) {
+  TwoHotBins bins(5, -2.0, 2.0);
+  auto y = torch::tensor({0.5f, std::nanf("")});
+  at::Tensor loss;
+  ASSERT_NO_THROW(loss = bins.loss(torch::zeros({2, 5}), y));
+  EXPECT_TRUE(std::isfinite(loss[0].item<double>()));
+  EXPECT_TRUE(std::isnan(loss[1].item<double>()));
+}
+
 TEST(TwoHotTest, RejectsBadBins) {
   EXPECT_THROW_WITH(TwoHotBins(1), InvalidArgument, "bins");
   EXPECT_THROW_WITH(TwoHotBins(5, 1.0, 1.0), InvalidArgument, "bins");

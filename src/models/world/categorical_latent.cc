@@ -18,7 +18,9 @@ at::Tensor sample_straight_through(const at::Tensor& log_probs, at::Generator& g
   const int64_t classes = log_probs.size(-1);
   at::Tensor probs = log_probs.exp();
   at::Tensor flat = probs.detach().reshape({-1, classes});
-  at::Tensor index = at::multinomial(flat, 1, /*replacement=*/true, gen);
+  // the first class whose cumulative probability exceeds u (the last one for rounding)
+  const at::Tensor u = at::rand({flat.size(0), 1}, gen, flat.options());
+  const at::Tensor index = (flat.cumsum(1) <= u).sum(1, /*keepdim=*/true).clamp_max(classes - 1);
   at::Tensor one_hot = torch::zeros_like(flat).scatter_(1, index, 1.0).view_as(probs);
   return one_hot + probs - probs.detach();
 }

@@ -16,6 +16,9 @@ at::Tensor unimix_log_probs(const at::Tensor& logits, double mix = 0.01);
 
 /// One-hot samples of the categoricals with straight-through gradients: onehot + p - sg(p), so
 /// the forward value is the one-hot sample and the gradient flows to p = exp(log_probs).
+/// Sampled by inverting the CDF with one uniform draw per categorical, so non-finite
+/// probabilities (a diverged model) give non-finite outputs, which the losses report, instead of
+/// an exception from inside the sampler.
 /// log_probs: [..., K] -> [..., K] float32; gen on the tensor's device.
 at::Tensor sample_straight_through(const at::Tensor& log_probs, at::Generator& gen);
 
