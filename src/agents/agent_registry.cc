@@ -1,6 +1,7 @@
 // The agent registry: built-in agents, one line each.
 #include "mbrl/agents/agent_registry.h"
 
+#include "mbrl/agents/dreamer/dreamer_agent.h"
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/agents/sac_agent.h"
@@ -33,8 +34,8 @@ std::shared_ptr<PolicyLearner> make_policy_learner(const ConfigNode& agent, cons
     std::string known;
     for (const auto& t : learners.types()) known += (known.empty() ? "" : ", ") + t;
     throw agent.error("type", "algorithm '" + algorithm +
-                                  "' needs an agent that learns from transition batches (" +
-                                  known + "), got '" + type + "'");
+                                  "' needs an agent that learns from transition batches (" + known +
+                                  "), got '" + type + "'");
   }
   return learners.create(agent, ctx);
 }
@@ -47,6 +48,8 @@ void register_agents() {
   learners.add("sac", make_sac_agent,
                "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
 
+  r.add("dreamer", make_dreamer_agent,
+        "DreamerV3: a latent world model on a sequence backbone, actor-critic in imagination");
   r.add("mpc", make_mpc_agent, "MPC: an action optimizer on a scorer (`mbrl list scorers`)");
   r.add("random", make_random_agent, "uniform random actions within the action bounds");
   for (const auto& type : learners.types()) {

@@ -3,6 +3,7 @@
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/dreamer_loop.h"
 #include "mbrl/algorithms/fit_model.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/pets.h"
@@ -40,6 +41,9 @@ void register_algorithms() {
   auto& r = algorithm_registry();
   if (r.contains("collect")) return;
   r.add("collect", make_collect, "run the agent for N episodes and log returns (no learning)");
+  r.add(
+      "dreamer", make_dreamer_loop,
+      "DreamerV3: world model on replayed sequences, actor-critic in imagination (agent dreamer)");
   r.add("fit_model", make_fit_model,
         "fit a model on collected episodes; one-step and open-loop errors on held-out episodes");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");

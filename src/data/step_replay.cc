@@ -10,6 +10,11 @@
 
 namespace mbrl {
 
+StepBatch StepBatch::to(c10::Device device) const {
+  return {obs.to(device), prev_act.to(device), reward.to(device), is_first.to(device),
+          is_terminal.to(device)};
+}
+
 StepReplay::StepReplay(int64_t capacity, int64_t obs_dim, int64_t act_dim)
     : capacity_(capacity), obs_dim_(obs_dim), act_dim_(act_dim) {
   MBRL_CHECK_ARG(capacity >= 1, "replay_capacity", "expected an integer >= 1, got ", capacity);

@@ -80,6 +80,27 @@ TEST_F(DreamerAgentTest, ResetMakesTheNextObservationAnEpisodeStart) {
   EXPECT_TENSOR_CLOSE(a->latent_state().h, b->latent_state().h, 0.0, 0.0);
 }
 
+// a loop evaluates inside a training episode between two steps: restoring the memory taken
+// before must continue the episode as if the evaluation had not happened (the deterministic
+// state of the next step is a function of the memory and the observation)
+TEST_F(DreamerAgentTest, RestoredMemoryContinuesTheEpisode) {
+  auto a = agent(), b = agent();
+  const at::Tensor obs1 = torch::tensor({0.1f, 0.2f, 0.3f}), obs2 = torch::tensor({-1.f, 0.f, 1.f});
+  for (auto* x : {a.get(), b.get()}) {
+    x->reset();
+    x->act(obs1);
+    x->act(obs2);
+  }
+  const DreamerAgent::Memory memory = a->memory();
+  a->reset();  // an evaluation episode
+  for (int i = 0; i < 3; ++i) a->act(torch::randn({kObs}), ActMode::kEval);
+  a->restore(memory);
+  const at::Tensor obs3 = torch::tensor({0.5f, 0.5f, -0.5f});
+  a->act(obs3);
+  b->act(obs3);
+  EXPECT_TENSOR_CLOSE(a->latent_state().h, b->latent_state().h, 0.0, 0.0);
+}
+
 TEST_F(DreamerAgentTest, TrainStepsTheWorldModelAndReportsEveryMetric) {
   auto a = agent();
   std::vector<at::Tensor> before;

@@ -1,5 +1,5 @@
-// Kill-and-resume tests of the online loops (algorithms sac and mbpo): `mbrl train` runs as a
-// child process, is killed with SIGKILL after it wrote a checkpoint, and `mbrl train --resume`
+// Kill-and-resume tests of the online loops (algorithms sac, mbpo and dreamer): `mbrl train` runs
+// as a child process, is killed with SIGKILL after it wrote a checkpoint, and `mbrl train --resume`
 // must then produce exactly the rows of an uninterrupted run (wall-time columns aside). Also the
 // guard rail: a non-finite loss stops the run naming component and step, and the last good
 // checkpoint stays intact and resumable.
@@ -121,6 +121,21 @@ TEST(ResumeTest, KilledSacRunResumesExactly) {
       {"threads=1", "env.max_episode_steps=50", "agent.hidden_size=16", "agent.batch_size=32",
        "algorithm.num_steps=2000", "algorithm.initial_random_steps=100", "algorithm.eval_every=250",
        "algorithm.eval_episodes=1"},
+      {"metrics.csv", "eval.csv"});
+}
+
+// Dreamer: the replay, the world model, the actor-critic with its return normaliser and slow
+// critic, their three optimizers and generators, and the ratio's update count
+TEST(ResumeTest, KilledDreamerRunResumesExactly) {
+  expect_kill_and_resume_exact(
+      "configs/dreamer/pendulum.yaml",
+      {"threads=1", "env.max_episode_steps=50", "agent.world_model.latents=4",
+       "agent.world_model.classes=4", "agent.world_model.units=16", "agent.world_model.layers=1",
+       "agent.world_model.reward_bins=41", "agent.backbone.hidden_size=16",
+       "agent.actor_critic.units=16", "agent.actor_critic.layers=1", "agent.actor_critic.horizon=5",
+       "agent.actor_critic.critic_bins=41", "algorithm.num_steps=1500",
+       "algorithm.initial_random_steps=100", "algorithm.train_ratio=16", "algorithm.batch_size=4",
+       "algorithm.sequence_length=8", "algorithm.eval_every=125", "algorithm.eval_episodes=1"},
       {"metrics.csv", "eval.csv"});
 }
 

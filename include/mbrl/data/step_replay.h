@@ -8,6 +8,7 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 namespace torch::serialize {
 class InputArchive;
@@ -31,6 +32,8 @@ struct StepBatch {
 
   int64_t length() const { return obs.defined() ? obs.size(0) : 0; }
   int64_t batch() const { return obs.defined() ? obs.size(1) : 0; }
+  /// The same steps on `device` (no copy where they already are).
+  StepBatch to(c10::Device device) const;
 };
 
 /// A ring of the last `capacity` steps, on the CPU, float32. Filled by an online loop with

@@ -16,7 +16,8 @@ DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
       actor_critic_(std::move(actor_critic)),
       action_space_(std::move(action_space)),
       optimizer_options_(optimizer),
-      gen_(std::move(gen)) {
+      gen_(std::move(gen)),
+      device_(world_model_ ? world_model_->parameters().front().device() : c10::Device(c10::kCPU)) {
   MBRL_CHECK(world_model_ && actor_critic_, "DreamerAgent: a world model and an actor-critic");
   MBRL_CHECK(actor_critic_->options().feature_size() == world_model_->feature_size() &&
                  actor_critic_->options().act_dim() == world_model_->options().act_dim() &&
@@ -33,9 +34,17 @@ DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
 DreamerAgent::~DreamerAgent() = default;
 
 void DreamerAgent::reset() {
-  state_ = world_model_->initial_state(1, torch::kCPU);
-  prev_act_ = torch::zeros({world_model_->options().act_dim()});
+  state_ = world_model_->initial_state(1, device_);
+  prev_act_ = torch::zeros({world_model_->options().act_dim()}, torch::device(device_));
   first_ = true;
+}
+
+void DreamerAgent::restore(Memory memory) {
+  MBRL_CHECK(memory.prev_act.defined() && memory.state.h.defined(),
+             "DreamerAgent::restore: an empty memory");
+  state_ = std::move(memory.state);
+  prev_act_ = std::move(memory.prev_act);
+  first_ = memory.first;
 }
 
 at::Tensor DreamerAgent::normalize(const at::Tensor& action) const {
@@ -44,14 +53,15 @@ at::Tensor DreamerAgent::normalize(const at::Tensor& action) const {
 
 at::Tensor DreamerAgent::act(const at::Tensor& obs, ActMode mode) {
   torch::NoGradGuard no_grad;
-  const at::Tensor first = torch::full({1}, first_, torch::kBool);
-  state_ = world_model_->observe_step(state_, obs.to(torch::kFloat32).reshape({1, -1}),
+  const at::Tensor first = torch::full({1}, first_, torch::device(device_).dtype(torch::kBool));
+  state_ = world_model_->observe_step(state_, obs.to(device_, torch::kFloat32).reshape({1, -1}),
                                       prev_act_.unsqueeze(0), first);
   const BoundedNormal pi = actor_critic_->policy(world_model_->features(state_));
   at::Tensor a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mean();
   prev_act_ = a.squeeze(0).clamp(-1.0, 1.0);
   first_ = false;
-  return action_space_.low + (prev_act_ + 1.0) / 2.0 * (action_space_.high - action_space_.low);
+  const at::Tensor a01 = (prev_act_.to(torch::kCPU) + 1.0) / 2.0;
+  return action_space_.low + a01 * (action_space_.high - action_space_.low);
 }
 
 const std::vector<std::string>& DreamerAgent::metric_names() const {
@@ -61,7 +71,8 @@ const std::vector<std::string>& DreamerAgent::metric_names() const {
   return names;
 }
 
-std::vector<double> DreamerAgent::train(const StepBatch& steps) {
+std::vector<double> DreamerAgent::train(const StepBatch& replayed) {
+  const StepBatch steps = replayed.to(device_);
   Observation observed;
   const WorldModelLosses l = world_model_->loss(steps, &observed);
   // the world model's metrics in one transfer (one device sync), before the step

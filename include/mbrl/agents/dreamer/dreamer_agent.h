@@ -21,6 +21,9 @@ class Adam;
 
 namespace mbrl {
 
+class ConfigNode;
+struct BuildContext;
+
 /// The world model's optimiser (DreamerV3 2023: Adam lr 1e-4, eps 1e-8, norm clipped at 1000).
 struct WorldModelOptimizerOptions {
   TORCH_ARG(double, lr) = 1e-4;
@@ -48,12 +51,25 @@ class DreamerAgent : public Agent {
   at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
   /// The world model's state after the last observation (batch 1).
   const LatentState& latent_state() const { return state_; }
+
+  /// What act() carries from one step to the next: the latent state, the previous action and
+  /// whether the next observation starts an episode. A loop that evaluates inside a training
+  /// episode takes it before and restores it after, so the episode continues unchanged.
+  struct Memory {
+    LatentState state;
+    at::Tensor prev_act;
+    bool first = true;
+  };
+  Memory memory() const { return {state_, prev_act_, first_}; }
+  void restore(Memory memory);
   /// The action the world model saw last, in [-1, 1]: what a StepReplay stores as prev_act.
   const at::Tensor& last_normalized_action() const { return prev_act_; }
   /// env action [act_dim] -> [-1, 1].
   at::Tensor normalize(const at::Tensor& action) const;
 
-  /// One world-model step and one actor-critic update on `steps` -> metric_names() values.
+  /// One world-model step and one actor-critic update on `steps` (on any device; moved to the
+  /// world model's) -> metric_names() values. Throws NonFiniteError naming the component
+  /// ("dreamer: non-finite world-model loss", "... actor loss", "... critic loss").
   std::vector<double> train(const StepBatch& steps);
   const std::vector<std::string>& metric_names() const;
 
@@ -73,9 +89,20 @@ class DreamerAgent : public Agent {
   WorldModelOptimizerOptions optimizer_options_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   at::Generator gen_;
+  c10::Device device_;  // the world model's
   LatentState state_;
   at::Tensor prev_act_;  // [act_dim] in [-1, 1]
   bool first_ = true;
 };
+
+/// The agent of an `agent:` section of type `dreamer` (registry type `dreamer`), on ctx.device:
+///   world_model:  WorldModelOptions keys (latents, classes, units, layers, unimix, free_nats,
+///                 dyn_scale, rep_scale, reward_bins) and the optimiser's lr, adam_eps, grad_clip;
+///   backbone:     the deterministic path, a `backbone_registry()` section (type: gru,
+///                 transformer, s4d or mamba, and its options), reading latents * classes +
+///                 act_dim inputs;
+///   actor_critic: ImaginationActorCriticOptions keys (units, layers, horizon, gamma, lambda, ...).
+/// Generators: `dreamer_latents` and `dreamer_imagination` on the device, `agent` for acting.
+std::shared_ptr<DreamerAgent> make_dreamer_agent(const ConfigNode& node, const BuildContext& ctx);
 
 }  // namespace mbrl
