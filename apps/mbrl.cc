@@ -120,11 +120,9 @@ int eval(const EvalArgs& args) {
                             "expected a positive integer, got " + std::to_string(args.episodes));
   }
   mbrl::RunDir run_dir = mbrl::RunDir::open(args.run_dir);
-  mbrl::ConfigNode config = mbrl::load_config(run_dir.config_path().string(),
-                                              overrides_of({}, args.seed, args.device, ""));
-  mbrl::Experiment experiment(config, "eval");
+  mbrl::Experiment experiment =
+      mbrl::load_trained_run(run_dir.path(), overrides_of({}, args.seed, args.device, ""));
   mbrl::log::configure(experiment.options().log_level, console_sinks());
-  experiment.load_agent(run_dir.path() / "agent.pt");
   std::vector<double> returns = experiment.evaluate(args.episodes);
   auto [mean, std] = mbrl::mean_std(returns);
   std::string csv = "episode,episode_return\n";

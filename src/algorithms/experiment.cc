@@ -5,6 +5,7 @@
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/algorithms/episode.h"
+#include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
@@ -253,6 +254,13 @@ void Experiment::load_agent(const fs::path& path) {
   } catch (const c10::Error& e) {
     throw DataError(path.string() + ": does not match this agent: " + e.what_without_backtrace());
   }
+}
+
+Experiment load_trained_run(const fs::path& run_dir, const std::vector<std::string>& overrides) {
+  const RunDir dir = RunDir::open(run_dir);
+  Experiment experiment(load_config(dir.config_path().string(), overrides), "trained");
+  experiment.load_agent(dir.path() / "agent.pt");
+  return experiment;
 }
 
 }  // namespace mbrl

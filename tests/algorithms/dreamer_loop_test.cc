@@ -3,6 +3,7 @@
 #include "mbrl/algorithms/dreamer_loop.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -122,6 +123,26 @@ TEST_F(DreamerLoopTest, NamesBadOptionsAndTheWrongAgent) {
   EXPECT_THROW_WITH(pendulum_experiment({"agent.actor_critic.horizon=0"}), ConfigError,
                     "agent.actor_critic.horizon");
   EXPECT_THROW_WITH(pendulum_experiment({"agent.world_model.lattents=4"}), ConfigError, "lattents");
+}
+
+// deployment from C++: a trained run's folder gives back an agent that acts as the trained one
+TEST_F(DreamerLoopTest, ATrainedRunLoadsAndActsAsTrained) {
+  auto overrides = tiny_overrides();
+  overrides.push_back("algorithm.num_steps=200");
+  Experiment experiment = pendulum_experiment(overrides);
+  RunDir dir = experiment.create_run_dir();
+  experiment.run(dir);
+  Experiment trained = load_trained_run(dir.path());
+  Agent& original = *experiment.agent();
+  Agent& loaded = *trained.agent();
+  original.reset();
+  loaded.reset();
+  for (int t = 0; t < 5; ++t) {
+    const at::Tensor obs = torch::tensor({std::cos(0.3f * t), std::sin(0.3f * t), 0.1f * t});
+    EXPECT_TRUE(torch::equal(original.act(obs, ActMode::kEval), loaded.act(obs, ActMode::kEval)))
+        << "step " << t;
+  }
+  EXPECT_THROW_WITH(load_trained_run(dir.path() / "missing"), IoError, "does not exist");
 }
 
 // a world-model learning rate of 1e30 blows the weights up in the first update's model step, so

@@ -104,4 +104,12 @@ std::filesystem::path checkpoint_path(const RunDir& run_dir);
 /// (configs/pets/cartpole.yaml -> pets/cartpole), else the file's stem.
 std::string default_run_name(const std::string& config_path);
 
+/// A trained run, ready to act: the experiment rebuilt from `<run_dir>/config.yaml` (with
+/// `overrides`, `--set` syntax, e.g. "device=cpu") and the agent of `<run_dir>/agent.pt` loaded
+/// into it. Deploy with `trained.agent()->reset()` at each episode start and
+/// `trained.agent()->act(obs, ActMode::kEval)` at each step. Throws IoError when the folder or
+/// its config.yaml is missing, DataError naming agent.pt when that is missing or does not match.
+Experiment load_trained_run(const std::filesystem::path& run_dir,
+                            const std::vector<std::string>& overrides = {});
+
 }  // namespace mbrl
