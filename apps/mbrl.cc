@@ -16,6 +16,7 @@
 #include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/error.h"
+#include "mbrl/core/freed_memory.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/log/learning_curves.h"
@@ -222,6 +223,7 @@ int list(const std::string& asked) {
 
 int main(int argc, char** argv) {
   mbrl::restart_with_fitting_blas_kernels(argv);
+  mbrl::keep_freed_memory();
   CLI::App app{"mbrl: model-based reinforcement learning (PETS, MBPO, ...) on LibTorch and MuJoCo"};
   app.require_subcommand(1);
 

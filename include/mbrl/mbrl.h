@@ -6,6 +6,7 @@
 #include "mbrl/core/check.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/error.h"
+#include "mbrl/core/freed_memory.h"
 #include "mbrl/core/registry.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/core/thread_pool.h"

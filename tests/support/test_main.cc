@@ -6,11 +6,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "mbrl/core/blas_kernels.h"
+#include "mbrl/core/freed_memory.h"
 #include "mbrl/log/log.h"
 #include "mbrl/register_builtins.h"
 
 int main(int argc, char** argv) {
   mbrl::restart_with_fitting_blas_kernels(argv);  // the kernels, and so the rounding, of mbrl
+  mbrl::keep_freed_memory();                      // as the CLI
   ::testing::InitGoogleTest(&argc, argv);
   mbrl::register_builtins();
   mbrl::log::configure("warn", {std::make_shared<spdlog::sinks::stderr_color_sink_mt>()});
