@@ -21,7 +21,7 @@ TEST(BoundedNormalTest, MeanAndStdStayInTheirBounds) {
   // std = 0.9 sigmoid(raw + 2) + 0.1: 0.1 at -inf, 0.9 sigmoid(2) + 0.1 at 0, 1 at +inf
   const double at_zero = 0.9 / (1.0 + std::exp(-2.0)) + 0.1;
   EXPECT_TENSOR_CLOSE(d.std(), torch::tensor({{0.1, at_zero, 1.0}}, torch::kFloat64), 1e-12, 1e-12);
-  EXPECT_THROW_WITH(BoundedNormal(raw, raw, 1.0, 0.5), InvalidArgument, "actor_std");
+  EXPECT_THROW_WITH(BoundedNormal(raw, raw, 1.0, 0.5), InvalidArgument, "min_std");
 }
 
 TEST(BoundedNormalTest, LogProbAndEntropyOfANormal) {

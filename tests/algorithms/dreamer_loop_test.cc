@@ -123,6 +123,16 @@ TEST_F(DreamerLoopTest, NamesBadOptionsAndTheWrongAgent) {
   EXPECT_THROW_WITH(pendulum_experiment({"agent.actor_critic.horizon=0"}), ConfigError,
                     "agent.actor_critic.horizon");
   EXPECT_THROW_WITH(pendulum_experiment({"agent.world_model.lattents=4"}), ConfigError, "lattents");
+  // every option is checked when the agent is built, under the key the user wrote
+  for (const std::string key :
+       {"agent.world_model.reward_bins=1", "agent.world_model.rep_scale=-1",
+        "agent.world_model.unimix=1", "agent.world_model.lr=0", "agent.world_model.adam_eps=0",
+        "agent.world_model.grad_clip=0", "agent.actor_critic.critic_bins=1",
+        "agent.actor_critic.min_std=2", "agent.actor_critic.actor_lr=0",
+        "agent.actor_critic.critic_lr=-1", "agent.actor_critic.units=0",
+        "agent.actor_critic.entropy_scale=-1"}) {
+    EXPECT_THROW_WITH(pendulum_experiment({key}), ConfigError, key.substr(0, key.find('=')));
+  }
 }
 
 // deployment from C++: a trained run's folder gives back an agent that acts as the trained one

@@ -11,7 +11,7 @@ namespace mbrl {
 
 BoundedNormal::BoundedNormal(const at::Tensor& mean_raw, const at::Tensor& std_raw, double min_std,
                              double max_std) {
-  MBRL_CHECK_ARG(0 < min_std && min_std < max_std, "actor_std",
+  MBRL_CHECK_ARG(0 < min_std && min_std < max_std, "min_std",
                  "expected 0 < min_std < max_std, got ", min_std, " and ", max_std);
   MBRL_CHECK(mean_raw.sizes() == std_raw.sizes(), "BoundedNormal: mean ", mean_raw.sizes(),
              " and std ", std_raw.sizes(), " differ");

@@ -23,11 +23,14 @@ DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
                  actor_critic_->options().act_dim() == world_model_->options().act_dim() &&
                  action_space_.dim() == world_model_->options().act_dim(),
              "DreamerAgent: the actor-critic, world model and action space disagree in size");
-  MBRL_CHECK_ARG(optimizer.lr() > 0 && optimizer.eps() > 0 && optimizer.grad_clip() > 0,
-                 "world_model_optimizer", "expected lr, eps and grad_clip > 0, got ",
-                 optimizer.lr(), ", ", optimizer.eps(), " and ", optimizer.grad_clip());
+  MBRL_CHECK_ARG(optimizer.lr() > 0, "lr", "expected a number > 0, got ", optimizer.lr());
+  MBRL_CHECK_ARG(optimizer.adam_eps() > 0, "adam_eps", "expected a number > 0, got ",
+                 optimizer.adam_eps());
+  MBRL_CHECK_ARG(optimizer.grad_clip() > 0, "grad_clip", "expected a number > 0, got ",
+                 optimizer.grad_clip());
   optimizer_ = std::make_unique<torch::optim::Adam>(
-      world_model_->parameters(), torch::optim::AdamOptions(optimizer.lr()).eps(optimizer.eps()));
+      world_model_->parameters(),
+      torch::optim::AdamOptions(optimizer.lr()).eps(optimizer.adam_eps()));
   reset();
 }
 

@@ -26,7 +26,7 @@ WorldModelOptions world_model_options(const ConfigNode& node, const EnvSpec& env
 WorldModelOptimizerOptions world_model_optimizer(const ConfigNode& node) {
   WorldModelOptimizerOptions o;
   MBRL_READ_OPTION(node, o, lr);
-  o.eps(node.get_or("adam_eps", o.eps()));
+  MBRL_READ_OPTION(node, o, adam_eps);
   MBRL_READ_OPTION(node, o, grad_clip);
   return o;
 }

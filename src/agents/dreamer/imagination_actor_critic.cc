@@ -13,9 +13,23 @@
 #include "mbrl/nn/frozen_scope.h"
 
 namespace mbrl {
+namespace {
+
+// the critic's bins, checked before TwoHotBins is built (its own check names no config key)
+int64_t checked_bins(int64_t bins) {
+  MBRL_CHECK_ARG(bins >= 2, "critic_bins", "expected an integer >= 2, got ", bins);
+  return bins;
+}
+
+void check_positive_number(double value, const char* key) {
+  MBRL_CHECK_ARG(value > 0, key, "expected a number > 0, got ", value);
+}
+
+}  // namespace
+
 ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions options,
                                                at::Generator gen)
-    : options_(options), gen_(std::move(gen)), bins_(options.critic_bins()) {
+    : options_(options), gen_(std::move(gen)), bins_(checked_bins(options.critic_bins())) {
   const auto& o = options_;
   MBRL_CHECK_ARG(o.feature_size() >= 1 && o.act_dim() >= 1, "actor_critic",
                  "expected feature_size and act_dim >= 1, got ", o.feature_size(), " and ",
@@ -27,6 +41,17 @@ ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions opt
                  o.lambda());
   MBRL_CHECK_ARG(o.slow_rate() > 0 && o.slow_rate() <= 1, "slow_rate",
                  "expected a number in (0, 1], got ", o.slow_rate());
+  MBRL_CHECK_ARG(o.units() >= 1, "units", "expected an integer >= 1, got ", o.units());
+  MBRL_CHECK_ARG(o.layers() >= 1, "layers", "expected an integer >= 1, got ", o.layers());
+  MBRL_CHECK_ARG(o.entropy_scale() >= 0, "entropy_scale", "expected a number >= 0, got ",
+                 o.entropy_scale());
+  MBRL_CHECK_ARG(o.slow_reg() >= 0, "slow_reg", "expected a number >= 0, got ", o.slow_reg());
+  check_positive_number(o.actor_lr(), "actor_lr");
+  check_positive_number(o.critic_lr(), "critic_lr");
+  check_positive_number(o.adam_eps(), "adam_eps");
+  check_positive_number(o.grad_clip(), "grad_clip");
+  MBRL_CHECK_ARG(0 < o.min_std() && o.min_std() < o.max_std(), "min_std",
+                 "expected 0 < min_std < max_std, got ", o.min_std(), " and ", o.max_std());
   actor_ = register_module(
       "actor", Mlp(layer_norm_silu_mlp(o.feature_size(), 2 * o.act_dim(), o.units(), o.layers())));
   critic_ = register_module(

@@ -10,12 +10,22 @@
 #include "mbrl/nn/symlog.h"
 
 namespace mbrl {
+namespace {
+
+// the reward bins, checked before TwoHotBins is built (its own check names no config key)
+int64_t checked_bins(int64_t bins, const char* key) {
+  MBRL_CHECK_ARG(bins >= 2, key, "expected an integer >= 2, got ", bins);
+  return bins;
+}
+
+}  // namespace
+
 WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbone> backbone,
                        at::Generator gen)
     : options_(options),
       backbone_(std::move(backbone)),
       gen_(std::move(gen)),
-      bins_(options.reward_bins()) {
+      bins_(checked_bins(options.reward_bins(), "reward_bins")) {
   const WorldModelOptions& o = options_;
   MBRL_CHECK_ARG(o.obs_dim() >= 1 && o.act_dim() >= 1, "world_model",
                  "expected obs_dim and act_dim >= 1, got ", o.obs_dim(), " and ", o.act_dim());
@@ -24,8 +34,10 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
   MBRL_CHECK_ARG(o.units() >= 1, "units", "expected an integer >= 1, got ", o.units());
   MBRL_CHECK_ARG(o.layers() >= 1, "layers", "expected an integer >= 1, got ", o.layers());
   MBRL_CHECK_ARG(o.free_nats() >= 0, "free_nats", "expected a number >= 0, got ", o.free_nats());
-  MBRL_CHECK_ARG(o.dyn_scale() >= 0 && o.rep_scale() >= 0, "dyn_scale",
-                 "expected KL weights >= 0, got ", o.dyn_scale(), " and ", o.rep_scale());
+  MBRL_CHECK_ARG(o.dyn_scale() >= 0, "dyn_scale", "expected a number >= 0, got ", o.dyn_scale());
+  MBRL_CHECK_ARG(o.rep_scale() >= 0, "rep_scale", "expected a number >= 0, got ", o.rep_scale());
+  MBRL_CHECK_ARG(o.unimix() >= 0 && o.unimix() < 1, "unimix", "expected a number in [0, 1), got ",
+                 o.unimix());
   MBRL_CHECK(backbone_ != nullptr, "WorldModel: no backbone");
   const int64_t latent = o.latents() * o.classes();
   MBRL_CHECK_ARG(backbone_->input_size() == latent + o.act_dim(), "backbone",

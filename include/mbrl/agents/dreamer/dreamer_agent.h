@@ -27,7 +27,7 @@ struct BuildContext;
 /// The world model's optimiser (DreamerV3 2023: Adam lr 1e-4, eps 1e-8, norm clipped at 1000).
 struct WorldModelOptimizerOptions {
   TORCH_ARG(double, lr) = 1e-4;
-  TORCH_ARG(double, eps) = 1e-8;
+  TORCH_ARG(double, adam_eps) = 1e-8;
   TORCH_ARG(double, grad_clip) = 1000.0;
 };
 
