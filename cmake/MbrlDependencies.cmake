@@ -7,6 +7,11 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(mujoco REQUIRED)
 find_package(Threads REQUIRED)
+# D4RL datasets: the HDF5 C API from Debian's libhdf5-dev (1.10). Debian ships no CMake package
+# for HDF5, so CMake's FindHDF5 module finds it through h5cc (its probe needs the C language).
+# mbrl_core links the libraries by path, so that a project linking mbrl::mbrl needs neither
+# FindHDF5 nor C.
+find_package(HDF5 REQUIRED COMPONENTS C)
 # TensorBoard event files (src/log/event_file.cc) need Protocol Buffers: Debian's
 # libprotobuf-dev and protobuf-compiler. Without them the build still works, with no event files.
 find_package(Protobuf)

@@ -12,6 +12,8 @@ packages=(
   libeigen3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libprotobuf-dev protobuf-compiler  # TensorBoard event files (src/log/tensorboard_event.proto)
   gnuplot-nox             # curves.png of every run and `mbrl plot`
+  libhdf5-dev             # D4RL datasets (src/io/d4rl_dataset.cc), through the HDF5 C API
+  python3-h5py            # tests only: D4RL files written by h5py, as D4RL's own were
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

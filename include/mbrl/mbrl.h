@@ -18,6 +18,7 @@
 
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/io/d4rl_dataset.h"
 #include "mbrl/io/run_dir.h"
 
 #include "mbrl/log/event_file.h"
