@@ -1,6 +1,8 @@
 // SacLoop: step the env one step at a time, update SAC from replay, evaluate periodically.
 #include "mbrl/algorithms/sac_loop.h"
 
+#include <cmath>
+
 #include <torch/torch.h>
 
 #include "mbrl/agents/agent_registry.h"
@@ -8,6 +10,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/log/progress.h"
 
@@ -28,6 +31,9 @@ SacLoop::SacLoop(SacLoopOptions options, std::shared_ptr<Env> env, std::shared_p
   check_positive(options_.eval_every(), "eval_every");
   check_positive(options_.eval_episodes(), "eval_episodes");
   check_positive(options_.replay_capacity(), "replay_capacity");
+  MBRL_CHECK_ARG(!options_.stop_at_eval_return() || std::isfinite(*options_.stop_at_eval_return()),
+                 "stop_at_eval_return", "expected a finite number, got ",
+                 *options_.stop_at_eval_return());
   check_non_negative(options_.initial_random_steps(), "initial_random_steps");
   check_non_negative(options_.updates_per_step(), "updates_per_step");
   MBRL_CHECK_ARG(options_.checkpoint_every() >= 0, "checkpoint_every",
@@ -55,7 +61,7 @@ void SacLoop::run(RunContext& run) {
   const EvaluationPlan evaluation{*eval_env_, *agent_, options_.eval_episodes(), eval_seed_};
 
   Progress progress("env steps", options_.num_steps(), episodes_.env_steps());
-  while (episodes_.env_steps() < options_.num_steps()) {
+  while (episodes_.env_steps() < options_.num_steps() && !stop_return_reached()) {
     const int64_t t = episodes_.env_steps() + 1;
 
     // act (random at first), step, store
@@ -85,10 +91,21 @@ void SacLoop::run(RunContext& run) {
       take_checkpoint(run, schedule, t, "sac");
     }
   }
+  if (stop_return_reached()) {
+    log::logger("sac")->info(
+        "stopped at env step {}: evaluation return {:.2f} reached "
+        "stop_at_eval_return {:.2f}",
+        episodes_.env_steps(), evaluations_.back().mean_return, *options_.stop_at_eval_return());
+  }
   if (schedule.final_checkpoint_due(episodes_.env_steps())) {
     elapsed_s_ = clock.seconds();
     take_checkpoint(run, schedule, episodes_.env_steps(), "sac");
   }
+}
+
+bool SacLoop::stop_return_reached() const {
+  return options_.stop_at_eval_return() && !evaluations_.empty() &&
+         evaluations_.back().mean_return >= *options_.stop_at_eval_return();
 }
 
 void SacLoop::save_checkpoint(torch::serialize::OutputArchive& archive) const {
@@ -130,6 +147,8 @@ std::shared_ptr<Algorithm> make_sac_loop(const ConfigNode& node, const BuildCont
   MBRL_READ_OPTION(node, o, eval_episodes);
   MBRL_READ_OPTION(node, o, replay_capacity);
   MBRL_READ_OPTION(node, o, checkpoint_every);
+  if (node.has("stop_at_eval_return"))
+    o.stop_at_eval_return(node.get<double>("stop_at_eval_return"));
 
   const auto& env = ctx.built.env;
   const auto& maker = ctx.built.env_maker;

@@ -76,6 +76,35 @@ TEST_F(SacLoopTest, RunsAndWritesEpisodeAndEvalMetrics) {
   EXPECT_EQ(agent->num_updates(), 300 - 32 + 1);
 }
 
+// stop_at_eval_return ends the run at the first evaluation that reaches it (D4RL's "medium"
+// policy), with its checkpoint; resuming the stopped run trains no further
+TEST_F(SacLoopTest, StopsAtTheFirstEvaluationThatReachesTheReturn) {
+  std::vector<std::string> overrides = tiny_overrides();
+  overrides.push_back("algorithm.stop_at_eval_return=-100000");
+  Experiment experiment = pendulum_experiment(overrides);
+  RunDir dir = experiment.create_run_dir();
+  experiment.run(dir);
+  auto loop = std::dynamic_pointer_cast<SacLoop>(experiment.algorithm());
+  ASSERT_EQ(loop->evaluations().size(), 1u);
+  EXPECT_EQ(loop->evaluations()[0].env_steps, 150);
+  EXPECT_EQ(read_lines(dir.metrics_path()).size(), 1u + 3u);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "agent.pt"));
+  EXPECT_TRUE(std::filesystem::exists(checkpoint_path(dir)));
+
+  Experiment resumed(load_config(dir.config_path().string()), "sac/pendulum");
+  resumed.resume(dir);
+  EXPECT_EQ(std::dynamic_pointer_cast<SacLoop>(resumed.algorithm())->evaluations().size(), 1u);
+  EXPECT_EQ(read_lines(dir.path() / "eval.csv").size(), 1u + 1u);
+
+  // a return no evaluation reaches changes nothing
+  overrides.back() = "algorithm.stop_at_eval_return=0";
+  Experiment full = pendulum_experiment(overrides);
+  full.run(full.create_run_dir());
+  EXPECT_EQ(std::dynamic_pointer_cast<SacLoop>(full.algorithm())->evaluations().size(), 2u);
+  EXPECT_THROW_WITH(pendulum_experiment({"algorithm.stop_at_eval_return=.inf"}), ConfigError,
+                    "algorithm.stop_at_eval_return: expected a finite number");
+}
+
 TEST_F(SacLoopTest, SameSeedSameRun) {
   auto run = [](uint64_t seed) {
     auto overrides = tiny_overrides();

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <ATen/core/Generator.h>
@@ -37,6 +38,10 @@ struct SacLoopOptions {
   /// Checkpoint at the first episode end at or after every this many env steps, >= 0 (0: only
   /// at the end of the run).
   TORCH_ARG(int64_t, checkpoint_every) = 10000;
+  /// When set, the run ends (with its checkpoint and agent.pt) after the first evaluation whose
+  /// mean return reaches this value: a "medium" policy as D4RL made them (SAC stopped at about a
+  /// third of the expert's return), whose replay buffer is the medium-replay data. Finite.
+  TORCH_ARG(std::optional<double>, stop_at_eval_return) = std::nullopt;
 };
 
 /// One evaluation: mean and (population) std of the deterministic returns.
@@ -78,6 +83,9 @@ class SacLoop : public Algorithm {
   const std::vector<SacEvaluation>& evaluations() const { return evaluations_; }
 
  private:
+  // the last evaluation reached stop_at_eval_return
+  bool stop_return_reached() const;
+
   const SacLoopOptions options_;
   std::shared_ptr<Env> eval_env_;
   std::shared_ptr<PolicyLearner> agent_;
