@@ -1,15 +1,18 @@
 // The mbrl command-line app: parse arguments, build from config, run. Kept thin; the work is
 // in the library.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include <mujoco/mujoco.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <CLI/CLI.hpp>
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/agents/scorer_registry.h"
+#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/reproduce.h"
@@ -57,6 +60,17 @@ struct ReproduceArgs {
   int64_t seeds = 0;
   double budget = 1.0;
   std::string runs_root = "runs/reproduce";
+};
+
+struct CollectArgs {
+  std::string source;  // a run folder (its trained agent) or a config file (its agent as built)
+  std::string replay_run;
+  std::vector<std::string> stitch;
+  std::string output;
+  int64_t transitions = 0;  // 0: 1,000,000 rollout rows, 2,000,000 stitched (D4RL's sizes)
+  uint64_t seed = 0;
+  bool mean_actions = false;
+  std::string device;
 };
 
 struct EvalArgs {
@@ -132,6 +146,70 @@ int eval(const EvalArgs& args) {
   mbrl::write_file_atomic(run_dir.path() / "agent_eval.csv", csv);
   std::printf("%s: %lld episodes, return %.2f +- %.2f (mean +- std)\n", run_dir.path().c_str(),
               static_cast<long long>(returns.size()), mean, std);
+  return kExitOk;
+}
+
+// D4RL-layout datasets: rollouts of an agent, a run's replay buffer, or two files stitched
+int collect(const CollectArgs& args) {
+  namespace fs = std::filesystem;
+  const int modes = !args.source.empty() + !args.replay_run.empty() + !args.stitch.empty();
+  if (modes != 1)
+    throw mbrl::ConfigError("mbrl collect", "",
+                            "expected exactly one of SOURCE, --replay RUN_DIR, --stitch A B");
+  if (args.transitions < 0)
+    throw mbrl::ConfigError("--transitions", "",
+                            "expected a positive integer, got " + std::to_string(args.transitions));
+  mbrl::log::configure("info", console_sinks());
+  mbrl::D4rlDataset data;
+  if (!args.stitch.empty()) {
+    data = mbrl::stitch_d4rl(mbrl::read_d4rl(args.stitch.at(0)), mbrl::read_d4rl(args.stitch.at(1)),
+                             args.transitions > 0 ? args.transitions : 2000000);
+    data.metadata = {{"algorithm", "stitched (D4RL stitch_dataset.py)"},
+                     {"first", args.stitch.at(0)},
+                     {"second", args.stitch.at(1)}};
+  } else if (!args.replay_run.empty()) {
+    data = mbrl::d4rl_from_run_replay(args.replay_run);
+    data.metadata = {{"algorithm", "replay buffer (D4RL convert_buffer.py)"},
+                     {"source", args.replay_run}};
+  } else {
+    const bool is_run = fs::is_directory(args.source);
+    const std::vector<std::string> overrides = overrides_of({}, {}, args.device, "");
+    const fs::path config_path =
+        is_run ? fs::path(args.source) / "config.yaml" : fs::path(args.source);
+    mbrl::Experiment experiment = is_run
+                                      ? mbrl::load_trained_run(args.source, overrides)
+                                      : mbrl::Experiment(mbrl::load_config(args.source, overrides),
+                                                         mbrl::default_run_name(args.source));
+    mbrl::D4rlCollectOptions options;
+    options.transitions = args.transitions > 0 ? args.transitions : 1000000;
+    options.seed = args.seed;
+    options.mode = args.mean_actions ? mbrl::ActMode::kEval : mbrl::ActMode::kExplore;
+    const auto start = std::chrono::steady_clock::now();
+    data = mbrl::collect_d4rl(*experiment.env(), *experiment.agent(), options);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const mbrl::ConfigNode config = mbrl::load_config(config_path.string());
+    data.metadata = {{"algorithm", config.child("agent").get<std::string>("type")},
+                     {"env", config.child("env").get<std::string>("type")},
+                     {"source", args.source},
+                     {"actions", args.mean_actions ? "policy mean" : "sampled from the policy"},
+                     {"seed", std::to_string(args.seed)},
+                     {"mujoco_version", std::to_string(mj_version())},
+                     {"mbrl_version", MBRL_VERSION}};
+    const at::Tensor ends = data.terminals.logical_or(data.timeouts);
+    std::printf("collected %lld transitions (%lld complete episodes) in %.1f s\n",
+                static_cast<long long>(data.size()),
+                static_cast<long long>(ends.sum().item<int64_t>()), seconds);
+  }
+  mbrl::write_d4rl(args.output, data);
+  const std::vector<double> returns = mbrl::d4rl_episode_returns(data);
+  const auto [mean, std] = mbrl::mean_std(returns);
+  std::printf(
+      "wrote %s: %lld rows, obs %lld, act %lld; %lld complete episodes, return %.2f +- "
+      "%.2f (mean +- std)\n",
+      args.output.c_str(), static_cast<long long>(data.size()),
+      static_cast<long long>(data.obs_dim()), static_cast<long long>(data.act_dim()),
+      static_cast<long long>(returns.size()), mean, std);
   return kExitOk;
 }
 
@@ -277,6 +355,30 @@ int main(int argc, char** argv) {
   reproduce_cmd->add_option("--runs-dir", reproduce_args.runs_root,
                             "Parent of the table's run folders (default runs/reproduce)");
 
+  CollectArgs collect_args;
+  auto* collect_cmd = app.add_subcommand(
+      "collect",
+      "Write a dataset in D4RL's HDF5 layout: rollouts of a trained run's agent (or of a "
+      "config's agent, e.g. random), a run's replay buffer, or two datasets stitched");
+  collect_cmd->add_option("source", collect_args.source,
+                          "A run folder (its trained agent acts) or a config file (its agent as "
+                          "built acts: random for a random config)");
+  collect_cmd->add_option("--replay", collect_args.replay_run,
+                          "Write the replay buffer of this run's last checkpoint instead "
+                          "(D4RL's medium-replay)");
+  collect_cmd
+      ->add_option("--stitch", collect_args.stitch,
+                   "Two D4RL files: the first cut after its last complete episode, then "
+                   "the second (D4RL's medium-expert)")
+      ->expected(2);
+  collect_cmd->add_option("-o,--output", collect_args.output, "HDF5 file to write")->required();
+  collect_cmd->add_option("--transitions", collect_args.transitions,
+                          "Rows (default 1000000; stitched: at most 2000000)");
+  collect_cmd->add_option("--seed", collect_args.seed, "Seed of the episodes' resets");
+  collect_cmd->add_flag("--mean", collect_args.mean_actions,
+                        "Act with the policy's mean (default: sample, as D4RL did)");
+  collect_cmd->add_option("--device", collect_args.device, "auto, cpu or cuda");
+
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
   list_cmd->add_option(
@@ -296,10 +398,14 @@ int main(int argc, char** argv) {
     mbrl::register_builtins();
     if (*train_cmd) return train(train_args);
     if (*eval_cmd) return eval(eval_args);
+    if (*collect_cmd) return collect(collect_args);
     if (*list_cmd) return list(list_kind);
     if (*plot_cmd) return plot(plot_args);
     if (*reproduce_cmd) return reproduce(reproduce_args);
   } catch (const mbrl::ConfigError& e) {
+    std::fprintf(stderr, "mbrl: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const mbrl::DataError& e) {  // a bad dataset, checkpoint or model file
     std::fprintf(stderr, "mbrl: error: %s\n", e.what());
     return kExitBadInput;
   } catch (const mbrl::Error& e) {

@@ -123,6 +123,7 @@
 
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/collect.h"
+#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/dreamer_loop.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/evaluation.h"

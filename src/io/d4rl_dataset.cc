@@ -134,4 +134,17 @@ TransitionBatch d4rl_transitions(const D4rlDataset& data) {
   return out;
 }
 
+std::vector<double> d4rl_episode_returns(const D4rlDataset& data) {
+  const at::Tensor ends = data.terminals.logical_or(data.timeouts).nonzero().reshape({-1});
+  const at::Tensor cumulative = data.rewards.to(at::kDouble).cumsum(0);
+  std::vector<double> returns;
+  double before = 0;
+  for (int64_t i = 0; i < ends.size(0); ++i) {
+    const double through = cumulative[ends[i].item<int64_t>()].item<double>();
+    returns.push_back(through - before);
+    before = through;
+  }
+  return returns;
+}
+
 }  // namespace mbrl

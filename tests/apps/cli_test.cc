@@ -248,7 +248,7 @@ TEST(CliTest, PlotDrawsThreeSeedsOfOneConfigAsOnePng) {
   EXPECT_EQ((h[20] << 24) | (h[21] << 16) | (h[22] << 8) | h[23], 240);
 
   CliResult missing = run_cli("plot no_such_run", dir);
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);  // a DataError: bad input
   EXPECT_NE(missing.err.find("no_such_run: not a run folder"), std::string::npos) << missing.err;
 }
 
@@ -293,9 +293,9 @@ TEST(CliTest, PlotWithoutOptionsDrawsEveryRunKind) {
   ASSERT_EQ(both.exit_code, 0) << both.err;
   EXPECT_NE(both.out.find("episode_return against env_steps, 2 curve(s)"), std::string::npos)
       << both.out;
-  // no common column: one line naming the columns, exit 1
+  // no common column: one line naming the columns, exit 2 (bad input)
   CliResult none = run_cli("plot pets --metric eval_return", dir);
-  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("metrics.csv [trial, env_steps"), std::string::npos) << none.err;
   EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 1) << none.err;
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -59,5 +60,9 @@ void write_d4rl(const std::filesystem::path& path, const D4rlDataset& data);
 /// episode's first: harmless for Q-learning, wrong for model learning, which the v2 files avoid).
 /// Returns [M] rows (M < N): obs, act, next_obs, reward, terminated = terminals, truncated false.
 TransitionBatch d4rl_transitions(const D4rlDataset& data);
+
+/// Undiscounted returns of the complete episodes of `data` (each ends at a row with a terminal
+/// or timeout), in order; rows after the last complete episode are left out.
+std::vector<double> d4rl_episode_returns(const D4rlDataset& data);
 
 }  // namespace mbrl

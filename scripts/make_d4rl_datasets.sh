@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Makes the five D4RL dataset flavours of one task the way D4RL made its gym-mujoco v2 files
+# (scripts/generation/mujoco in D4RL; docs/offline_datasets.md):
+#   random         uniform random actions (configs/random/ENV.yaml)
+#   expert         rollouts of a SAC policy trained to completion (configs/sac/ENV.yaml)
+#   medium         rollouts of the same SAC run stopped at its first evaluation a third of the
+#                  way from the random to the expert return (the same seed replays the expert
+#                  run exactly up to there)
+#   medium-replay  the replay buffer of that stopped run
+#   medium-expert  medium cut after its last complete episode, then expert
+# Usage: scripts/make_d4rl_datasets.sh ENV OUT_DIR [TRANSITIONS] [SEED]
+#   ENV: a task with configs/random/ENV.yaml and configs/sac/ENV.yaml (pendulum,
+#   inverted_pendulum); TRANSITIONS: rows per rollout dataset (default 1000000, as D4RL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+env_name=${1:?usage: make_d4rl_datasets.sh ENV OUT_DIR [TRANSITIONS] [SEED]}
+out=${2:?usage: make_d4rl_datasets.sh ENV OUT_DIR [TRANSITIONS] [SEED]}
+transitions=${3:-1000000}
+seed=${4:-0}
+mbrl=${MBRL:-build/apps/mbrl}
+random_config=configs/random/$env_name.yaml
+sac_config=configs/sac/$env_name.yaml
+for f in "$random_config" "$sac_config"; do
+  [ -f "$f" ] || { echo "make_d4rl_datasets: $f: no such config" >&2; exit 2; }
+done
+mkdir -p "$out/runs"
+log=$out/make_d4rl_datasets.log
+: > "$log"
+step() { echo "== $*" | tee -a "$log"; }
+timed() {  # runs a command, appending its output and wall time to the log
+  local start=$SECONDS
+  "$@" 2>&1 | tee -a "$log" | grep -E "^(wrote|collected|run written)" || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "make_d4rl_datasets: failed: $*" >&2; exit 1; }
+  echo "   $((SECONDS - start)) s" | tee -a "$log"
+}
+# the mean return printed by `mbrl collect` ("... return M +- S (mean +- std)")
+mean_return() { sed -n 's/.*return \(-\?[0-9.]*\) +- .*/\1/p' "$log" | tail -1; }
+
+step "random: $transitions transitions"
+timed "$mbrl" collect "$random_config" -o "$out/$env_name-random.hdf5" \
+  --transitions "$transitions" --seed "$seed"
+random_return=$(mean_return)
+
+step "expert: train SAC ($sac_config, seed $seed)"
+timed "$mbrl" train "$sac_config" --seed "$seed" --run-dir "$out/runs/expert"
+expert_return=$(tail -1 "$out/runs/expert/eval.csv" | cut -d, -f2)
+medium_return=$(awk -v r="$random_return" -v e="$expert_return" 'BEGIN { print r + (e - r) / 3 }')
+step "random return $random_return, expert return $expert_return: medium stops at $medium_return"
+
+step "medium: the same SAC run stopped at evaluation return >= $medium_return"
+timed "$mbrl" train "$sac_config" --seed "$seed" --run-dir "$out/runs/medium" \
+  --set algorithm.stop_at_eval_return="$medium_return"
+
+step "rollouts of the expert and medium policies (sampled actions, as D4RL)"
+timed "$mbrl" collect "$out/runs/expert" -o "$out/$env_name-expert.hdf5" \
+  --transitions "$transitions" --seed "$seed"
+timed "$mbrl" collect "$out/runs/medium" -o "$out/$env_name-medium.hdf5" \
+  --transitions "$transitions" --seed "$seed"
+step "medium-replay: the medium run's replay buffer"
+timed "$mbrl" collect --replay "$out/runs/medium" -o "$out/$env_name-medium_replay.hdf5"
+step "medium-expert: medium, then expert"
+timed "$mbrl" collect --stitch "$out/$env_name-medium.hdf5" "$out/$env_name-expert.hdf5" \
+  -o "$out/$env_name-medium_expert.hdf5" --transitions $((2 * transitions))
+ls -l "$out"/*.hdf5 | tee -a "$log"
