@@ -15,6 +15,7 @@
 #include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
+#include "mbrl/algorithms/normalized_score.h"
 #include "mbrl/algorithms/reproduce.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
@@ -162,15 +163,21 @@ int collect(const CollectArgs& args) {
   mbrl::log::configure("info", console_sinks());
   mbrl::D4rlDataset data;
   if (!args.stitch.empty()) {
-    data = mbrl::stitch_d4rl(mbrl::read_d4rl(args.stitch.at(0)), mbrl::read_d4rl(args.stitch.at(1)),
+    const mbrl::D4rlDataset first = mbrl::read_d4rl(args.stitch.at(0));
+    data = mbrl::stitch_d4rl(first, mbrl::read_d4rl(args.stitch.at(1)),
                              args.transitions > 0 ? args.transitions : 2000000);
     data.metadata = {{"algorithm", "stitched (D4RL stitch_dataset.py)"},
                      {"first", args.stitch.at(0)},
                      {"second", args.stitch.at(1)}};
+    if (first.metadata.count("env")) data.metadata["env"] = first.metadata.at("env");
   } else if (!args.replay_run.empty()) {
     data = mbrl::d4rl_from_run_replay(args.replay_run);
     data.metadata = {{"algorithm", "replay buffer (D4RL convert_buffer.py)"},
                      {"source", args.replay_run}};
+    const fs::path config = fs::path(args.replay_run) / "config.yaml";
+    if (fs::exists(config))
+      data.metadata["env"] =
+          mbrl::load_config(config.string()).child("env").get<std::string>("type");
   } else {
     const bool is_run = fs::is_directory(args.source);
     const std::vector<std::string> overrides = overrides_of({}, {}, args.device, "");
@@ -210,6 +217,14 @@ int collect(const CollectArgs& args) {
       args.output.c_str(), static_cast<long long>(data.size()),
       static_cast<long long>(data.obs_dim()), static_cast<long long>(data.act_dim()),
       static_cast<long long>(returns.size()), mean, std);
+  const auto env = data.metadata.find("env");
+  const auto reference =
+      env != data.metadata.end() ? mbrl::reference_returns(env->second) : std::nullopt;
+  if (reference && !returns.empty()) {
+    std::printf("normalised score %.1f (random %.2f, expert %.2f: %s)\n",
+                mbrl::normalized_score(mean, *reference), reference->random, reference->expert,
+                reference->source.c_str());
+  }
   return kExitOk;
 }
 

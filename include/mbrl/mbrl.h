@@ -131,6 +131,7 @@
 #include "mbrl/algorithms/fit_model.h"
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/model_rollout.h"
+#include "mbrl/algorithms/normalized_score.h"
 #include "mbrl/algorithms/online_episodes.h"
 #include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/reproduce.h"
