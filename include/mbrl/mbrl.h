@@ -132,6 +132,7 @@
 #include "mbrl/algorithms/mbpo.h"
 #include "mbrl/algorithms/model_rollout.h"
 #include "mbrl/algorithms/normalized_score.h"
+#include "mbrl/algorithms/offline_mbpo.h"
 #include "mbrl/algorithms/online_episodes.h"
 #include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/reproduce.h"

@@ -6,6 +6,7 @@
 #include "mbrl/algorithms/dreamer_loop.h"
 #include "mbrl/algorithms/fit_model.h"
 #include "mbrl/algorithms/mbpo.h"
+#include "mbrl/algorithms/offline_mbpo.h"
 #include "mbrl/algorithms/pets.h"
 #include "mbrl/algorithms/sac_loop.h"
 
@@ -46,6 +47,8 @@ void register_algorithms() {
       "DreamerV3: world model on replayed sequences, actor-critic in imagination (agent dreamer)");
   r.add("fit_model", make_fit_model,
         "fit a model on collected episodes; one-step and open-loop errors on held-out episodes");
+  r.add("mopo", make_mopo,
+        "MOPO: offline, SAC on uncertainty-penalised ensemble rollouts from a D4RL dataset");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");
   r.add("mbpo", make_mbpo, "MBPO: SAC on short ensemble rollouts branched from real states");
   r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");

@@ -6,8 +6,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "mbrl/agents/random_agent.h"
+#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
+#include "mbrl/core/build_context.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/d4rl_dataset.h"
 #include "tests/support/testdata.h"
 
 namespace mbrl {
@@ -30,10 +35,26 @@ std::vector<std::string> shipped_configs() {
 
 class ShippedConfigTest : public ::testing::TestWithParam<std::string> {};
 
+// An offline config names a dataset the user makes first (docs/offline_datasets.md): stand in
+// a small random one of the config's env, written by the same code `mbrl collect` uses.
+std::vector<std::string> dataset_override(const fs::path& config_path) {
+  const ConfigNode config = load_config(config_path.string());
+  if (!config.child("algorithm").has("dataset")) return {};
+  auto env = make_env(config.child("env"), BuildContext{});
+  RandomAgent agent(env->spec().action_space, at::detail::createCPUGenerator(0));
+  D4rlCollectOptions options;
+  options.transitions = 300;
+  const fs::path file = test::scratch_dir() / "dataset.hdf5";
+  write_d4rl(file, collect_d4rl(*env, agent, options));
+  return {"algorithm.dataset=" + file.string()};
+}
+
 TEST_P(ShippedConfigTest, BuildsAndRoundTrips) {
   const fs::path path = test::source_path(GetParam());
   // threads: 1 keeps parallel test processes from oversubscribing the machine
-  Experiment exp(load_config(path.string(), {"threads=1", "device=cpu"}), default_run_name(path));
+  std::vector<std::string> overrides = {"threads=1", "device=cpu"};
+  for (const auto& o : dataset_override(path)) overrides.push_back(o);
+  Experiment exp(load_config(path.string(), overrides), default_run_name(path));
   EXPECT_FALSE(exp.options().name.empty());
   const std::string resolved = exp.resolved_yaml();
   Experiment again(load_config_string(resolved, "resolved.yaml"), "ignored");

@@ -1,4 +1,5 @@
-// Kill-and-resume tests of the online loops (algorithms sac, mbpo and dreamer): `mbrl train` runs
+// Kill-and-resume tests of the online loops (algorithms sac, mbpo and dreamer) and the offline one
+// (mopo): `mbrl train` runs
 // as a child process, is killed with SIGKILL after it wrote a checkpoint, and `mbrl train --resume`
 // must then produce exactly the rows of an uninterrupted run (wall-time columns aside). Also the
 // guard rail: a non-finite loss stops the run naming component and step, and the last good
@@ -18,9 +19,14 @@
 
 #include <gtest/gtest.h>
 
+#include "mbrl/agents/random_agent.h"
+#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
+#include "mbrl/core/build_context.h"
 #include "mbrl/core/error.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/d4rl_dataset.h"
 #include "tests/support/csv.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/testdata.h"
@@ -163,6 +169,29 @@ const std::vector<std::string> kTinyMbpoOverrides{"threads=1",
 TEST(ResumeTest, KilledMbpoRunResumesExactly) {
   expect_kill_and_resume_exact("configs/mbpo/pendulum.yaml", kTinyMbpoOverrides,
                                {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
+}
+
+// the offline loop counts gradient steps; its checkpoints hold no dataset, which the resumed run
+// reads again (a random pendulum dataset, outside the scratch folder the helper clears)
+TEST(ResumeTest, KilledOfflineRunResumesExactly) {
+  const fs::path dataset =
+      fs::temp_directory_path() / ("mbrl_resume_offline_" + std::to_string(::getpid()) + ".hdf5");
+  auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
+  RandomAgent agent(env->spec().action_space, at::detail::createCPUGenerator(1));
+  D4rlCollectOptions options;
+  options.transitions = 600;
+  write_d4rl(dataset, collect_d4rl(*env, agent, options));
+  expect_kill_and_resume_exact(
+      "configs/mopo/pendulum_medium.yaml",
+      {"threads=1", "env.max_episode_steps=50", "model.ensemble_size=3", "model.num_elites=2",
+       "model.num_layers=2", "model.hidden_size=16", "model.weight_decay=1.0e-5",
+       "agent.hidden_size=16", "agent.batch_size=32", "algorithm.dataset=" + dataset.string(),
+       "algorithm.num_steps=1500", "algorithm.rollout_freq=100", "algorithm.rollout_batch_size=50",
+       "algorithm.rollout_length=3", "algorithm.model_retain_epochs=2", "algorithm.eval_every=100",
+       "algorithm.eval_episodes=1", "algorithm.model_training.num_epochs=3",
+       "algorithm.model_training.batch_size=32"},
+      {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
+  fs::remove(dataset);
 }
 
 // a SAC learning rate of 1e30 makes the first update's Adam step (lr * sign(grad)) blow the

@@ -1,0 +1,165 @@
+// Offline model-based policy optimisation on a fixed dataset: the ensemble is trained once on the
+// dataset, then SAC learns from short penalised model rollouts branched from dataset states
+// (MOPO, Yu et al., NeurIPS 2020; OfflineRL-Kit's run_mopo.py loop). Counted in gradient steps.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <torch/arg.h>
+
+#include "mbrl/agents/learner.h"
+#include "mbrl/algorithms/algorithm.h"
+#include "mbrl/algorithms/evaluation.h"
+#include "mbrl/algorithms/normalized_score.h"
+#include "mbrl/data/replay_buffer.h"
+#include "mbrl/envs/env.h"
+#include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/model_env.h"
+#include "mbrl/models/model_learner.h"
+#include "mbrl/models/model_trainer.h"
+
+namespace mbrl {
+
+class ConfigNode;
+struct BuildContext;
+
+/// The uncertainty u(s, a) a reward penalty reads, each a field of the one Uncertainty API
+/// (models/uncertainty.h; Lu et al. 2022, specs section 11; OfflineRL-Kit's names in quotes).
+enum class PenaltyKind {
+  kNone,             // no penalty (MBPO on a dataset; RAVL)
+  kMaxAleatoric,     // max_b |sigma_b|_2, MOPO's default ("aleatoric")
+  kMaxPairwiseDiff,  // max over member pairs of |mu_b - mu_c|_2
+  kMaxDeviation,     // max_b |mu_b - mu_bar|_2 ("pairwise-diff")
+  kEnsembleStd,      // sqrt(mean over dims of Var_b(mu_b)) ("ensemble_std")
+};
+
+/// Parses a penalty name (none, max_aleatoric, max_pairwise_diff, max_deviation, ensemble_std);
+/// throws InvalidArgument("penalty", ...) listing them on another name.
+PenaltyKind penalty_kind(const std::string& name);
+std::string penalty_name(PenaltyKind kind);
+/// The field of `u` that `kind` reads, [N]; throws for kNone.
+at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind);
+
+/// Options of OfflineMbpo; each field is a YAML key of the `algorithm:` section (type: mopo).
+/// Defaults are OfflineRL-Kit's run_mopo.py (specs section 7).
+struct OfflineMbpoOptions {
+  /// The D4RL-layout HDF5 file (io/d4rl_dataset.h); relative to the working directory.
+  TORCH_ARG(std::string, dataset) = "";
+  /// Gradient steps of the policy learner, >= 1 (OfflineRL-Kit: 3000 epochs x 1000).
+  TORCH_ARG(int64_t, num_steps) = 3000000;
+  /// Roll out a batch every this many gradient steps (the first before step 1), >= 1.
+  TORCH_ARG(int64_t, rollout_freq) = 1000;
+  /// Start states per rollout batch, drawn from the dataset, >= 1.
+  TORCH_ARG(int64_t, rollout_batch_size) = 50000;
+  /// Model steps h per start state, >= 1.
+  TORCH_ARG(int64_t, rollout_length) = 5;
+  /// Rollout batches the model buffer keeps, >= 1 (capacity: batches x batch size x h).
+  TORCH_ARG(int64_t, model_retain_epochs) = 5;
+  /// Fraction of each minibatch drawn from the dataset, in [0, 1].
+  TORCH_ARG(double, real_ratio) = 0.05;
+  /// The uncertainty of the reward penalty r - penalty_coef * u(s, a).
+  TORCH_ARG(PenaltyKind, penalty) = PenaltyKind::kMaxAleatoric;
+  /// lambda >= 0 (MOPO's per-dataset values are in the shipped configs).
+  TORCH_ARG(double, penalty_coef) = 1.0;
+  /// Evaluate every this many gradient steps (and after the last), >= 1.
+  TORCH_ARG(int64_t, eval_every) = 1000;
+  /// Deterministic episodes per evaluation in the real env, >= 1.
+  TORCH_ARG(int64_t, eval_episodes) = 10;
+  /// Checkpoint every this many gradient steps, >= 0 (0: only at the end).
+  TORCH_ARG(int64_t, checkpoint_every) = 50000;
+  /// Returns the normalised score is measured between; default reference_returns(env type).
+  TORCH_ARG(std::optional<ReferenceReturns>, reference) = std::nullopt;
+  /// The learner's options for a gradient-trained model (the `model_training` section).
+  TORCH_ARG(ModelTrainerOptions, model_training) = ModelTrainerOptions();
+};
+
+/// The generators of OfflineMbpo, one per random stream (all part of its checkpoints).
+struct OfflineMbpoGenerators {
+  at::Generator replay;     // CPU: minibatches
+  at::Generator model;      // CPU: model training (holdout split, bootstrap, shuffles)
+  at::Generator rollout;    // CPU: rollout start states
+  at::Generator model_env;  // on the model's device: member and next-state draws in rollouts
+};
+
+/// The offline loop. Before the first step the dataset's transitions (d4rl_transitions: timeout
+/// rows left out) fill the real buffer and the model's learner trains on all of them once (for
+/// the ensemble: holdout, early stopping, elites). Then, counted in gradient steps t = 1..N:
+/// before steps 1, 1 + rollout_freq, ..., `rollout_batch_size` dataset states are rolled out
+/// `rollout_length` steps with the current policy (sampling) in a ModelEnv (a random elite per
+/// row and step, sampled next state, learned reward and termination from the task), each reward
+/// lowered by penalty_coef * u(s, a), into the model buffer; each step is one policy-learner
+/// update on a minibatch of floor(batch_size * real_ratio) dataset and the rest model
+/// transitions. Every eval_every steps the policy acts deterministically in the real env.
+///
+/// Metrics: `train` (metrics.csv), one row per eval_every steps: gradient_steps, the learner's
+/// mean update metrics since the last row, elapsed_s; `eval` (eval.csv): gradient_steps,
+/// eval_return, eval_return_std, normalized_score (when reference returns are known), elapsed_s;
+/// `model` (model.csv), one row per rollout batch: gradient_steps, rollout_transitions,
+/// model_buffer_size, rollout_reward (penalised mean), rollout_penalty (mean u), rollout_s; the
+/// trainer's per-epoch `model_train` group once.
+///
+/// Checkpoints hold the counters, the agent, the model, the model buffer and every generator, not
+/// the dataset: a resumed run reads the dataset file again and checks that it is the one it
+/// started with (rows and a checksum), DataError otherwise. Deterministic on CPU.
+class OfflineMbpo : public Algorithm {
+ public:
+  /// env: the real env for evaluation only; task: its task functions (termination in rollouts,
+  /// may be null). Throws InvalidArgument naming the option on a bad value and DataError when the
+  /// dataset is unreadable or does not fit the env.
+  OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
+              std::shared_ptr<PolicyLearner> agent, std::shared_ptr<DynamicsModel> model,
+              std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
+              OfflineMbpoGenerators gens, uint64_t eval_seed);
+
+  void run(RunContext& run) override;
+  std::shared_ptr<Agent> agent() const override { return agent_; }
+  void save_checkpoint(torch::serialize::OutputArchive& archive) const override;
+  void load_checkpoint(torch::serialize::InputArchive& archive) override;
+  bool supports_checkpoints() const override { return true; }
+
+  const OfflineMbpoOptions& options() const { return options_; }
+  const std::vector<Evaluation>& evaluations() const { return evaluations_; }
+  int64_t gradient_steps() const { return steps_; }
+  /// The dataset's transitions (the real buffer).
+  const ReplayBuffer& dataset() const { return *real_; }
+  const ReplayBuffer* model_buffer() const { return model_buffer_.get(); }
+
+ private:
+  void roll_out(int64_t t, MetricsWriter& metrics);
+  void log_train_row(int64_t t, MetricsWriter& metrics, double elapsed_s);
+  void evaluate(int64_t t, MetricsWriter& metrics, double elapsed_s);
+
+  const OfflineMbpoOptions options_;
+  std::shared_ptr<Env> env_;
+  std::shared_ptr<PolicyLearner> agent_;
+  std::shared_ptr<DynamicsModel> model_;
+  std::shared_ptr<ModelLearner> learner_;
+  OfflineMbpoGenerators gens_;
+  ModelEnv model_env_;
+  uint64_t eval_seed_;
+  std::optional<ReferenceReturns> reference_;
+
+  std::unique_ptr<ReplayBuffer> real_, model_buffer_;
+  double dataset_checksum_ = 0;
+  int64_t steps_ = 0;
+  std::vector<Evaluation> evaluations_;
+  double elapsed_s_ = 0;
+  std::vector<std::string> update_names_;
+  std::vector<double> update_sums_;
+  int64_t updates_in_row_ = 0;
+};
+
+/// The `mopo` factory of algorithm_registry(): needs the env (for evaluation) and a model with
+/// learn_reward: true; builds the policy learner of `agent` (e.g. sac). Keys as in
+/// OfflineMbpoOptions (penalty: a name; reference_returns: [random, expert]; model_training: a
+/// section).
+std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent);
+
+}  // namespace mbrl

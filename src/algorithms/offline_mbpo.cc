@@ -1,0 +1,281 @@
+// The offline loop: one model fit on the dataset, then penalised rollouts and policy updates.
+#include "mbrl/algorithms/offline_mbpo.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/model_rollout.h"
+#include "mbrl/algorithms/run_clock.h"
+#include "mbrl/algorithms/run_schedule.h"
+#include "mbrl/core/check.h"
+#include "mbrl/data/mixed_sampler.h"
+#include "mbrl/io/d4rl_dataset.h"
+#include "mbrl/log/log.h"
+#include "mbrl/log/metrics.h"
+#include "mbrl/log/progress.h"
+
+namespace mbrl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr const char* kTrainGroup = "train";
+constexpr const char* kEvalGroup = "eval";
+constexpr const char* kModelGroup = "model";
+
+const std::vector<std::pair<std::string, PenaltyKind>>& penalty_names() {
+  static const std::vector<std::pair<std::string, PenaltyKind>> names = {
+      {"none", PenaltyKind::kNone},
+      {"max_aleatoric", PenaltyKind::kMaxAleatoric},
+      {"max_pairwise_diff", PenaltyKind::kMaxPairwiseDiff},
+      {"max_deviation", PenaltyKind::kMaxDeviation},
+      {"ensemble_std", PenaltyKind::kEnsembleStd}};
+  return names;
+}
+
+// A number that changes when the dataset's transitions change (a resumed run must train on the
+// data it started with).
+double checksum(const ReplayBuffer& buffer) {
+  const TransitionBatch all = buffer.all();
+  return all.obs.to(torch::kDouble).sum().item<double>() +
+         all.act.to(torch::kDouble).sum().item<double>() * 3.0 +
+         all.reward.to(torch::kDouble).sum().item<double>() * 7.0 +
+         all.terminated.sum().item<double>() * 11.0;
+}
+
+}  // namespace
+
+PenaltyKind penalty_kind(const std::string& name) {
+  std::string known;
+  for (const auto& [n, kind] : penalty_names()) {
+    if (n == name) return kind;
+    known += (known.empty() ? "" : ", ") + n;
+  }
+  throw InvalidArgument("penalty", "expected one of " + known + ", got '" + name + "'");
+}
+
+std::string penalty_name(PenaltyKind kind) {
+  for (const auto& [n, k] : penalty_names())
+    if (k == kind) return n;
+  MBRL_ASSERT(false, "penalty_name: unknown kind");
+  return "";
+}
+
+at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind) {
+  switch (kind) {
+    case PenaltyKind::kMaxAleatoric:
+      return u.aleatoric_max_norm;
+    case PenaltyKind::kMaxPairwiseDiff:
+      return u.epistemic_max_pairwise;
+    case PenaltyKind::kMaxDeviation:
+      return u.epistemic_max_deviation;
+    case PenaltyKind::kEnsembleStd:
+      return u.epistemic_std;
+    case PenaltyKind::kNone:
+      break;
+  }
+  MBRL_ASSERT(false, "penalty_uncertainty: no uncertainty for penalty 'none'");
+  return {};
+}
+
+OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
+                         std::shared_ptr<PolicyLearner> agent, std::shared_ptr<DynamicsModel> model,
+                         std::shared_ptr<ModelLearner> learner,
+                         std::shared_ptr<const TaskFunctions> task, OfflineMbpoGenerators gens,
+                         uint64_t eval_seed)
+    : options_(std::move(options)),
+      env_(std::move(env)),
+      agent_(std::move(agent)),
+      model_(std::move(model)),
+      learner_(std::move(learner)),
+      gens_(std::move(gens)),
+      model_env_(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true), model_,
+                 std::move(task), gens_.model_env),
+      eval_seed_(eval_seed),
+      update_names_(agent_->metric_names()),
+      update_sums_(update_names_.size(), 0.0) {
+  const auto& o = options_;
+  MBRL_CHECK_ARG(!o.dataset().empty(), "dataset", "expected the path of a D4RL HDF5 file");
+  check_positive(o.num_steps(), "num_steps");
+  check_positive(o.rollout_freq(), "rollout_freq");
+  check_positive(o.rollout_batch_size(), "rollout_batch_size");
+  check_positive(o.rollout_length(), "rollout_length");
+  check_positive(o.model_retain_epochs(), "model_retain_epochs");
+  check_positive(o.eval_every(), "eval_every");
+  check_positive(o.eval_episodes(), "eval_episodes");
+  MBRL_CHECK_ARG(o.checkpoint_every() >= 0, "checkpoint_every",
+                 "expected an integer >= 0 (0: only at the end), got ", o.checkpoint_every());
+  MBRL_CHECK_ARG(o.real_ratio() >= 0 && o.real_ratio() <= 1, "real_ratio",
+                 "expected a number in [0, 1], got ", o.real_ratio());
+  MBRL_CHECK_ARG(o.penalty_coef() >= 0 && std::isfinite(o.penalty_coef()), "penalty_coef",
+                 "expected a finite number >= 0, got ", o.penalty_coef());
+  MBRL_CHECK(model_->learns_reward(),
+             "offline: the model must learn the reward (learn_reward: true)");
+  MBRL_CHECK(learner_ && learner_->model() == model_, "offline: the learner must train the model");
+  MBRL_CHECK_ARG(o.penalty() == PenaltyKind::kNone || model_env_.has_uncertainty(), "penalty",
+                 "model '", model_->type(), "' reports no uncertainty; use penalty: none");
+
+  // the dataset, checked against the env it is evaluated in
+  const D4rlDataset data = read_d4rl(o.dataset());
+  const EnvSpec& spec = env_->spec();
+  if (data.obs_dim() != spec.obs_dim() || data.act_dim() != spec.act_dim()) {
+    throw DataError(detail::str(o.dataset(), ": observations x actions are ", data.obs_dim(), " x ",
+                                data.act_dim(), ", but env '", spec.name, "' has ", spec.obs_dim(),
+                                " x ", spec.act_dim()));
+  }
+  const TransitionBatch transitions = d4rl_transitions(data);
+  MBRL_CHECK(transitions.size() >= 2, o.dataset(), ": fewer than 2 transitions to learn from");
+  real_ = std::make_unique<ReplayBuffer>(transitions.size(), spec.obs_dim(), spec.act_dim());
+  real_->add_batch(transitions);
+  dataset_checksum_ = checksum(*real_);
+  reference_ = o.reference() ? o.reference() : reference_returns(spec.name);
+}
+
+void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
+  const auto start = Clock::now();
+  const at::Tensor start_obs = real_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
+  const PenaltyKind kind = options_.penalty();
+  double penalty_sum = 0;
+  int64_t penalty_rows = 0;
+  RewardPenalty penalty = nullptr;
+  if (kind != PenaltyKind::kNone) {
+    penalty = [&, coef = options_.penalty_coef()](const ModelStepResult& step) {
+      const at::Tensor u = penalty_uncertainty(step.uncertainty, kind);
+      penalty_sum += u.sum().item<double>();
+      penalty_rows += u.size(0);
+      return coef * u;
+    };
+  }
+  ModelRolloutStats stats;
+  try {
+    stats = rollout_model(
+        model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
+        start_obs, *model_buffer_,
+        ModelRolloutOptions()
+            .horizon(options_.rollout_length())
+            .with_uncertainty(kind != PenaltyKind::kNone)
+            .reward_penalty(penalty));
+  } catch (const NonFiniteError& e) {
+    throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
+  }
+  metrics.log(kModelGroup, "gradient_steps", static_cast<double>(t - 1));
+  metrics.log(kModelGroup, "rollout_transitions", static_cast<double>(stats.transitions));
+  metrics.log(kModelGroup, "model_buffer_size", static_cast<double>(model_buffer_->size()));
+  metrics.log(kModelGroup, "rollout_reward", stats.mean_reward);
+  if (penalty_rows > 0)
+    metrics.log(kModelGroup, "rollout_penalty", penalty_sum / static_cast<double>(penalty_rows));
+  metrics.log(kModelGroup, "rollout_terminated", stats.terminated_fraction);
+  metrics.log(kModelGroup, "rollout_s", seconds_since(start));
+  metrics.dump(kModelGroup);
+}
+
+void OfflineMbpo::log_train_row(int64_t t, MetricsWriter& metrics, double elapsed_s) {
+  metrics.log(kTrainGroup, "gradient_steps", static_cast<double>(t));
+  for (size_t i = 0; i < update_names_.size() && updates_in_row_ > 0; ++i) {
+    metrics.log(kTrainGroup, update_names_[i],
+                update_sums_[i] / static_cast<double>(updates_in_row_));
+  }
+  metrics.log(kTrainGroup, "elapsed_s", elapsed_s);
+  metrics.dump(kTrainGroup);
+  for (double& s : update_sums_) s = 0;
+  updates_in_row_ = 0;
+}
+
+void OfflineMbpo::evaluate(int64_t t, MetricsWriter& metrics, double elapsed_s) {
+  const Evaluation e = evaluate_agent(*env_, *agent_, options_.eval_episodes(), eval_seed_, t);
+  evaluations_.push_back(e);
+  metrics.log(kEvalGroup, "gradient_steps", static_cast<double>(t));
+  metrics.log(kEvalGroup, "eval_return", e.mean_return);
+  metrics.log(kEvalGroup, "eval_return_std", e.std_return);
+  if (reference_)
+    metrics.log(kEvalGroup, "normalized_score", normalized_score(e.mean_return, *reference_));
+  metrics.log(kEvalGroup, "elapsed_s", elapsed_s);
+  metrics.dump(kEvalGroup);
+}
+
+void OfflineMbpo::run(RunContext& run) {
+  MetricsWriter& metrics = *run.metrics;
+  std::vector<MetricColumn> train{{"gradient_steps", MetricFormat::kInt}};
+  for (const auto& name : update_names_) train.push_back({name});
+  train.push_back({"elapsed_s", MetricFormat::kSeconds});
+  metrics.add_group(kTrainGroup, "metrics.csv", train);
+  std::vector<MetricColumn> eval{
+      {"gradient_steps", MetricFormat::kInt}, {"eval_return"}, {"eval_return_std"}};
+  if (reference_) eval.push_back({"normalized_score"});
+  eval.push_back({"elapsed_s", MetricFormat::kSeconds});
+  metrics.add_group(kEvalGroup, "eval.csv", eval);
+  metrics.add_group(kModelGroup, "model.csv",
+                    {{"gradient_steps", MetricFormat::kInt},
+                     {"rollout_transitions", MetricFormat::kInt},
+                     {"model_buffer_size", MetricFormat::kInt},
+                     {"rollout_reward"},
+                     {"rollout_penalty"},
+                     {"rollout_terminated"},
+                     {"rollout_s", MetricFormat::kSeconds}});
+
+  RunSchedule schedule({options_.num_steps(), options_.eval_every(), options_.checkpoint_every()},
+                       steps_);
+  RunClock clock;
+  if (!run.resumed) {
+    // the model, once, on every transition of the dataset; a checkpoint keeps it
+    steps_ = 0;
+    evaluations_.clear();
+    for (double& s : update_sums_) s = 0;
+    updates_in_row_ = 0;
+    const auto start = Clock::now();
+    try {
+      torch::AutoGradMode grad(true);
+      learner_->train(*real_, gens_.model, &metrics);
+    } catch (const NonFiniteError& e) {
+      throw NonFiniteError(detail::str("offline: model training: ", e.what()));
+    }
+    log::logger("offline")->info("model trained on {} transitions in {:.1f} s", real_->size(),
+                                 seconds_since(start));
+    const EnvSpec& spec = env_->spec();
+    model_buffer_ = std::make_unique<ReplayBuffer>(
+        options_.model_retain_epochs() * options_.rollout_batch_size() * options_.rollout_length(),
+        spec.obs_dim(), spec.act_dim());
+    elapsed_s_ = clock.seconds();
+    take_checkpoint(run, schedule, 0, "offline", "gradient step");
+  }
+  MBRL_ASSERT(model_buffer_ != nullptr, "offline: resumed without a loaded checkpoint");
+  clock.restart_from(elapsed_s_);
+
+  Progress progress("gradient steps", options_.num_steps(), steps_);
+  while (steps_ < options_.num_steps()) {
+    const int64_t t = steps_ + 1;
+    if ((t - 1) % options_.rollout_freq() == 0) roll_out(t, metrics);
+    const TransitionBatch batch = sample_mixed(*real_, *model_buffer_, agent_->batch_size(),
+                                               options_.real_ratio(), gens_.replay);
+    try {
+      const UpdateMetrics m = agent_->update(batch);
+      for (size_t i = 0; i < m.size(); ++i) update_sums_[i] += m[i];
+      ++updates_in_row_;
+    } catch (const NonFiniteError& e) {
+      throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
+    }
+    steps_ = t;
+    const RunEvents due = schedule.after_step(t, /*at_boundary=*/true);
+    if (due.evaluate) {
+      log_train_row(t, metrics, clock.seconds());
+      evaluate(t, metrics, clock.seconds());
+    }
+    progress.update(t, evaluation_status(evaluations_));
+    if (due.checkpoint) {
+      elapsed_s_ = clock.seconds();
+      take_checkpoint(run, schedule, t, "offline", "gradient step");
+    }
+  }
+  if (schedule.final_checkpoint_due(steps_)) {
+    elapsed_s_ = clock.seconds();
+    take_checkpoint(run, schedule, steps_, "offline", "gradient step");
+  }
+}
+
+}  // namespace mbrl

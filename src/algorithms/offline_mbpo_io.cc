@@ -1,0 +1,120 @@
+// Offline loop checkpoints and the `mopo` config factory.
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "mbrl/agents/agent_registry.h"
+#include "mbrl/algorithms/offline_mbpo.h"
+#include "mbrl/config/config_node.h"
+#include "mbrl/core/build_context.h"
+#include "mbrl/core/check.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/checkpoint_archive.h"
+
+namespace mbrl {
+
+using torch::serialize::InputArchive;
+using torch::serialize::OutputArchive;
+
+void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
+  checkpoint::write_int(archive, "gradient_steps", steps_);
+  checkpoint::write_double(archive, "elapsed_s", elapsed_s_);
+  checkpoint::write_int(archive, "dataset_rows", real_->size());
+  checkpoint::write_double(archive, "dataset_checksum", dataset_checksum_);
+  write_evaluations(archive, "evaluations", evaluations_);
+  archive.write("update_sums", torch::tensor(update_sums_, torch::kDouble));
+  checkpoint::write_int(archive, "updates_in_row", updates_in_row_);
+  checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
+  checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
+  checkpoint::write_int(archive, "model_buffer_capacity", model_buffer_->capacity());
+  checkpoint::write_nested(archive, "model_buffer",
+                           [&](OutputArchive& a) { model_buffer_->save(a); });
+  checkpoint::write_generator(archive, "gen_replay", gens_.replay);
+  checkpoint::write_generator(archive, "gen_model", gens_.model);
+  checkpoint::write_generator(archive, "gen_rollout", gens_.rollout);
+  checkpoint::write_generator(archive, "gen_model_env", gens_.model_env);
+}
+
+void OfflineMbpo::load_checkpoint(InputArchive& archive) {
+  const int64_t rows = checkpoint::read_int(archive, "dataset_rows");
+  const double sum = checkpoint::read_double(archive, "dataset_checksum");
+  if (rows != real_->size() || sum != dataset_checksum_) {
+    throw DataError(detail::str(options_.dataset(), ": not the dataset this run started with (",
+                                real_->size(), " transitions now, ", rows,
+                                " in the checkpoint, or other values)"));
+  }
+  steps_ = checkpoint::read_int(archive, "gradient_steps");
+  elapsed_s_ = checkpoint::read_double(archive, "elapsed_s");
+  evaluations_ = read_evaluations(archive, "evaluations");
+  at::Tensor sums;
+  archive.read("update_sums", sums);
+  MBRL_CHECK(sums.numel() == static_cast<int64_t>(update_sums_.size()),
+             "offline checkpoint: ", sums.numel(), " update metrics, the learner has ",
+             update_sums_.size());
+  for (size_t i = 0; i < update_sums_.size(); ++i)
+    update_sums_[i] = sums[static_cast<int64_t>(i)].item<double>();
+  updates_in_row_ = checkpoint::read_int(archive, "updates_in_row");
+  InputArchive agent = checkpoint::read_nested(archive, "agent");
+  agent_->load(agent);
+  InputArchive model = checkpoint::read_nested(archive, "model");
+  model_->load(model, "checkpoint entry 'model'");
+  const EnvSpec& spec = env_->spec();
+  model_buffer_ = std::make_unique<ReplayBuffer>(
+      checkpoint::read_int(archive, "model_buffer_capacity"), spec.obs_dim(), spec.act_dim());
+  InputArchive buffer = checkpoint::read_nested(archive, "model_buffer");
+  model_buffer_->load(buffer, "checkpoint entry 'model_buffer'");
+  checkpoint::read_generator(archive, "gen_replay", gens_.replay);
+  checkpoint::read_generator(archive, "gen_model", gens_.model);
+  checkpoint::read_generator(archive, "gen_rollout", gens_.rollout);
+  checkpoint::read_generator(archive, "gen_model_env", gens_.model_env);
+}
+
+namespace {
+
+OfflineMbpoOptions read_options(const ConfigNode& node) {
+  OfflineMbpoOptions o;
+  MBRL_READ_OPTION(node, o, dataset);
+  MBRL_READ_OPTION(node, o, num_steps);
+  MBRL_READ_OPTION(node, o, rollout_freq);
+  MBRL_READ_OPTION(node, o, rollout_batch_size);
+  MBRL_READ_OPTION(node, o, rollout_length);
+  MBRL_READ_OPTION(node, o, model_retain_epochs);
+  MBRL_READ_OPTION(node, o, real_ratio);
+  o.penalty(penalty_kind(node.get_or<std::string>("penalty", penalty_name(o.penalty()))));
+  MBRL_READ_OPTION(node, o, penalty_coef);
+  MBRL_READ_OPTION(node, o, eval_every);
+  MBRL_READ_OPTION(node, o, eval_episodes);
+  MBRL_READ_OPTION(node, o, checkpoint_every);
+  if (node.has("reference_returns")) {
+    const auto values = node.get<std::vector<double>>("reference_returns");
+    if (values.size() != 2 || !std::isfinite(values[0]) || !std::isfinite(values[1]) ||
+        values[0] == values[1]) {
+      throw node.error("reference_returns",
+                       "expected [random, expert]: two different finite returns");
+    }
+    o.reference(ReferenceReturns{values[0], values[1], "config"});
+  }
+  return o;
+}
+
+}  // namespace
+
+std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent_node) {
+  OfflineMbpoOptions o = with_config_context(node, [&] { return read_options(node); });
+  const ConfigNode training = node.section("model_training");
+  const auto& env = ctx.built.env;
+  MBRL_ASSERT(env, "algorithm 'mopo' built before the env");
+  auto agent = make_policy_learner(agent_node, ctx, "mopo");
+  const auto& model = ctx.built.model;
+  if (!model) throw node.error("algorithm 'mopo' needs a 'model' section");
+  if (!model->learns_reward())
+    throw node.error("algorithm 'mopo' needs a model with learn_reward: true");
+  auto learner = model_learner_registry().create(training, model, o.model_training());
+  OfflineMbpoGenerators gens{ctx.cpu_generator("replay"), ctx.cpu_generator("model_training"),
+                             ctx.cpu_generator("rollout_starts"), ctx.generator("model_env")};
+  return std::make_shared<OfflineMbpo>(o, env, agent, model, learner, env->task_functions(),
+                                       std::move(gens), derive_seed(ctx.seed, "eval"));
+}
+
+}  // namespace mbrl
