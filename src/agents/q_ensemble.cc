@@ -43,8 +43,13 @@ void QEnsembleImpl::reset_parameters(std::optional<at::Generator> gen) {
 
 at::Tensor QEnsembleImpl::forward(const at::Tensor& obs, const at::Tensor& act) {
   const int64_t n = options.num_critics();
-  auto x = torch::cat({obs, act}, -1);
-  auto h = x.unsqueeze(0).expand({n, x.size(0), x.size(1)});
+  at::Tensor h;
+  if (act.dim() == 3) {  // [N, B, act_dim]: each critic its own action
+    h = torch::cat({obs.unsqueeze(0).expand({n, obs.size(0), obs.size(1)}), act}, -1);
+  } else {
+    auto x = torch::cat({obs, act}, -1);
+    h = x.unsqueeze(0).expand({n, x.size(0), x.size(1)});
+  }
   const size_t last = layers_.size() - 1;
   for (size_t l = 0; l < last; ++l) h = torch::relu(layers_[l]->forward(h));
   return layers_[last]->forward(h).squeeze(-1);

@@ -44,6 +44,11 @@ void check_options(const SacOptions& o) {
   MBRL_CHECK_ARG(o.tau() > 0 && o.tau() <= 1, "tau", "expected a number in (0, 1], got ", o.tau());
   MBRL_CHECK_ARG(!o.target_entropy() || std::isfinite(*o.target_entropy()), "target_entropy",
                  "expected a finite number or auto, got ", *o.target_entropy());
+  MBRL_CHECK_ARG(o.critic_diversity() >= 0 && std::isfinite(o.critic_diversity()),
+                 "critic_diversity", "expected a finite number >= 0, got ", o.critic_diversity());
+  MBRL_CHECK_ARG(o.critic_diversity() == 0 || o.num_critics() >= 2, "critic_diversity",
+                 "needs num_critics >= 2 (it compares the critics), got num_critics ",
+                 o.num_critics());
 }
 
 }  // namespace
@@ -117,8 +122,8 @@ at::Tensor SacAgent::act_batch(const at::Tensor& obs, bool deterministic) {
   return denormalize_action(a).to(obs.device());
 }
 
-std::pair<at::Tensor, at::Tensor> SacAgent::critic_loss(const TransitionBatch& batch,
-                                                        const at::Tensor& alpha) {
+at::Tensor SacAgent::critic_loss(const TransitionBatch& batch, const at::Tensor& alpha,
+                                 SacUpdateMetrics& metrics) {
   // soft TD target r + gamma V(s') with V = min_n Q_n - alpha log pi; only `terminated` stops
   // bootstrapping, a time-limit truncation does not
   at::Tensor target;
@@ -129,8 +134,28 @@ std::pair<at::Tensor, at::Tensor> SacAgent::critic_loss(const TransitionBatch& b
     auto not_done = 1.0 - batch.terminated.to(torch::kFloat32);
     target = batch.reward + options_.gamma() * not_done * next_v;
   }
-  auto q = critic_->forward(batch.obs, normalize_action(batch.act));
-  return {(q - target.unsqueeze(0)).pow(2).mean(1).sum(), q.detach().mean()};
+  const double eta = options_.critic_diversity();
+  at::Tensor act = normalize_action(batch.act);
+  if (eta > 0) {  // one action copy per critic, so each critic's action gradient is its own
+    const int64_t n = options_.num_critics();
+    act = act.unsqueeze(0).expand({n, act.size(0), act.size(1)}).clone().requires_grad_(true);
+  }
+  auto q = critic_->forward(batch.obs, act);  // [N, B]
+  metrics.q_mean = q.detach().mean().item<double>();
+  at::Tensor loss = (q - target.unsqueeze(0)).pow(2).mean(1).sum();
+  if (eta > 0) {
+    // EDAC's ES: pairwise cosine similarities of the critics' action gradients, i != j
+    const int64_t n = options_.num_critics();
+    auto grad = torch::autograd::grad({q.sum()}, {act}, {}, /*retain_graph=*/true,
+                                      /*create_graph=*/true)[0];  // [N, B, act_dim]
+    auto unit = grad / (grad.norm(2, -1, /*keepdim=*/true) + 1e-10);
+    auto cosines = torch::einsum("nbk,mbk->bnm", {unit, unit});  // [B, N, N]
+    auto off_diagonal = cosines.sum({1, 2}) - cosines.diagonal(0, 1, 2).sum(-1);
+    auto similarity = off_diagonal.mean() / static_cast<double>(n - 1);
+    metrics.critic_similarity = similarity.item<double>();
+    loss = loss + eta * similarity;
+  }
+  return loss;
 }
 
 void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alpha,
@@ -166,11 +191,15 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
 const std::vector<std::string>& SacAgent::metric_names() const {
   static const std::vector<std::string> names{"critic_loss", "actor_loss", "alpha", "entropy",
                                               "q_mean"};
-  return names;
+  static const std::vector<std::string> with_similarity{
+      "critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "critic_similarity"};
+  return options_.critic_diversity() > 0 ? with_similarity : names;
 }
 
 UpdateMetrics SacAgent::update(const TransitionBatch& batch) {
   const SacUpdateMetrics m = update_sac(batch);
+  if (options_.critic_diversity() > 0)
+    return {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean, m.critic_similarity};
   return {m.critic_loss, m.actor_loss, m.alpha, m.entropy, m.q_mean};
 }
 
@@ -186,9 +215,8 @@ SacUpdateMetrics SacAgent::update_sac(const TransitionBatch& raw) {
   m.alpha = alpha.item<double>();
 
   // critics (J_Q)
-  auto [loss, q_mean] = critic_loss(batch, alpha);
+  auto loss = critic_loss(batch, alpha, m);
   m.critic_loss = loss.item<double>();
-  m.q_mean = q_mean.item<double>();
   check_finite(m.critic_loss, "critic", num_updates_ + 1);
   critic_optim_->zero_grad();
   loss.backward();
@@ -290,6 +318,7 @@ SacOptions sac_options_from_config(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, alpha);
   MBRL_READ_OPTION(node, o, automatic_entropy_tuning);
   MBRL_READ_OPTION(node, o, batch_size);
+  MBRL_READ_OPTION(node, o, critic_diversity);
 
   // a number, or `auto` for -act_dim
   const std::string entropy = node.get_or<std::string>("target_entropy", "auto");

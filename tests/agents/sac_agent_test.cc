@@ -316,3 +316,106 @@ TEST_F(SacAgentTest, ConfigErrorsNameTheKey) {
 
 }  // namespace
 }  // namespace mbrl
+
+namespace mbrl {
+namespace {
+
+// EDAC's ensemble similarity, by hand: each critic's action gradient on its own, normalised,
+// pairwise dot products i != j, averaged over the batch, over N - 1
+TEST(SacCriticDiversityTest, SimilarityEqualsAHandComputation) {
+  const int64_t n = 3;
+  SacAgent agent(small_options().num_critics(n).critic_diversity(0.5), test_spec(),
+                 make_generator(2, torch::kCPU));
+  const TransitionBatch batch = random_batch(16, 4);
+  const at::Tensor act = agent.normalize_action(batch.act);
+  std::vector<at::Tensor> unit;
+  for (int64_t j = 0; j < n; ++j) {
+    at::Tensor a = act.clone().requires_grad_(true);
+    at::Tensor q = agent.critic()->forward(batch.obs, a)[j].sum();
+    at::Tensor g = torch::autograd::grad({q}, {a})[0];
+    unit.push_back(g / g.norm(2, -1, true));
+  }
+  at::Tensor sum = torch::zeros({16});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      if (i != j) sum += (unit[i] * unit[j]).sum(-1);
+  const double expected = (sum.mean() / (n - 1)).item<double>();
+  const SacUpdateMetrics m = agent.update_sac(batch);
+  EXPECT_NEAR(m.critic_similarity, expected, 1e-5);
+  EXPECT_EQ(agent.metric_names().back(), "critic_similarity");
+  EXPECT_EQ(agent.update(batch).size(), 6u);
+}
+
+// the term does what it is for: trained on one batch, the critics' action gradients end up less
+// alike with it than without it
+TEST(SacCriticDiversityTest, DiversityMakesTheCriticsDisagree) {
+  const TransitionBatch batch = random_batch(64, 5);
+  const auto similarity_after = [&](double eta) {
+    SacAgent agent(small_options().num_critics(5).critic_diversity(eta), test_spec(),
+                   make_generator(3, torch::kCPU));
+    SacAgent probe(small_options().num_critics(5).critic_diversity(1.0), test_spec(),
+                   make_generator(3, torch::kCPU));
+    for (int i = 0; i < 200; ++i) agent.update_sac(batch);
+    torch::serialize::OutputArchive out;
+    agent.save(out);
+    std::stringstream bytes;
+    out.save_to(bytes);
+    torch::serialize::InputArchive in;
+    in.load_from(bytes);
+    probe.load(in);
+    return probe.update_sac(batch).critic_similarity;
+  };
+  EXPECT_LT(similarity_after(5.0), similarity_after(0.0) - 0.1);
+}
+
+TEST(SacCriticDiversityTest, NeedsTwoCritics) {
+  EXPECT_THROW_WITH(SacAgent(small_options().num_critics(1).critic_diversity(1.0), test_spec(),
+                             make_generator(1, torch::kCPU)),
+                    InvalidArgument, "needs num_critics >= 2");
+  EXPECT_THROW_WITH(
+      SacAgent(small_options().critic_diversity(-1.0), test_spec(), make_generator(1, torch::kCPU)),
+      InvalidArgument, "expected a finite number >= 0");
+}
+
+}  // namespace
+}  // namespace mbrl
+
+namespace mbrl {
+namespace {
+
+// The critic loss of N critics by hand: y = r + gamma (1 - d) (min_j Qbar_j(s', a') - alpha log
+// pi(a'|s')), a' drawn as the update draws it (the agent's generator, read from its archive),
+// loss = sum_j mean_b (Q_j(s, a) - y)^2
+TEST(SacCriticEnsembleTest, TargetTakesTheMinimumOverAllCriticsByHand) {
+  SacAgent agent(small_options().num_critics(4).alpha(0.3), test_spec(),
+                 make_generator(6, torch::kCPU));
+  const TransitionBatch batch = random_batch(8, 7);
+  torch::serialize::OutputArchive out;
+  agent.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  at::Tensor state;
+  in.read("generator_state", state);
+  at::Generator gen = make_generator(0, torch::kCPU);
+  gen.set_state(state);
+
+  double expected = 0;
+  {
+    torch::NoGradGuard no_grad;
+    const PolicySample next = agent.policy()->sample(batch.next_obs, gen);
+    const at::Tensor target_q = agent.target_critic()->forward(batch.next_obs, next.action);
+    ASSERT_EQ(target_q.size(0), 4);
+    at::Tensor min_q = target_q[0];
+    for (int64_t j = 1; j < 4; ++j) min_q = torch::minimum(min_q, target_q[j]);
+    const at::Tensor y = batch.reward + 0.99 * (1 - batch.terminated.to(torch::kFloat)) *
+                                            (min_q - 0.3 * next.log_prob);
+    const at::Tensor q = agent.critic()->forward(batch.obs, agent.normalize_action(batch.act));
+    for (int64_t j = 0; j < 4; ++j) expected += (q[j] - y).pow(2).mean().item<double>();
+  }
+  EXPECT_NEAR(agent.update_sac(batch).critic_loss, expected, 1e-4 * std::abs(expected));
+}
+
+}  // namespace
+}  // namespace mbrl

@@ -43,7 +43,8 @@ class QEnsembleImpl : public torch::nn::Cloneable<QEnsembleImpl> {
   /// Xavier-uniform weights (gain 1, per member) and zero biases from `gen` (nullopt: global).
   void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
-  /// obs: [B, obs_dim], act: [B, act_dim] -> Q values [N, B].
+  /// obs: [B, obs_dim], act: [B, act_dim] (or [N, B, act_dim]: one action per critic) -> Q
+  /// values [N, B].
   at::Tensor forward(const at::Tensor& obs, const at::Tensor& act);
 
   /// The elementwise minimum over members. obs: [B, obs_dim], act: [B, act_dim] -> [B].

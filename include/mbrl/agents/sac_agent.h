@@ -56,16 +56,23 @@ struct SacOptions {
   TORCH_ARG(std::optional<double>, target_entropy) = std::nullopt;
   /// Minibatch size the training loops sample for each update, >= 1 (not used by update()).
   TORCH_ARG(int64_t, batch_size) = 256;
+  /// EDAC's ensemble-similarity weight eta (An et al., NeurIPS 2021, eq. 5; RAVL uses it with 1.0
+  /// and 10 critics, specs section 5), >= 0; > 0 needs num_critics >= 2. The critic loss adds
+  /// eta * ES, ES = 1/(N-1) sum over i != j of <g_i, g_j>, g_j the unit gradient of Q_j(s, a) with
+  /// respect to the batch's action a (in [-1, 1]), averaged over the batch: it pushes the critics'
+  /// action gradients apart so that their minimum is pessimistic away from the data.
+  TORCH_ARG(double, critic_diversity) = 0.0;
 };
 
 /// Losses and statistics of one SAC update (host values).
 struct SacUpdateMetrics {
-  double critic_loss = 0;  // sum over critics of the mean squared TD error
-  double actor_loss = 0;   // mean of alpha log pi(a|s) - min_n Q_n(s, a)
-  double alpha_loss = 0;   // 0 when alpha is fixed
-  double alpha = 0;        // the temperature used in this update
-  double entropy = 0;      // -mean log pi(a|s) of the fresh actions (squashed space, nats)
-  double q_mean = 0;       // mean Q over critics and batch, before the critic step
+  double critic_loss = 0;        // sum over critics of the mean squared TD error
+  double actor_loss = 0;         // mean of alpha log pi(a|s) - min_n Q_n(s, a)
+  double alpha_loss = 0;         // 0 when alpha is fixed
+  double alpha = 0;              // the temperature used in this update
+  double entropy = 0;            // -mean log pi(a|s) of the fresh actions (squashed space, nats)
+  double q_mean = 0;             // mean Q over critics and batch, before the critic step
+  double critic_similarity = 0;  // EDAC's ES before the critic step (0 unless critic_diversity)
 };
 
 /// Soft actor-critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications",
@@ -102,7 +109,8 @@ class SacAgent : public PolicyLearner {
   /// Throws ShapeError for a malformed batch and NonFiniteError ("sac: non-finite critic loss at
   /// update N") before stepping the optimizer of a component whose loss is not finite.
   SacUpdateMetrics update_sac(const TransitionBatch& batch);
-  /// Learner: update_sac's critic_loss, actor_loss, alpha, entropy, q_mean (metric_names()).
+  /// Learner: update_sac's critic_loss, actor_loss, alpha, entropy, q_mean, and
+  /// critic_similarity when critic_diversity > 0 (metric_names()).
   UpdateMetrics update(const TransitionBatch& batch) override;
   const std::vector<std::string>& metric_names() const override;
   int64_t batch_size() const override { return options_.batch_size(); }
@@ -131,9 +139,9 @@ class SacAgent : public PolicyLearner {
   at::Tensor denormalize_action(const at::Tensor& act) const;
 
  private:
-  // {loss, mean Q} of the critics on a batch already on device_
-  std::pair<at::Tensor, at::Tensor> critic_loss(const TransitionBatch& batch,
-                                                const at::Tensor& alpha);
+  // the critics' loss on a batch already on device_; fills q_mean and critic_similarity
+  at::Tensor critic_loss(const TransitionBatch& batch, const at::Tensor& alpha,
+                         SacUpdateMetrics& metrics);
   void step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alpha,
                             SacUpdateMetrics& metrics);
   void update_targets();
