@@ -49,6 +49,8 @@ void register_algorithms() {
         "fit a model on collected episodes; one-step and open-loop errors on held-out episodes");
   r.add("mopo", make_mopo,
         "MOPO: offline, SAC on uncertainty-penalised ensemble rollouts from a D4RL dataset");
+  r.add("ravl", make_ravl,
+        "RAVL: offline, no penalty; an EDAC critic ensemble on ensemble rollouts (agent sac)");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");
   r.add("mbpo", make_mbpo, "MBPO: SAC on short ensemble rollouts branched from real states");
   r.add("sac", make_sac_loop, "model-free soft actor-critic on the real env (needs agent sac)");

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/offline_mbpo.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
@@ -71,7 +72,8 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
 
 namespace {
 
-OfflineMbpoOptions read_options(const ConfigNode& node) {
+// with_penalty false: RAVL, whose pessimism is its critic ensemble; `penalty` is then no key
+OfflineMbpoOptions read_options(const ConfigNode& node, bool with_penalty) {
   OfflineMbpoOptions o;
   MBRL_READ_OPTION(node, o, dataset);
   MBRL_READ_OPTION(node, o, num_steps);
@@ -80,8 +82,12 @@ OfflineMbpoOptions read_options(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, rollout_length);
   MBRL_READ_OPTION(node, o, model_retain_epochs);
   MBRL_READ_OPTION(node, o, real_ratio);
-  o.penalty(penalty_kind(node.get_or<std::string>("penalty", penalty_name(o.penalty()))));
-  MBRL_READ_OPTION(node, o, penalty_coef);
+  if (with_penalty) {
+    o.penalty(penalty_kind(node.get_or<std::string>("penalty", penalty_name(o.penalty()))));
+    MBRL_READ_OPTION(node, o, penalty_coef);
+  } else {
+    o.penalty(PenaltyKind::kNone);
+  }
   MBRL_READ_OPTION(node, o, eval_every);
   MBRL_READ_OPTION(node, o, eval_episodes);
   MBRL_READ_OPTION(node, o, checkpoint_every);
@@ -97,24 +103,44 @@ OfflineMbpoOptions read_options(const ConfigNode& node) {
   return o;
 }
 
-}  // namespace
-
-std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
-                                     const ConfigNode& agent_node) {
-  OfflineMbpoOptions o = with_config_context(node, [&] { return read_options(node); });
+// the offline loop of `type`, with or without a reward penalty
+std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildContext& ctx,
+                                        const ConfigNode& agent_node, const std::string& type,
+                                        bool with_penalty) {
+  OfflineMbpoOptions o =
+      with_config_context(node, [&] { return read_options(node, with_penalty); });
   const ConfigNode training = node.section("model_training");
   const auto& env = ctx.built.env;
-  MBRL_ASSERT(env, "algorithm 'mopo' built before the env");
-  auto agent = make_policy_learner(agent_node, ctx, "mopo");
+  MBRL_ASSERT(env, "algorithm '", type, "' built before the env");
+  auto agent = make_policy_learner(agent_node, ctx, type);
   const auto& model = ctx.built.model;
-  if (!model) throw node.error("algorithm 'mopo' needs a 'model' section");
+  if (!model) throw node.error("algorithm '" + type + "' needs a 'model' section");
   if (!model->learns_reward())
-    throw node.error("algorithm 'mopo' needs a model with learn_reward: true");
+    throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
   auto learner = model_learner_registry().create(training, model, o.model_training());
   OfflineMbpoGenerators gens{ctx.cpu_generator("replay"), ctx.cpu_generator("model_training"),
                              ctx.cpu_generator("rollout_starts"), ctx.generator("model_env")};
   return std::make_shared<OfflineMbpo>(o, env, agent, model, learner, env->task_functions(),
                                        std::move(gens), derive_seed(ctx.seed, "eval"));
+}
+
+}  // namespace
+
+std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent) {
+  return make_offline(node, ctx, agent, "mopo", /*with_penalty=*/true);
+}
+
+std::shared_ptr<Algorithm> make_ravl(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent) {
+  const std::shared_ptr<Algorithm> ravl = make_offline(node, ctx, agent, "ravl", false);
+  const auto* sac = dynamic_cast<const SacAgent*>(ravl->agent().get());
+  if (sac == nullptr) throw agent.error("type", "algorithm 'ravl' needs agent type sac");
+  if (sac->options().num_critics() < 2)
+    throw agent.error("num_critics", "algorithm 'ravl' needs at least 2 critics (RAVL: 10)");
+  if (sac->options().critic_diversity() <= 0)
+    throw agent.error("critic_diversity", "algorithm 'ravl' needs a diversity > 0 (RAVL: 1.0)");
+  return ravl;
 }
 
 }  // namespace mbrl

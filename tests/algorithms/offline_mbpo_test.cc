@@ -47,9 +47,11 @@ void write_random_dataset(const std::string& env_type, const fs::path& file, int
   write_d4rl(file, collect_d4rl(*env, agent, options));
 }
 
-// the shipped pendulum config, tiny, on `dataset`, writing runs under `root`
+// the shipped pendulum config of `algorithm` (mopo, ravl), tiny, on `dataset`, writing runs under
+// `root`
 Experiment tiny_experiment(const fs::path& dataset, const fs::path& root,
-                           std::vector<std::string> more = {}) {
+                           std::vector<std::string> more = {},
+                           const std::string& algorithm = "mopo") {
   std::vector<std::string> overrides{"run_root=" + root.string(),
                                      "env.max_episode_steps=50",
                                      "model.ensemble_size=3",
@@ -68,10 +70,12 @@ Experiment tiny_experiment(const fs::path& dataset, const fs::path& root,
                                      "algorithm.eval_episodes=1",
                                      "algorithm.model_training.num_epochs=2",
                                      "algorithm.model_training.batch_size=32"};
+  if (algorithm == "ravl") overrides.push_back("agent.num_critics=3");
   overrides.insert(overrides.end(), more.begin(), more.end());
   return Experiment(
-      load_config(test::source_path("configs/mopo/pendulum_medium.yaml").string(), overrides),
-      "mopo");
+      load_config(test::source_path("configs/" + algorithm + "/pendulum_medium.yaml").string(),
+                  overrides),
+      algorithm);
 }
 
 TEST_F(OfflineMbpoTest, PenaltiesEqualHandComputations) {
@@ -178,6 +182,31 @@ TEST_F(OfflineMbpoTest, ResumingOnAnotherDatasetIsRefused) {
   EXPECT_THROW_WITH(again.resume(run), DataError,
                     "data.hdf5: not the dataset this run started with (318 transitions now, "
                     "298 in the checkpoint");
+}
+
+// RAVL: the same loop without a penalty, pessimistic through the agent's critic ensemble
+TEST_F(OfflineMbpoTest, RavlTrainsAnEdacCriticEnsembleWithoutAPenalty) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  Experiment e = tiny_experiment(dir / "data.hdf5", dir, {}, "ravl");
+  RunDir run = e.create_run_dir();
+  e.run(run);
+  auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
+  EXPECT_EQ(loop->options().penalty(), PenaltyKind::kNone);
+  EXPECT_EQ(loop->evaluations().size(), 2u);
+  const auto similarity = column(run.path() / "metrics.csv", "critic_similarity");
+  ASSERT_EQ(similarity.size(), 2u);
+  EXPECT_LT(std::abs(similarity[0]), 2.0);  // a mean of cosines over N - 1 pairs per critic
+  const test::Csv model = test::read_csv(run.path() / "model.csv");
+  EXPECT_EQ(model.column(0, "rollout_penalty"), "");  // no penalty to report
+
+  EXPECT_THROW_WITH(
+      tiny_experiment(dir / "data.hdf5", dir, {"algorithm.penalty=ensemble_std"}, "ravl"),
+      ConfigError, "algorithm.penalty");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir, {"agent.num_critics=1"}, "ravl"),
+                    ConfigError, "agent.critic_diversity: needs num_critics >= 2");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir, {"agent.critic_diversity=0"}, "ravl"),
+                    ConfigError, "agent.critic_diversity: algorithm 'ravl' needs a diversity > 0");
 }
 
 TEST_F(OfflineMbpoTest, BadOptionsAndDatasetsAreNamed) {

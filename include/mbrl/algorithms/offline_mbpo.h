@@ -162,4 +162,11 @@ class OfflineMbpo : public Algorithm {
 std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
                                      const ConfigNode& agent);
 
+/// The `ravl` factory (RAVL, Sims et al., NeurIPS 2024; specs section 5): the same loop with no
+/// reward penalty (no `penalty` keys); its pessimism is the agent's critic ensemble, which must
+/// be a sac agent with num_critics >= 2 and critic_diversity > 0 (EDAC's term; RAVL: 10 critics,
+/// diversity 1.0): the target takes the minimum over all critics.
+std::shared_ptr<Algorithm> make_ravl(const ConfigNode& node, const BuildContext& ctx,
+                                     const ConfigNode& agent);
+
 }  // namespace mbrl
