@@ -130,7 +130,8 @@ at::Tensor SacAgent::critic_loss(const TransitionBatch& batch, const at::Tensor&
   {
     torch::NoGradGuard no_grad;
     auto next = policy_->sample(batch.next_obs, gen_);
-    auto next_v = target_critic_->min_q(batch.next_obs, next.action) - alpha * next.log_prob;
+    auto next_v = target_critic_->min_q(batch.next_obs, next.action);
+    if (!options_.deterministic_backup()) next_v = next_v - alpha * next.log_prob;
     auto not_done = 1.0 - batch.terminated.to(torch::kFloat32);
     target = batch.reward + options_.gamma() * not_done * next_v;
   }
@@ -319,6 +320,7 @@ SacOptions sac_options_from_config(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, automatic_entropy_tuning);
   MBRL_READ_OPTION(node, o, batch_size);
   MBRL_READ_OPTION(node, o, critic_diversity);
+  MBRL_READ_OPTION(node, o, deterministic_backup);
 
   // a number, or `auto` for -act_dim
   const std::string entropy = node.get_or<std::string>("target_entropy", "auto");

@@ -384,11 +384,12 @@ namespace mbrl {
 namespace {
 
 // The critic loss of N critics by hand: y = r + gamma (1 - d) (min_j Qbar_j(s', a') - alpha log
-// pi(a'|s')), a' drawn as the update draws it (the agent's generator, read from its archive),
-// loss = sum_j mean_b (Q_j(s, a) - y)^2
-TEST(SacCriticEnsembleTest, TargetTakesTheMinimumOverAllCriticsByHand) {
-  SacAgent agent(small_options().num_critics(4).alpha(0.3), test_spec(),
-                 make_generator(6, torch::kCPU));
+// pi(a'|s')) (without the log pi term under deterministic_backup), a' drawn as the update draws it
+// (the agent's generator, read from its archive), loss = sum_j mean_b (Q_j(s, a) - y)^2
+void expect_critic_loss_by_hand(bool deterministic_backup) {
+  SacAgent agent(
+      small_options().num_critics(4).alpha(0.3).deterministic_backup(deterministic_backup),
+      test_spec(), make_generator(6, torch::kCPU));
   const TransitionBatch batch = random_batch(8, 7);
   torch::serialize::OutputArchive out;
   agent.save(out);
@@ -409,12 +410,22 @@ TEST(SacCriticEnsembleTest, TargetTakesTheMinimumOverAllCriticsByHand) {
     ASSERT_EQ(target_q.size(0), 4);
     at::Tensor min_q = target_q[0];
     for (int64_t j = 1; j < 4; ++j) min_q = torch::minimum(min_q, target_q[j]);
-    const at::Tensor y = batch.reward + 0.99 * (1 - batch.terminated.to(torch::kFloat)) *
-                                            (min_q - 0.3 * next.log_prob);
+    const at::Tensor entropy =
+        deterministic_backup ? torch::zeros_like(min_q) : 0.3 * next.log_prob;
+    const at::Tensor y =
+        batch.reward + 0.99 * (1 - batch.terminated.to(torch::kFloat)) * (min_q - entropy);
     const at::Tensor q = agent.critic()->forward(batch.obs, agent.normalize_action(batch.act));
     for (int64_t j = 0; j < 4; ++j) expected += (q[j] - y).pow(2).mean().item<double>();
   }
   EXPECT_NEAR(agent.update_sac(batch).critic_loss, expected, 1e-4 * std::abs(expected));
+}
+
+TEST(SacCriticEnsembleTest, TargetTakesTheMinimumOverAllCriticsByHand) {
+  expect_critic_loss_by_hand(false);
+}
+
+TEST(SacCriticEnsembleTest, DeterministicBackupDropsTheEntropyTermByHand) {
+  expect_critic_loss_by_hand(true);
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ struct SacOptions {
   /// respect to the batch's action a (in [-1, 1]), averaged over the batch: it pushes the critics'
   /// action gradients apart so that their minimum is pessimistic away from the data.
   TORCH_ARG(double, critic_diversity) = 0.0;
+  /// TD targets without the entropy term: y = r + gamma (1 - d) min_n Qbar_n(s', a'), as MOBILE
+  /// trains its critics (OfflineRL-Kit's deterministic_backup, on in its run_mobile.py).
+  TORCH_ARG(bool, deterministic_backup) = false;
 };
 
 /// Losses and statistics of one SAC update (host values).
