@@ -47,6 +47,8 @@ void register_algorithms() {
       "DreamerV3: world model on replayed sequences, actor-critic in imagination (agent dreamer)");
   r.add("fit_model", make_fit_model,
         "fit a model on collected episodes; one-step and open-loop errors on held-out episodes");
+  r.add("mobile", make_mobile,
+        "MOBILE: offline, SAC with a Bellman-inconsistency penalty on model data (agent sac)");
   r.add("mopo", make_mopo,
         "MOPO: offline, SAC on uncertainty-penalised ensemble rollouts from a D4RL dataset");
   r.add("ravl", make_ravl,

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/model_rollout.h"
 #include "mbrl/algorithms/run_clock.h"
 #include "mbrl/algorithms/run_schedule.h"
@@ -35,7 +36,8 @@ const std::vector<std::pair<std::string, PenaltyKind>>& penalty_names() {
       {"max_aleatoric", PenaltyKind::kMaxAleatoric},
       {"max_pairwise_diff", PenaltyKind::kMaxPairwiseDiff},
       {"max_deviation", PenaltyKind::kMaxDeviation},
-      {"ensemble_std", PenaltyKind::kEnsembleStd}};
+      {"ensemble_std", PenaltyKind::kEnsembleStd},
+      {"bellman_inconsistency", PenaltyKind::kBellmanInconsistency}};
   return names;
 }
 
@@ -78,9 +80,11 @@ at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind) {
     case PenaltyKind::kEnsembleStd:
       return u.epistemic_std;
     case PenaltyKind::kNone:
+    case PenaltyKind::kBellmanInconsistency:
       break;
   }
-  MBRL_ASSERT(false, "penalty_uncertainty: no uncertainty for penalty 'none'");
+  MBRL_ASSERT(false, "penalty_uncertainty: penalty '", penalty_name(kind),
+              "' reads no field of the Uncertainty");
   return {};
 }
 
@@ -120,6 +124,14 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
   MBRL_CHECK(learner_ && learner_->model() == model_, "offline: the learner must train the model");
   MBRL_CHECK_ARG(o.penalty() == PenaltyKind::kNone || model_env_.has_uncertainty(), "penalty",
                  "model '", model_->type(), "' reports no uncertainty; use penalty: none");
+  MBRL_CHECK_ARG(o.num_next_samples() >= 2, "num_next_samples", "expected an integer >= 2, got ",
+                 o.num_next_samples());
+  if (o.penalty() == PenaltyKind::kBellmanInconsistency) {
+    sac_ = dynamic_cast<SacAgent*>(agent_.get());
+    aware_ = dynamic_cast<UncertaintyAware*>(model_.get());
+    MBRL_CHECK_ARG(sac_ != nullptr, "penalty",
+                   "bellman_inconsistency needs agent type sac (it reads its target critics)");
+  }
 
   // the dataset, checked against the env it is evaluated in
   const D4rlDataset data = read_d4rl(o.dataset());
@@ -141,10 +153,11 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   const auto start = Clock::now();
   const at::Tensor start_obs = real_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
   const PenaltyKind kind = options_.penalty();
+  const bool penalised = kind != PenaltyKind::kNone && kind != PenaltyKind::kBellmanInconsistency;
   double penalty_sum = 0;
   int64_t penalty_rows = 0;
   RewardPenalty penalty = nullptr;
-  if (kind != PenaltyKind::kNone) {
+  if (penalised) {
     penalty = [&, coef = options_.penalty_coef()](const ModelStepResult& step) {
       const at::Tensor u = penalty_uncertainty(step.uncertainty, kind);
       penalty_sum += u.sum().item<double>();
@@ -159,7 +172,7 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
         start_obs, *model_buffer_,
         ModelRolloutOptions()
             .horizon(options_.rollout_length())
-            .with_uncertainty(kind != PenaltyKind::kNone)
+            .with_uncertainty(penalised)
             .reward_penalty(penalty));
   } catch (const NonFiniteError& e) {
     throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
@@ -175,12 +188,30 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   metrics.dump(kModelGroup);
 }
 
+at::Tensor OfflineMbpo::bellman_inconsistency(const at::Tensor& obs, const at::Tensor& act,
+                                              at::Generator& gen) {
+  MBRL_CHECK(sac_ != nullptr && aware_ != nullptr,
+             "offline: bellman_inconsistency needs a sac agent and an uncertainty-aware model");
+  torch::NoGradGuard no_grad;
+  const int64_t m = options_.num_next_samples();
+  const at::Tensor next = aware_->sample_member_next_obs(obs, act, m, gen);
+  const at::Tensor rows = next.reshape({-1, next.size(-1)}).to(sac_->device());
+  const PolicySample pi = sac_->policy()->sample(rows, gen);
+  const at::Tensor q = sac_->target_critic()->min_q(rows, pi.action);  // [M * E * N]
+  // T_b: the mean over the M draws of member b; u: their (unbiased) std over members
+  return q.reshape({m, next.size(1), next.size(2)}).mean(0).std(0, /*unbiased=*/true);
+}
+
 void OfflineMbpo::log_train_row(int64_t t, MetricsWriter& metrics, double elapsed_s) {
   metrics.log(kTrainGroup, "gradient_steps", static_cast<double>(t));
   for (size_t i = 0; i < update_names_.size() && updates_in_row_ > 0; ++i) {
     metrics.log(kTrainGroup, update_names_[i],
                 update_sums_[i] / static_cast<double>(updates_in_row_));
   }
+  if (sac_ != nullptr && updates_in_row_ > 0)
+    metrics.log(kTrainGroup, "bellman_penalty",
+                bellman_penalty_sum_ / static_cast<double>(updates_in_row_));
+  bellman_penalty_sum_ = 0;
   metrics.log(kTrainGroup, "elapsed_s", elapsed_s);
   metrics.dump(kTrainGroup);
   for (double& s : update_sums_) s = 0;
@@ -203,6 +234,7 @@ void OfflineMbpo::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
   std::vector<MetricColumn> train{{"gradient_steps", MetricFormat::kInt}};
   for (const auto& name : update_names_) train.push_back({name});
+  if (sac_ != nullptr) train.push_back({"bellman_penalty"});
   train.push_back({"elapsed_s", MetricFormat::kSeconds});
   metrics.add_group(kTrainGroup, "metrics.csv", train);
   std::vector<MetricColumn> eval{
@@ -228,6 +260,7 @@ void OfflineMbpo::run(RunContext& run) {
     evaluations_.clear();
     for (double& s : update_sums_) s = 0;
     updates_in_row_ = 0;
+    bellman_penalty_sum_ = 0;
     const auto start = Clock::now();
     try {
       torch::AutoGradMode grad(true);
@@ -251,8 +284,20 @@ void OfflineMbpo::run(RunContext& run) {
   while (steps_ < options_.num_steps()) {
     const int64_t t = steps_ + 1;
     if ((t - 1) % options_.rollout_freq() == 0) roll_out(t, metrics);
-    const TransitionBatch batch = sample_mixed(*real_, *model_buffer_, agent_->batch_size(),
-                                               options_.real_ratio(), gens_.replay);
+    TransitionBatch batch = sample_mixed(*real_, *model_buffer_, agent_->batch_size(),
+                                         options_.real_ratio(), gens_.replay);
+    if (sac_ != nullptr) {  // MOBILE: the model rows' rewards, lowered in the critic's target
+      const int64_t real = real_rows(agent_->batch_size(), options_.real_ratio());
+      const int64_t n = batch.size() - real;
+      if (n > 0) {
+        const at::Tensor u = bellman_inconsistency(batch.obs.narrow(0, real, n),
+                                                   batch.act.narrow(0, real, n), gens_.model_env)
+                                 .to(batch.reward.device());
+        batch.reward = batch.reward.clone();
+        batch.reward.narrow(0, real, n).sub_(options_.penalty_coef() * u);
+        bellman_penalty_sum_ += u.mean().item<double>();
+      }
+    }
     try {
       const UpdateMetrics m = agent_->update(batch);
       for (size_t i = 0; i < m.size(); ++i) update_sums_[i] += m[i];

@@ -25,6 +25,7 @@ void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
   write_evaluations(archive, "evaluations", evaluations_);
   archive.write("update_sums", torch::tensor(update_sums_, torch::kDouble));
   checkpoint::write_int(archive, "updates_in_row", updates_in_row_);
+  checkpoint::write_double(archive, "bellman_penalty_sum", bellman_penalty_sum_);
   checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
   checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
   checkpoint::write_int(archive, "model_buffer_capacity", model_buffer_->capacity());
@@ -55,6 +56,7 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
   for (size_t i = 0; i < update_sums_.size(); ++i)
     update_sums_[i] = sums[static_cast<int64_t>(i)].item<double>();
   updates_in_row_ = checkpoint::read_int(archive, "updates_in_row");
+  bellman_penalty_sum_ = checkpoint::read_double(archive, "bellman_penalty_sum");
   InputArchive agent = checkpoint::read_nested(archive, "agent");
   agent_->load(agent);
   InputArchive model = checkpoint::read_nested(archive, "model");
@@ -72,9 +74,12 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
 
 namespace {
 
-// with_penalty false: RAVL, whose pessimism is its critic ensemble; `penalty` is then no key
-OfflineMbpoOptions read_options(const ConfigNode& node, bool with_penalty) {
+// penalty: the default penalty (MOPO max_aleatoric, MOBILE bellman_inconsistency), or nullopt for
+// RAVL, whose pessimism is its critic ensemble; `penalty` is then no key
+OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKind> penalty) {
   OfflineMbpoOptions o;
+  const bool with_penalty = penalty.has_value();
+  if (penalty) o.penalty(*penalty);
   MBRL_READ_OPTION(node, o, dataset);
   MBRL_READ_OPTION(node, o, num_steps);
   MBRL_READ_OPTION(node, o, rollout_freq);
@@ -85,6 +90,8 @@ OfflineMbpoOptions read_options(const ConfigNode& node, bool with_penalty) {
   if (with_penalty) {
     o.penalty(penalty_kind(node.get_or<std::string>("penalty", penalty_name(o.penalty()))));
     MBRL_READ_OPTION(node, o, penalty_coef);
+    if (o.penalty() == PenaltyKind::kBellmanInconsistency)
+      MBRL_READ_OPTION(node, o, num_next_samples);
   } else {
     o.penalty(PenaltyKind::kNone);
   }
@@ -106,9 +113,8 @@ OfflineMbpoOptions read_options(const ConfigNode& node, bool with_penalty) {
 // the offline loop of `type`, with or without a reward penalty
 std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildContext& ctx,
                                         const ConfigNode& agent_node, const std::string& type,
-                                        bool with_penalty) {
-  OfflineMbpoOptions o =
-      with_config_context(node, [&] { return read_options(node, with_penalty); });
+                                        std::optional<PenaltyKind> penalty) {
+  OfflineMbpoOptions o = with_config_context(node, [&] { return read_options(node, penalty); });
   const ConfigNode training = node.section("model_training");
   const auto& env = ctx.built.env;
   MBRL_ASSERT(env, "algorithm '", type, "' built before the env");
@@ -128,12 +134,17 @@ std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildConte
 
 std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
                                      const ConfigNode& agent) {
-  return make_offline(node, ctx, agent, "mopo", /*with_penalty=*/true);
+  return make_offline(node, ctx, agent, "mopo", PenaltyKind::kMaxAleatoric);
+}
+
+std::shared_ptr<Algorithm> make_mobile(const ConfigNode& node, const BuildContext& ctx,
+                                       const ConfigNode& agent) {
+  return make_offline(node, ctx, agent, "mobile", PenaltyKind::kBellmanInconsistency);
 }
 
 std::shared_ptr<Algorithm> make_ravl(const ConfigNode& node, const BuildContext& ctx,
                                      const ConfigNode& agent) {
-  const std::shared_ptr<Algorithm> ravl = make_offline(node, ctx, agent, "ravl", false);
+  const std::shared_ptr<Algorithm> ravl = make_offline(node, ctx, agent, "ravl", std::nullopt);
   const auto* sac = dynamic_cast<const SacAgent*>(ravl->agent().get());
   if (sac == nullptr) throw agent.error("type", "algorithm 'ravl' needs agent type sac");
   if (sac->options().num_critics() < 2)

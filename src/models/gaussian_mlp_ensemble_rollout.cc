@@ -174,4 +174,27 @@ ModelLosses GaussianMlpEnsemble::loss(const TransitionBatch& batch_in) {
   return losses;
 }
 
+at::Tensor GaussianMlpEnsemble::sample_member_next_obs(const at::Tensor& obs_in,
+                                                       const at::Tensor& act_in, int64_t samples,
+                                                       at::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(obs_in, {-1, obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), act_dim()}, "act");
+  MBRL_CHECK_ARG(samples >= 1, "samples", "expected a positive integer, got ", samples);
+  const at::Tensor obs = obs_in.to(device(), torch::kFloat32);
+  const at::Tensor act = act_in.to(device(), torch::kFloat32);
+  std::vector<int64_t> all(ensemble_size());
+  std::iota(all.begin(), all.end(), 0);
+  EnsembleOutput out = split_output(inference().forward_all(normalized_inputs(obs, act), all));
+  // [samples, E, N, d]: each draw from its member's diagonal Gaussian
+  std::vector<int64_t> shape{samples};
+  for (int64_t s : out.mean.sizes()) shape.push_back(s);
+  at::Tensor target = out.mean.unsqueeze(0).expand(shape).clone();
+  if (out.logvar.defined()) {
+    at::Tensor eps = at::empty_like(target).normal_(0.0, 1.0, gen);
+    target.add_(eps.mul_((0.5 * out.logvar).exp().unsqueeze(0)));
+  }
+  return next_obs(obs, target);
+}
+
 }  // namespace mbrl

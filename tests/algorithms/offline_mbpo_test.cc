@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/agents/random_agent.h"
+#include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
@@ -15,6 +16,7 @@
 #include "mbrl/config/loader.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/error.h"
+#include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/d4rl_dataset.h"
 #include "mbrl/models/uncertainty.h"
@@ -98,7 +100,7 @@ TEST_F(OfflineMbpoTest, PenaltiesEqualHandComputations) {
   EXPECT_EQ(penalty_kind("ensemble_std"), PenaltyKind::kEnsembleStd);
   EXPECT_THROW_WITH(penalty_kind("variance"), InvalidArgument,
                     "expected one of none, max_aleatoric, max_pairwise_diff, max_deviation, "
-                    "ensemble_std, got 'variance'");
+                    "ensemble_std, bellman_inconsistency, got 'variance'");
 }
 
 TEST_F(OfflineMbpoTest, TrainsInGradientStepsAndLogsTheNormalisedScore) {
@@ -264,6 +266,65 @@ TEST_F(OfflineMbpoTest, SlowBeatsThePendulumMediumDataset) {
   const double offline_return = loop->evaluations().back().mean_return;
   EXPECT_GT(offline_return, dataset_return)
       << "MOPO " << offline_return << ", the dataset's mean return " << dataset_return;
+}
+
+}  // namespace
+}  // namespace mbrl
+
+namespace mbrl {
+namespace {
+
+// MOBILE's penalty by hand: M next states per member from the model, a' from the policy, the
+// minimum over the target critics, the mean over the M draws, the std over members
+TEST(MobileTest, BellmanInconsistencyEqualsAHandComputation) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  Experiment e = tiny_experiment(dir / "data.hdf5", dir,
+                                 {"algorithm.num_next_samples=4", "agent.deterministic_backup=true",
+                                  "algorithm.penalty_coef=0.5"},
+                                 "mobile");
+  e.run(e.create_run_dir(dir / "run"));
+  auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
+  EXPECT_GT(column(dir / "run" / "metrics.csv", "bellman_penalty")[0], 0);
+
+  const TransitionBatch rows = loop->dataset().all().slice(0, 6);
+  at::Generator gen = make_generator(9, torch::kCPU);
+  const at::Tensor u = loop->bellman_inconsistency(rows.obs, rows.act, gen);
+  ASSERT_EQ(u.sizes(), torch::IntArrayRef({6}));
+
+  gen = make_generator(9, torch::kCPU);
+  auto* aware = dynamic_cast<UncertaintyAware*>(e.model().get());
+  auto sac = std::dynamic_pointer_cast<SacAgent>(e.agent());
+  torch::NoGradGuard no_grad;
+  const at::Tensor next = aware->sample_member_next_obs(rows.obs, rows.act, 4, gen);  // [4,3,6,3]
+  ASSERT_EQ(next.sizes(), torch::IntArrayRef({4, 3, 6, 3}));
+  const PolicySample pi = sac->policy()->sample(next.reshape({-1, 3}), gen);
+  const at::Tensor q = sac->target_critic()->forward(next.reshape({-1, 3}), pi.action);
+  const at::Tensor min_q = torch::minimum(q[0], q[1]).reshape({4, 3, 6});
+  const at::Tensor t = min_q.mean(0);  // [3, 6]
+  const at::Tensor mean_t = t.mean(0);
+  const at::Tensor expected = ((t - mean_t).pow(2).sum(0) / 2).sqrt();  // unbiased over 3
+  EXPECT_TRUE(torch::allclose(u, expected, 1e-5, 1e-6)) << u << expected;
+}
+
+// every member's draws: their mean approaches the member's predicted next state
+TEST(MobileTest, MemberNextObsSamplesFollowEachMember) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  Experiment e = tiny_experiment(dir / "data.hdf5", dir, {"algorithm.num_steps=1"}, "mobile");
+  e.run(e.create_run_dir());
+  auto* aware = dynamic_cast<UncertaintyAware*>(e.model().get());
+  auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
+  const TransitionBatch rows = loop->dataset().all().slice(0, 5);
+  at::Generator gen = make_generator(3, torch::kCPU);
+  const at::Tensor draws = aware->sample_member_next_obs(rows.obs, rows.act, 4000, gen);
+  ModelEnv env(ModelEnvOptions(), e.model(), nullptr, gen);
+  const ModelStepResult step = env.step(rows.obs, rows.act, /*with_uncertainty=*/true);
+  // pendulum's targets are deltas: member mean of the next state = obs + mean delta
+  const at::Tensor predicted = rows.obs.unsqueeze(0) + step.member_mean.narrow(-1, 0, 3);
+  const at::Tensor spread = step.member_std.narrow(-1, 0, 3);
+  EXPECT_TRUE(((draws.mean(0) - predicted).abs() < 0.1 * spread + 1e-4).all().item<bool>());
+  EXPECT_TRUE(torch::allclose(draws.std(0), spread, 0.1, 1e-4));
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 namespace mbrl {
 
 class ConfigNode;
+class SacAgent;
 struct BuildContext;
 
 /// The uncertainty u(s, a) a reward penalty reads, each a field of the one Uncertainty API
@@ -37,13 +38,19 @@ enum class PenaltyKind {
   kMaxPairwiseDiff,  // max over member pairs of |mu_b - mu_c|_2
   kMaxDeviation,     // max_b |mu_b - mu_bar|_2 ("pairwise-diff")
   kEnsembleStd,      // sqrt(mean over dims of Var_b(mu_b)) ("ensemble_std")
+  /// MOBILE (Sun et al., ICML 2023; specs section 7): Std_b of T_b = mean over M next states
+  /// s'_{b,m} drawn from member b of min_j Qbar_j(s', a' ~ pi(s')), computed at each update on
+  /// the model rows of the minibatch with the agent's target critics (a sac agent), not in
+  /// rollouts; its draws come from the model's predictive distributions, not the Uncertainty.
+  kBellmanInconsistency,
 };
 
-/// Parses a penalty name (none, max_aleatoric, max_pairwise_diff, max_deviation, ensemble_std);
+/// Parses a penalty name (none, max_aleatoric, max_pairwise_diff, max_deviation, ensemble_std,
+/// bellman_inconsistency);
 /// throws InvalidArgument("penalty", ...) listing them on another name.
 PenaltyKind penalty_kind(const std::string& name);
 std::string penalty_name(PenaltyKind kind);
-/// The field of `u` that `kind` reads, [N]; throws for kNone.
+/// The field of `u` that `kind` reads, [N]; throws for kNone and kBellmanInconsistency.
 at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind);
 
 /// Options of OfflineMbpo; each field is a YAML key of the `algorithm:` section (type: mopo).
@@ -67,6 +74,8 @@ struct OfflineMbpoOptions {
   TORCH_ARG(PenaltyKind, penalty) = PenaltyKind::kMaxAleatoric;
   /// lambda >= 0 (MOPO's per-dataset values are in the shipped configs).
   TORCH_ARG(double, penalty_coef) = 1.0;
+  /// Next states M drawn per member for the Bellman-inconsistency penalty, >= 2 (MOBILE: 10).
+  TORCH_ARG(int64_t, num_next_samples) = 10;
   /// Evaluate every this many gradient steps (and after the last), >= 1.
   TORCH_ARG(int64_t, eval_every) = 1000;
   /// Deterministic episodes per evaluation in the real env, >= 1.
@@ -100,6 +109,7 @@ struct OfflineMbpoGenerators {
 /// Metrics: `train` (metrics.csv), one row per eval_every steps: gradient_steps, the learner's
 /// mean update metrics since the last row, elapsed_s; `eval` (eval.csv): gradient_steps,
 /// eval_return, eval_return_std, normalized_score (when reference returns are known), elapsed_s;
+/// with bellman_inconsistency, metrics.csv also holds bellman_penalty (mean u of the model rows);
 /// `model` (model.csv), one row per rollout batch: gradient_steps, rollout_transitions,
 /// model_buffer_size, rollout_reward (penalised mean), rollout_penalty (mean u), rollout_s; the
 /// trainer's per-epoch `model_train` group once.
@@ -126,6 +136,12 @@ class OfflineMbpo : public Algorithm {
   const OfflineMbpoOptions& options() const { return options_; }
   const std::vector<Evaluation>& evaluations() const { return evaluations_; }
   int64_t gradient_steps() const { return steps_; }
+  /// MOBILE's u(s, a) for rows obs [N, obs_dim], act [N, act_dim] (the env's action space) ->
+  /// [N] (see PenaltyKind::kBellmanInconsistency): next states from
+  /// UncertaintyAware::sample_member_next_obs, then a' from the agent's policy, both drawing from
+  /// `gen` (on the model's device) in that order. The loop passes its model-env generator.
+  at::Tensor bellman_inconsistency(const at::Tensor& obs, const at::Tensor& act,
+                                   at::Generator& gen);
   /// The dataset's transitions (the real buffer).
   const ReplayBuffer& dataset() const { return *real_; }
   const ReplayBuffer* model_buffer() const { return model_buffer_.get(); }
@@ -153,6 +169,9 @@ class OfflineMbpo : public Algorithm {
   std::vector<std::string> update_names_;
   std::vector<double> update_sums_;
   int64_t updates_in_row_ = 0;
+  double bellman_penalty_sum_ = 0;     // since the last train row
+  SacAgent* sac_ = nullptr;            // the agent as SacAgent, for bellman_inconsistency
+  UncertaintyAware* aware_ = nullptr;  // the model as UncertaintyAware, likewise
 };
 
 /// The `mopo` factory of algorithm_registry(): needs the env (for evaluation) and a model with
@@ -161,6 +180,13 @@ class OfflineMbpo : public Algorithm {
 /// section).
 std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
                                      const ConfigNode& agent);
+
+/// The `mobile` factory (MOBILE, Sun et al., ICML 2023; OfflineRL-Kit's run_mobile.py): the same
+/// loop with penalty bellman_inconsistency by default (any penalty key as in mopo), applied at
+/// each update to the model rows of the minibatch; needs a sac agent (MOBILE trains it with
+/// deterministic_backup: true).
+std::shared_ptr<Algorithm> make_mobile(const ConfigNode& node, const BuildContext& ctx,
+                                       const ConfigNode& agent);
 
 /// The `ravl` factory (RAVL, Sims et al., NeurIPS 2024; specs section 5): the same loop with no
 /// reward penalty (no `penalty` keys); its pessimism is the agent's critic ensemble, which must

@@ -127,6 +127,12 @@ class UncertaintyAware {
   /// every member's prediction of every row (E times the work of `step`).
   virtual UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
                                                    at::Generator& gen) = 0;
+  /// Next observations drawn from every member's predictive distribution (its mean when the
+  /// member is deterministic), `samples` draws per member and row: obs [N, obs_dim],
+  /// act [N, act_dim] -> [samples, E, N, obs_dim] on the model's device, without gradients.
+  /// MOBILE's Bellman-inconsistency penalty reads them.
+  virtual at::Tensor sample_member_next_obs(const at::Tensor& obs, const at::Tensor& act,
+                                            int64_t samples, at::Generator& gen) = 0;
 };
 
 /// Writes `model` to `path` atomically (a killed process leaves the old file or none); throws
