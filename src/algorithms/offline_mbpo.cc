@@ -1,7 +1,6 @@
 // The offline loop: one model fit on the dataset, then penalised rollouts and policy updates.
 #include "mbrl/algorithms/offline_mbpo.h"
 
-#include <chrono>
 #include <cmath>
 
 #include <torch/torch.h>
@@ -19,12 +18,6 @@
 
 namespace mbrl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 constexpr const char* kTrainGroup = "train";
 constexpr const char* kEvalGroup = "eval";
@@ -150,7 +143,7 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
 }
 
 void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
-  const auto start = Clock::now();
+  const RunClock timer;
   const at::Tensor start_obs = real_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
   const PenaltyKind kind = options_.penalty();
   const bool penalised = kind != PenaltyKind::kNone && kind != PenaltyKind::kBellmanInconsistency;
@@ -184,7 +177,7 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   if (penalty_rows > 0)
     metrics.log(kModelGroup, "rollout_penalty", penalty_sum / static_cast<double>(penalty_rows));
   metrics.log(kModelGroup, "rollout_terminated", stats.terminated_fraction);
-  metrics.log(kModelGroup, "rollout_s", seconds_since(start));
+  metrics.log(kModelGroup, "rollout_s", timer.seconds());
   metrics.dump(kModelGroup);
 }
 
@@ -261,7 +254,7 @@ void OfflineMbpo::run(RunContext& run) {
     for (double& s : update_sums_) s = 0;
     updates_in_row_ = 0;
     bellman_penalty_sum_ = 0;
-    const auto start = Clock::now();
+    const RunClock timer;
     try {
       torch::AutoGradMode grad(true);
       learner_->train(*real_, gens_.model, &metrics);
@@ -269,7 +262,7 @@ void OfflineMbpo::run(RunContext& run) {
       throw NonFiniteError(detail::str("offline: model training: ", e.what()));
     }
     log::logger("offline")->info("model trained on {} transitions in {:.1f} s", real_->size(),
-                                 seconds_since(start));
+                                 timer.seconds());
     const EnvSpec& spec = env_->spec();
     model_buffer_ = std::make_unique<ReplayBuffer>(
         options_.model_retain_epochs() * options_.rollout_batch_size() * options_.rollout_length(),

@@ -356,13 +356,7 @@ TEST(SacCriticDiversityTest, DiversityMakesTheCriticsDisagree) {
     SacAgent probe(small_options().num_critics(5).critic_diversity(1.0), test_spec(),
                    make_generator(3, torch::kCPU));
     for (int i = 0; i < 200; ++i) agent.update_sac(batch);
-    torch::serialize::OutputArchive out;
-    agent.save(out);
-    std::stringstream bytes;
-    out.save_to(bytes);
-    torch::serialize::InputArchive in;
-    in.load_from(bytes);
-    probe.load(in);
+    round_trip(agent, probe);
     return probe.update_sac(batch).critic_similarity;
   };
   EXPECT_LT(similarity_after(5.0), similarity_after(0.0) - 0.1);
