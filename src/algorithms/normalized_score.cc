@@ -14,10 +14,14 @@ std::optional<ReferenceReturns> reference_returns(const std::string& env_type) {
       {"hopper", {-20.272305, 3234.3, "D4RL infos.py (hopper)"}},
       {"walker2d", {1.629008, 4592.3, "D4RL infos.py (walker2d)"}},
       {"ant", {-325.6, 3879.7, "D4RL infos.py (ant)"}},
-      // measured here (docs/offline_datasets.md): the random dataset's mean return over 500
-      // episodes, and the expert SAC policy's deterministic return over 100 episodes
+      // measured here (docs/offline_datasets.md): the random dataset's mean return (pendulum:
+      // 500 episodes; inverted_pendulum: 16,579), and the expert SAC policy's deterministic
+      // return over 100 episodes (inverted_pendulum: 1000, the most an episode can earn)
       {"pendulum",
        {-1232.70, -159.29, "mbrl: configs/random/pendulum.yaml, configs/sac/pendulum.yaml"}},
+      {"inverted_pendulum",
+       {6.03, 1000.0,
+        "mbrl: configs/random/inverted_pendulum.yaml, configs/sac/inverted_pendulum.yaml"}},
   };
   const auto it = table.find(env_type);
   if (it == table.end()) return std::nullopt;

@@ -20,6 +20,9 @@ TEST(NormalizedScoreTest, PlacesAReturnBetweenRandomAndExpert) {
               1e-9);
   const ReferenceReturns pendulum = reference_returns("pendulum").value();
   EXPECT_LT(pendulum.random, pendulum.expert);
+  const ReferenceReturns inverted = reference_returns("inverted_pendulum").value();
+  EXPECT_DOUBLE_EQ(normalized_score(1000.0, inverted), 100.0);
+  EXPECT_DOUBLE_EQ(normalized_score(6.03, inverted), 0.0);
   EXPECT_FALSE(reference_returns("cartpole_swingup").has_value());
 }
 
