@@ -135,7 +135,8 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
                                 " x ", spec.act_dim()));
   }
   const TransitionBatch transitions = d4rl_transitions(data);
-  MBRL_CHECK(transitions.size() >= 2, o.dataset(), ": fewer than 2 transitions to learn from");
+  if (transitions.size() < 2)
+    throw DataError(o.dataset() + ": fewer than 2 transitions to learn from");
   real_ = std::make_unique<ReplayBuffer>(transitions.size(), spec.obs_dim(), spec.act_dim());
   real_->add_batch(transitions);
   dataset_checksum_ = checksum(*real_);
