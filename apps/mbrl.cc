@@ -147,6 +147,12 @@ int eval(const EvalArgs& args) {
   mbrl::write_file_atomic(run_dir.path() / "agent_eval.csv", csv);
   std::printf("%s: %lld episodes, return %.2f +- %.2f (mean +- std)\n", run_dir.path().c_str(),
               static_cast<long long>(returns.size()), mean, std);
+  const auto reference = mbrl::reference_returns(experiment.env()->spec().name);
+  if (reference) {
+    std::printf("normalised score %.1f (random %.2f, expert %.2f: %s)\n",
+                mbrl::normalized_score(mean, *reference), reference->random, reference->expert,
+                reference->source.c_str());
+  }
   return kExitOk;
 }
 

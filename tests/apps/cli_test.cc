@@ -98,6 +98,8 @@ TEST(CliTest, TrainWritesARunAndEvalReadsIt) {
   CliResult e = run_cli("eval '" + run.string() + "' --episodes 2", dir);
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NE(e.out.find("2 episodes, return"), std::string::npos) << e.out;
+  // pendulum has reference returns (algorithms/normalized_score.h)
+  EXPECT_NE(e.out.find("normalised score"), std::string::npos) << e.out;
   EXPECT_TRUE(fs::exists(run / "agent_eval.csv"));
 }
 
