@@ -46,14 +46,14 @@ enum class PenaltyKind {
 };
 
 /// Parses a penalty name (none, max_aleatoric, max_pairwise_diff, max_deviation, ensemble_std,
-/// bellman_inconsistency);
-/// throws InvalidArgument("penalty", ...) listing them on another name.
+/// bellman_inconsistency); throws InvalidArgument("penalty", ...) listing them on another name.
 PenaltyKind penalty_kind(const std::string& name);
 std::string penalty_name(PenaltyKind kind);
 /// The field of `u` that `kind` reads, [N]; throws for kNone and kBellmanInconsistency.
 at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind);
 
-/// Options of OfflineMbpo; each field is a YAML key of the `algorithm:` section (type: mopo).
+/// Options of OfflineMbpo; each field is a YAML key of the `algorithm:` section (type: mopo,
+/// mobile or ravl; ravl reads no penalty keys, num_next_samples only with bellman_inconsistency).
 /// Defaults are OfflineRL-Kit's run_mopo.py (specs section 7).
 struct OfflineMbpoOptions {
   /// The D4RL-layout HDF5 file (io/d4rl_dataset.h); relative to the working directory.
