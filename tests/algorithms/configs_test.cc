@@ -6,13 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "mbrl/agents/random_agent.h"
-#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/envs/env_registry.h"
-#include "mbrl/io/d4rl_dataset.h"
+#include "tests/support/d4rl_fixtures.h"
 #include "tests/support/testdata.h"
 
 namespace mbrl {
@@ -41,11 +39,8 @@ std::vector<std::string> dataset_override(const fs::path& config_path) {
   const ConfigNode config = load_config(config_path.string());
   if (!config.child("algorithm").has("dataset")) return {};
   auto env = make_env(config.child("env"), BuildContext{});
-  RandomAgent agent(env->spec().action_space, at::detail::createCPUGenerator(0));
-  D4rlCollectOptions options;
-  options.transitions = 300;
   const fs::path file = test::scratch_dir() / "dataset.hdf5";
-  write_d4rl(file, collect_d4rl(*env, agent, options));
+  test::write_random_d4rl(*env, file, 300);
   return {"algorithm.dataset=" + file.string()};
 }
 

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "mbrl/agents/random_agent.h"
 #include "mbrl/agents/sac_agent.h"
 #include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/episode.h"
@@ -21,6 +20,7 @@
 #include "mbrl/io/d4rl_dataset.h"
 #include "mbrl/models/uncertainty.h"
 #include "tests/support/csv.h"
+#include "tests/support/d4rl_fixtures.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
@@ -43,10 +43,7 @@ std::vector<double> column(const fs::path& path, const std::string& name) {
 // a random dataset of `env_type` written to `file` (what `mbrl collect` of a random config makes)
 void write_random_dataset(const std::string& env_type, const fs::path& file, int64_t rows) {
   auto env = make_env(load_config_string("type: " + env_type, "test"), BuildContext{});
-  RandomAgent agent(env->spec().action_space, at::detail::createCPUGenerator(1));
-  D4rlCollectOptions options;
-  options.transitions = rows;
-  write_d4rl(file, collect_d4rl(*env, agent, options));
+  test::write_random_d4rl(*env, file, rows);
 }
 
 // the shipped pendulum config of `algorithm` (mopo, ravl), tiny, on `dataset`, writing runs under

@@ -19,15 +19,13 @@
 
 #include <gtest/gtest.h>
 
-#include "mbrl/agents/random_agent.h"
-#include "mbrl/algorithms/d4rl_collect.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/error.h"
 #include "mbrl/envs/env_registry.h"
-#include "mbrl/io/d4rl_dataset.h"
 #include "tests/support/csv.h"
+#include "tests/support/d4rl_fixtures.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/testdata.h"
 
@@ -177,10 +175,7 @@ TEST(ResumeTest, KilledOfflineRunResumesExactly) {
   const fs::path dataset =
       fs::temp_directory_path() / ("mbrl_resume_offline_" + std::to_string(::getpid()) + ".hdf5");
   auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
-  RandomAgent agent(env->spec().action_space, at::detail::createCPUGenerator(1));
-  D4rlCollectOptions options;
-  options.transitions = 600;
-  write_d4rl(dataset, collect_d4rl(*env, agent, options));
+  test::write_random_d4rl(*env, dataset, 600);
   expect_kill_and_resume_exact(
       "configs/mopo/pendulum_medium.yaml",
       {"threads=1", "env.max_episode_steps=50", "model.ensemble_size=3", "model.num_elites=2",
