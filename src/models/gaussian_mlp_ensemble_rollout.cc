@@ -174,9 +174,9 @@ ModelLosses GaussianMlpEnsemble::loss(const TransitionBatch& batch_in) {
   return losses;
 }
 
-at::Tensor GaussianMlpEnsemble::sample_member_next_obs(const at::Tensor& obs_in,
-                                                       const at::Tensor& act_in, int64_t samples,
-                                                       at::Generator& gen) {
+MemberSamples GaussianMlpEnsemble::sample_members(const at::Tensor& obs_in,
+                                                  const at::Tensor& act_in, int64_t samples,
+                                                  at::Generator& gen) {
   torch::NoGradGuard no_grad;
   MBRL_CHECK_SHAPE(obs_in, {-1, obs_dim()}, "obs");
   MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), act_dim()}, "act");
@@ -190,11 +190,20 @@ at::Tensor GaussianMlpEnsemble::sample_member_next_obs(const at::Tensor& obs_in,
   std::vector<int64_t> shape{samples};
   for (int64_t s : out.mean.sizes()) shape.push_back(s);
   at::Tensor target = out.mean.unsqueeze(0).expand(shape).clone();
+  at::Tensor std;
   if (out.logvar.defined()) {
+    std = (0.5 * out.logvar).exp();
     at::Tensor eps = at::empty_like(target).normal_(0.0, 1.0, gen);
-    target.add_(eps.mul_((0.5 * out.logvar).exp().unsqueeze(0)));
+    target.add_(eps.mul_(std.unsqueeze(0)));
   }
-  return next_obs(obs, target);
+  MemberSamples r;
+  r.next_obs = next_obs(obs, target);
+  if (learns_reward()) r.reward = target.select(-1, obs_dim()).contiguous();
+  if (learns_termination())
+    r.terminated = (out.termination_logit > 0).unsqueeze(0).expand({samples, -1, -1}).clone();
+  r.rollout_members = elite_index();
+  r.uncertainty = ensemble_uncertainty(out.mean, std, target[0]);
+  return r;
 }
 
 }  // namespace mbrl

@@ -18,6 +18,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/d4rl_dataset.h"
+#include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/uncertainty.h"
 #include "tests/support/csv.h"
 #include "tests/support/d4rl_fixtures.h"
@@ -293,7 +294,7 @@ TEST(MobileTest, BellmanInconsistencyEqualsAHandComputation) {
   auto* aware = dynamic_cast<UncertaintyAware*>(e.model().get());
   auto sac = std::dynamic_pointer_cast<SacAgent>(e.agent());
   torch::NoGradGuard no_grad;
-  const at::Tensor next = aware->sample_member_next_obs(rows.obs, rows.act, 4, gen);  // [4,3,6,3]
+  const at::Tensor next = aware->sample_members(rows.obs, rows.act, 4, gen).next_obs;  // [4,3,6,3]
   ASSERT_EQ(next.sizes(), torch::IntArrayRef({4, 3, 6, 3}));
   const PolicySample pi = sac->policy()->sample(next.reshape({-1, 3}), gen);
   const at::Tensor q = sac->target_critic()->forward(next.reshape({-1, 3}), pi.action);
@@ -314,7 +315,8 @@ TEST(MobileTest, MemberNextObsSamplesFollowEachMember) {
   auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
   const TransitionBatch rows = loop->dataset().all().slice(0, 5);
   at::Generator gen = make_generator(3, torch::kCPU);
-  const at::Tensor draws = aware->sample_member_next_obs(rows.obs, rows.act, 4000, gen);
+  const MemberSamples members = aware->sample_members(rows.obs, rows.act, 4000, gen);
+  const at::Tensor& draws = members.next_obs;
   ModelEnv env(ModelEnvOptions(), e.model(), nullptr, gen);
   const ModelStepResult step = env.step(rows.obs, rows.act, /*with_uncertainty=*/true);
   // pendulum's targets are deltas: member mean of the next state = obs + mean delta
@@ -322,6 +324,17 @@ TEST(MobileTest, MemberNextObsSamplesFollowEachMember) {
   const at::Tensor spread = step.member_std.narrow(-1, 0, 3);
   EXPECT_TRUE(((draws.mean(0) - predicted).abs() < 0.1 * spread + 1e-4).all().item<bool>());
   EXPECT_TRUE(torch::allclose(draws.std(0), spread, 0.1, 1e-4));
+  // the learned reward is drawn with the next state; the uncertainty is the step's
+  const at::Tensor reward_mean = step.member_mean.select(-1, 3);
+  const at::Tensor reward_std = step.member_std.select(-1, 3);
+  EXPECT_TRUE(
+      ((members.reward.mean(0) - reward_mean).abs() < 0.1 * reward_std + 1e-4).all().item<bool>());
+  EXPECT_FALSE(members.terminated.defined());
+  const auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(e.model());
+  EXPECT_TRUE(torch::equal(members.rollout_members, torch::tensor(model->elites())));
+  EXPECT_TRUE(torch::allclose(members.uncertainty.epistemic_std, step.uncertainty.epistemic_std));
+  EXPECT_TRUE(
+      torch::allclose(members.uncertainty.aleatoric_max_norm, step.uncertainty.aleatoric_max_norm));
 }
 
 }  // namespace

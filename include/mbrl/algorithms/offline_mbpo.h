@@ -138,7 +138,7 @@ class OfflineMbpo : public Algorithm {
   int64_t gradient_steps() const { return steps_; }
   /// MOBILE's u(s, a) for rows obs [N, obs_dim], act [N, act_dim] (the env's action space) ->
   /// [N] (see PenaltyKind::kBellmanInconsistency): next states from
-  /// UncertaintyAware::sample_member_next_obs, then a' from the agent's policy, both drawing from
+  /// UncertaintyAware::sample_members, then a' from the agent's policy, both drawing from
   /// `gen` (on the model's device) in that order. The loop passes its model-env generator.
   at::Tensor bellman_inconsistency(const at::Tensor& obs, const at::Tensor& act,
                                    at::Generator& gen);

@@ -117,6 +117,15 @@ class DynamicsModel : public torch::nn::Module {
   void load(torch::serialize::InputArchive& archive) override { load(archive, "model archive"); }
 };
 
+/// Draws from every member's predictive distribution for N rows (UncertaintyAware::sample_members).
+struct MemberSamples {
+  at::Tensor next_obs;         // [S, E, N, obs_dim]: `S` draws of each of the E members
+  at::Tensor reward;           // [S, E, N]; undefined unless the model learns the reward
+  at::Tensor terminated;       // [S, E, N] bool from each member's logit; undefined unless learned
+  at::Tensor rollout_members;  // [M] int64: the members rollouts draw from (an ensemble's elites)
+  Uncertainty uncertainty;     // [N] over all E members (sample_std from the first draw)
+};
+
 /// The optional capability of models with several predictors (ensembles): a step in which every
 /// member predicts every row, with the epistemic and aleatoric measures of uncertainty.h. Found
 /// with `dynamic_cast` once, when a component that wants uncertainty is built.
@@ -127,12 +136,12 @@ class UncertaintyAware {
   /// every member's prediction of every row (E times the work of `step`).
   virtual UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
                                                    at::Generator& gen) = 0;
-  /// Next observations drawn from every member's predictive distribution (its mean when the
-  /// member is deterministic), `samples` draws per member and row: obs [N, obs_dim],
-  /// act [N, act_dim] -> [samples, E, N, obs_dim] on the model's device, without gradients.
-  /// MOBILE's Bellman-inconsistency penalty reads them.
-  virtual at::Tensor sample_member_next_obs(const at::Tensor& obs, const at::Tensor& act,
-                                            int64_t samples, at::Generator& gen) = 0;
+  /// Transitions drawn from every member's predictive distribution (its mean when the member is
+  /// deterministic), `samples` >= 1 draws per member and row: obs [N, obs_dim], act [N, act_dim]
+  /// -> MemberSamples on the model's device, without gradients. MOBILE's Bellman-inconsistency
+  /// penalty and MOREC's transition filter read them.
+  virtual MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act,
+                                       int64_t samples, at::Generator& gen) = 0;
 };
 
 /// Writes `model` to `path` atomically (a killed process leaves the old file or none); throws

@@ -125,9 +125,9 @@ class GaussianMlpEnsemble : public DynamicsModel, public UncertaintyAware {
   UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
                                            at::Generator& gen) override;
   /// UncertaintyAware: every member (elites and the rest) predicts every row, sampled `samples`
-  /// times with its own mean and std.
-  at::Tensor sample_member_next_obs(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
-                                    at::Generator& gen) override;
+  /// times with its own mean and std; rollout_members are the elites.
+  MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
+                               at::Generator& gen) override;
   /// DynamicsModel: "loss", the training objective of every member on every row of `batch`
   /// (`loss` below plus the weight-decay penalty), and "mse", the mean squared error of the
   /// members' means over rows and target dims.
