@@ -69,6 +69,7 @@
 #include "mbrl/nn/twohot.h"
 
 #include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/dynamics_reward.h"
 #include "mbrl/models/ensemble_backprop.h"
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/fused_adam.h"

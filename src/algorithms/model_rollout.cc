@@ -19,12 +19,18 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
   stats.start_states = start_obs.size(0);
   const auto dev = model_env.model()->device();
   at::Tensor obs = start_obs.to(dev, torch::kFloat32);
-  double reward_sum = 0, epistemic_sum = 0;
-  int64_t terminated = 0;
+  const bool filtered = options.transition_score() != nullptr;
+  MBRL_CHECK_ARG(options.candidates_per_member() >= 1, "candidates_per_member",
+                 "expected an integer >= 1, got ", options.candidates_per_member());
+  const bool with_uncertainty = options.with_uncertainty() || filtered;
+  double reward_sum = 0, epistemic_sum = 0, score_sum = 0;
+  int64_t terminated = 0, stopped = 0;
 
   for (int64_t step = 0; step < k && obs.size(0) > 0; ++step) {
     at::Tensor act = policy(obs);
-    ModelStepResult r = model_env.step(obs, act, options.with_uncertainty());
+    ModelStepResult r = filtered ? model_env.step_best_of(obs, act, options.candidates_per_member(),
+                                                          options.transition_score())
+                                 : model_env.step(obs, act, options.with_uncertainty());
     if (options.reward_penalty()) r.reward = r.reward - options.reward_penalty()(r);
     if (!(torch::isfinite(r.next_obs).all().item<bool>() &&
           torch::isfinite(r.reward).all().item<bool>())) {
@@ -34,13 +40,18 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
 
     // store every transition of the step, then continue only the rows that did not terminate
     const int64_t n = obs.size(0);
+    if (filtered) {
+      const at::Tensor low = r.score < options.stop_below();
+      stopped += low.logical_and(r.terminated.logical_not()).sum().item<int64_t>();
+      r.terminated = r.terminated.logical_or(low);
+      score_sum += r.score.sum().item<double>();
+    }
     buffer.add_batch(
         {obs, act, r.next_obs, r.reward, r.terminated, torch::zeros({n}, r.terminated.options())});
     stats.transitions += n;
     ++stats.steps;
     reward_sum += r.reward.sum().item<double>();
-    if (options.with_uncertainty())
-      epistemic_sum += r.uncertainty.epistemic_std.sum().item<double>();
+    if (with_uncertainty) epistemic_sum += r.uncertainty.epistemic_std.sum().item<double>();
     at::Tensor alive = r.terminated.logical_not();
     const int64_t live = alive.sum().item<int64_t>();
     terminated += n - live;
@@ -48,9 +59,12 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
   }
   if (stats.transitions > 0) {
     stats.mean_reward = reward_sum / static_cast<double>(stats.transitions);
-    if (options.with_uncertainty())
+    if (with_uncertainty)
       stats.mean_epistemic_std = epistemic_sum / static_cast<double>(stats.transitions);
+    if (filtered) stats.mean_transition_score = score_sum / static_cast<double>(stats.transitions);
   }
+  if (filtered && stats.start_states > 0)
+    stats.filter_stopped_fraction = static_cast<double>(stopped) / stats.start_states;
   stats.terminated_fraction =
       stats.start_states > 0 ? static_cast<double>(terminated) / stats.start_states : 0.0;
   return stats;

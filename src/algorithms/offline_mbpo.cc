@@ -141,6 +141,18 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
   real_->add_batch(transitions);
   dataset_checksum_ = checksum(*real_);
   reference_ = o.reference() ? o.reference() : reference_returns(spec.name);
+
+  if (o.dynamics_reward()) {
+    check_positive(o.candidates_per_member(), "candidates_per_member");
+    MBRL_CHECK_ARG(std::isfinite(o.stop_below()), "stop_below", "expected a finite number, got ",
+                   o.stop_below());
+    MBRL_CHECK_ARG(model_env_.has_uncertainty(), "dynamics_reward", "model '", model_->type(),
+                   "' has no members to draw candidates from; MOREC needs an ensemble");
+    MBRL_CHECK(gens_.dynamics_reward.defined(),
+               "offline: dynamics_reward needs its generator (OfflineMbpoGenerators)");
+    dynamics_reward_.emplace(*o.dynamics_reward(), spec.obs_dim(), spec.act_dim());
+    (*dynamics_reward_)->to(model_->device());
+  }
 }
 
 void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
@@ -159,15 +171,24 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
       return coef * u;
     };
   }
+  ModelRolloutOptions rollout = ModelRolloutOptions()
+                                    .horizon(options_.rollout_length())
+                                    .with_uncertainty(penalised)
+                                    .reward_penalty(penalty);
+  if (dynamics_reward_) {
+    rollout
+        .transition_score([r = *dynamics_reward_](const at::Tensor& obs, const at::Tensor& act,
+                                                  const at::Tensor& next_obs) {
+          return r->score(obs, act, next_obs);
+        })
+        .candidates_per_member(options_.candidates_per_member())
+        .stop_below(options_.stop_below());
+  }
   ModelRolloutStats stats;
   try {
     stats = rollout_model(
         model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
-        start_obs, *model_buffer_,
-        ModelRolloutOptions()
-            .horizon(options_.rollout_length())
-            .with_uncertainty(penalised)
-            .reward_penalty(penalty));
+        start_obs, *model_buffer_, rollout);
   } catch (const NonFiniteError& e) {
     throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
   }
@@ -178,6 +199,10 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   if (penalty_rows > 0)
     metrics.log(kModelGroup, "rollout_penalty", penalty_sum / static_cast<double>(penalty_rows));
   metrics.log(kModelGroup, "rollout_terminated", stats.terminated_fraction);
+  if (dynamics_reward_) {
+    metrics.log(kModelGroup, "rollout_dynamics_reward", stats.mean_transition_score);
+    metrics.log(kModelGroup, "rollout_filter_stops", stats.filter_stopped_fraction);
+  }
   metrics.log(kModelGroup, "rollout_s", timer.seconds());
   metrics.dump(kModelGroup);
 }
@@ -243,6 +268,8 @@ void OfflineMbpo::run(RunContext& run) {
                      {"rollout_reward"},
                      {"rollout_penalty"},
                      {"rollout_terminated"},
+                     {"rollout_dynamics_reward"},
+                     {"rollout_filter_stops"},
                      {"rollout_s", MetricFormat::kSeconds}});
 
   RunSchedule schedule({options_.num_steps(), options_.eval_every(), options_.checkpoint_every()},
@@ -264,6 +291,18 @@ void OfflineMbpo::run(RunContext& run) {
     }
     log::logger("offline")->info("model trained on {} transitions in {:.1f} s", real_->size(),
                                  timer.seconds());
+    if (dynamics_reward_) {
+      DynamicsRewardFit fit;
+      try {
+        fit = (*dynamics_reward_)->fit(real_->all(), gens_.dynamics_reward, &metrics);
+      } catch (const NonFiniteError& e) {
+        throw NonFiniteError(detail::str("offline: ", e.what()));
+      }
+      log::logger("offline")->info(
+          "dynamics reward: {} discriminators in {:.1f} s; mean r_D {:.3f} on the data, {:.3f} on "
+          "its generator's transitions",
+          fit.snapshots, fit.seconds, fit.data_reward, fit.generated_reward);
+    }
     const EnvSpec& spec = env_->spec();
     model_buffer_ = std::make_unique<ReplayBuffer>(
         options_.model_retain_epochs() * options_.rollout_batch_size() * options_.rollout_length(),

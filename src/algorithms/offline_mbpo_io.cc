@@ -35,6 +35,11 @@ void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
   checkpoint::write_generator(archive, "gen_model", gens_.model);
   checkpoint::write_generator(archive, "gen_rollout", gens_.rollout);
   checkpoint::write_generator(archive, "gen_model_env", gens_.model_env);
+  if (dynamics_reward_) {
+    checkpoint::write_nested(archive, "dynamics_reward",
+                             [&](OutputArchive& a) { (*dynamics_reward_)->save(a); });
+    checkpoint::write_generator(archive, "gen_dynamics_reward", gens_.dynamics_reward);
+  }
 }
 
 void OfflineMbpo::load_checkpoint(InputArchive& archive) {
@@ -70,6 +75,11 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
   checkpoint::read_generator(archive, "gen_model", gens_.model);
   checkpoint::read_generator(archive, "gen_rollout", gens_.rollout);
   checkpoint::read_generator(archive, "gen_model_env", gens_.model_env);
+  if (dynamics_reward_) {
+    InputArchive reward = checkpoint::read_nested(archive, "dynamics_reward");
+    (*dynamics_reward_)->load(reward, "checkpoint entry 'dynamics_reward'");
+    checkpoint::read_generator(archive, "gen_dynamics_reward", gens_.dynamics_reward);
+  }
 }
 
 namespace {
@@ -94,6 +104,13 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
       MBRL_READ_OPTION(node, o, num_next_samples);
   } else {
     o.penalty(PenaltyKind::kNone);
+  }
+  if (node.has("dynamics_reward")) {
+    const ConfigNode filter = node.section("dynamics_reward");
+    o.dynamics_reward(
+        with_config_context(filter, [&] { return dynamics_reward_options_from_config(filter); }));
+    MBRL_READ_OPTION(filter, o, candidates_per_member);
+    MBRL_READ_OPTION(filter, o, stop_below);
   }
   MBRL_READ_OPTION(node, o, eval_every);
   MBRL_READ_OPTION(node, o, eval_episodes);
@@ -125,7 +142,8 @@ std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildConte
     throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
   auto learner = model_learner_registry().create(training, model, o.model_training());
   OfflineMbpoGenerators gens{ctx.cpu_generator("replay"), ctx.cpu_generator("model_training"),
-                             ctx.cpu_generator("rollout_starts"), ctx.generator("model_env")};
+                             ctx.cpu_generator("rollout_starts"), ctx.generator("model_env"),
+                             ctx.generator("dynamics_reward")};
   return std::make_shared<OfflineMbpo>(o, env, agent, model, learner, env->task_functions(),
                                        std::move(gens), derive_seed(ctx.seed, "eval"));
 }

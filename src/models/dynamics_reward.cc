@@ -40,6 +40,26 @@ std::pair<at::Tensor, at::Tensor> statistics(const at::Tensor& x) {
   return {xd.mean(0).to(torch::kFloat32), std.to(torch::kFloat32)};
 }
 
+void check_options(const DynamicsRewardOptions& o) {
+  check_positive(o.hidden_size(), "hidden_size");
+  check_positive(o.num_layers(), "num_layers");
+  check_positive(o.iterations(), "iterations");
+  check_positive(o.snapshot_every(), "snapshot_every");
+  check_positive(o.max_snapshots(), "max_snapshots");
+  MBRL_CHECK_ARG(o.pretrain_steps() >= 0, "pretrain_steps", "expected an integer >= 0, got ",
+                 o.pretrain_steps());
+  MBRL_CHECK_ARG(o.batch_size() >= 2, "batch_size", "expected an integer >= 2, got ",
+                 o.batch_size());
+  MBRL_CHECK_ARG(o.discriminator_lr() > 0, "discriminator_lr", "expected a number > 0, got ",
+                 o.discriminator_lr());
+  MBRL_CHECK_ARG(o.generator_lr() > 0, "generator_lr", "expected a number > 0, got ",
+                 o.generator_lr());
+  MBRL_CHECK_ARG(o.entropy_coef() >= 0, "entropy_coef", "expected a number >= 0, got ",
+                 o.entropy_coef());
+  MBRL_CHECK_ARG(o.clip() > 0 && o.clip() <= 1, "clip", "expected a number in (0, 1], got ",
+                 o.clip());
+}
+
 }  // namespace
 
 DynamicsRewardOptions dynamics_reward_options_from_config(const ConfigNode& node) {
@@ -55,6 +75,7 @@ DynamicsRewardOptions dynamics_reward_options_from_config(const ConfigNode& node
   MBRL_READ_OPTION(node, o, snapshot_every);
   MBRL_READ_OPTION(node, o, max_snapshots);
   MBRL_READ_OPTION(node, o, clip);
+  check_options(o);
   return o;
 }
 
@@ -77,24 +98,7 @@ at::Tensor dynamics_reward_from_logits(const at::Tensor& logits, const at::Tenso
 DynamicsRewardImpl::DynamicsRewardImpl(DynamicsRewardOptions options, int64_t obs_dim,
                                        int64_t act_dim)
     : options_(std::move(options)), obs_dim_(obs_dim), act_dim_(act_dim) {
-  const auto& o = options_;
-  check_positive(o.hidden_size(), "hidden_size");
-  check_positive(o.num_layers(), "num_layers");
-  check_positive(o.iterations(), "iterations");
-  check_positive(o.snapshot_every(), "snapshot_every");
-  check_positive(o.max_snapshots(), "max_snapshots");
-  MBRL_CHECK_ARG(o.pretrain_steps() >= 0, "pretrain_steps", "expected an integer >= 0, got ",
-                 o.pretrain_steps());
-  MBRL_CHECK_ARG(o.batch_size() >= 2, "batch_size", "expected an integer >= 2, got ",
-                 o.batch_size());
-  MBRL_CHECK_ARG(o.discriminator_lr() > 0, "discriminator_lr", "expected a number > 0, got ",
-                 o.discriminator_lr());
-  MBRL_CHECK_ARG(o.generator_lr() > 0, "generator_lr", "expected a number > 0, got ",
-                 o.generator_lr());
-  MBRL_CHECK_ARG(o.entropy_coef() >= 0, "entropy_coef", "expected a number >= 0, got ",
-                 o.entropy_coef());
-  MBRL_CHECK_ARG(o.clip() > 0 && o.clip() <= 1, "clip", "expected a number in (0, 1], got ",
-                 o.clip());
+  check_options(options_);
   MBRL_CHECK(obs_dim >= 1 && act_dim >= 1, "DynamicsReward: obs_dim and act_dim must be >= 1");
   obs_mean = register_buffer("obs_mean", torch::zeros({obs_dim}));
   obs_std = register_buffer("obs_std", torch::ones({obs_dim}));
@@ -103,8 +107,8 @@ DynamicsRewardImpl::DynamicsRewardImpl(DynamicsRewardOptions options, int64_t ob
   delta_mean = register_buffer("delta_mean", torch::zeros({obs_dim}));
   delta_std = register_buffer("delta_std", torch::ones({obs_dim}));
   int64_t in = 2 * obs_dim + act_dim;
-  for (int64_t l = 0; l <= o.num_layers(); ++l) {
-    const int64_t out = l < o.num_layers() ? o.hidden_size() : 1;
+  for (int64_t l = 0; l <= options_.num_layers(); ++l) {
+    const int64_t out = l < options_.num_layers() ? options_.hidden_size() : 1;
     weights.push_back(register_buffer("weight" + std::to_string(l), torch::zeros({0, in, out})));
     biases.push_back(register_buffer("bias" + std::to_string(l), torch::zeros({0, 1, out})));
     in = out;
@@ -305,7 +309,7 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
 }
 
 at::Tensor DynamicsRewardImpl::score(const at::Tensor& obs, const at::Tensor& act,
-                                     const at::Tensor& next_obs) {
+                                     const at::Tensor& next_obs) const {
   torch::NoGradGuard no_grad;
   MBRL_CHECK(fitted(), "DynamicsReward::score: the dynamics reward is not fitted");
   MBRL_CHECK(obs.dim() >= 1 && obs.size(-1) == obs_dim_ && next_obs.sizes() == obs.sizes() &&

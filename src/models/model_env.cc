@@ -112,4 +112,50 @@ ModelStepResult ModelEnv::step(const at::Tensor& obs_in, const at::Tensor& act_i
   return r;
 }
 
+ModelStepResult ModelEnv::step_best_of(const at::Tensor& obs_in, const at::Tensor& act_in,
+                                       int64_t samples, const TransitionScore& score) {
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(obs_in, {-1, model_->obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), model_->act_dim()}, "act");
+  MBRL_CHECK(uncertainty_aware_ != nullptr, "ModelEnv::step_best_of: model '", model_->type(),
+             "' has no members to draw candidates from (it is not UncertaintyAware)");
+  MBRL_CHECK(score != nullptr, "ModelEnv::step_best_of: no score");
+  const auto dev = model_->device();
+  const at::Tensor obs = obs_in.to(dev, torch::kFloat32), act = act_in.to(dev, torch::kFloat32);
+  const int64_t n = obs.size(0), o = obs.size(1);
+  const MemberSamples m = uncertainty_aware_->sample_members(obs, act, samples, gen_);
+  // the rollout members' draws as candidates [C, N, ...]
+  auto candidates = [&](const at::Tensor& x) {
+    if (!x.defined()) return at::Tensor();
+    at::Tensor c = x.index_select(1, m.rollout_members);
+    std::vector<int64_t> shape{-1, n};
+    for (int64_t d = 3; d < c.dim(); ++d) shape.push_back(c.size(d));
+    return c.reshape(shape);
+  };
+  const at::Tensor next = candidates(m.next_obs);
+  const int64_t c = next.size(0);
+  const at::Tensor scores =
+      score(obs.unsqueeze(0).expand({c, n, o}), act.unsqueeze(0).expand({c, n, act.size(1)}), next)
+          .to(dev);
+  MBRL_CHECK(scores.sizes() == at::IntArrayRef({c, n}), "ModelEnv::step_best_of: score returned ",
+             scores.sizes(), " for ", c, " candidates of ", n, " rows");
+  const at::Tensor best = scores.argmax(0);
+  const at::Tensor rows = torch::arange(n, best.options());
+  auto chosen = [&](const at::Tensor& x) {
+    return x.defined() ? candidates(x).index({best, rows}) : at::Tensor();
+  };
+  ModelStep t;
+  t.next_obs = next.index({best, rows});
+  t.reward = chosen(m.reward);
+  t.terminated = chosen(m.terminated);
+  complete(obs, act, t);
+  ModelStepResult r;
+  r.next_obs = t.next_obs;
+  r.reward = t.reward;
+  r.terminated = t.terminated;
+  r.uncertainty = m.uncertainty;
+  r.score = scores.index({best, rows});
+  return r;
+}
+
 }  // namespace mbrl

@@ -121,6 +121,39 @@ TEST_F(ModelRolloutTest, RewardPenaltyIsSubtracted) {
   EXPECT_TRUE(torch::allclose(penalised.all().reward, plain.all().reward - 2.f));
 }
 
+// MOREC's filter: a row whose chosen transition scores below stop_below is stored as terminal
+// and ends; rows scoring above go on
+TEST_F(ModelRolloutTest, TransitionFilterStopsRowsScoredBelowTheThreshold) {
+  ReplayBuffer buffer(1000, kObs, kAct);
+  // on the first step every candidate of rows 0-1 scores 0.5, all others score 1.0
+  int64_t calls = 0;
+  const TransitionScore score = [&](const at::Tensor& obs, const at::Tensor&, const at::Tensor&) {
+    ++calls;
+    at::Tensor s = torch::ones({obs.size(0), obs.size(1)});
+    if (calls == 1) s.narrow(1, 0, 2).fill_(0.5f);
+    return s;
+  };
+  auto stats = rollout_model(
+      *env_, policy, starts(6, 0), buffer,
+      ModelRolloutOptions().horizon(3).with_uncertainty(false).transition_score(score).stop_below(
+          0.6));
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(stats.transitions, 6 + 4 + 4);
+  EXPECT_DOUBLE_EQ(stats.filter_stopped_fraction, 2.0 / 6.0);
+  EXPECT_DOUBLE_EQ(stats.terminated_fraction, 2.0 / 6.0);
+  EXPECT_NEAR(stats.mean_transition_score, (2 * 0.5 + 12 * 1.0) / 14, 1e-6);
+  EXPECT_TRUE(std::isfinite(stats.mean_epistemic_std));  // the filtered step always has it
+  const TransitionBatch all = buffer.all();
+  EXPECT_TRUE(all.terminated.slice(0, 0, 2).all().item<bool>());
+  EXPECT_FALSE(all.terminated.slice(0, 2, 14).any().item<bool>());
+
+  ReplayBuffer none(1000, kObs, kAct);
+  EXPECT_THROW_WITH(
+      rollout_model(*env_, policy, starts(2, 0), none,
+                    ModelRolloutOptions().transition_score(score).candidates_per_member(0)),
+      InvalidArgument, "candidates_per_member");
+}
+
 TEST_F(ModelRolloutTest, NonFinitePredictionThrowsAndStoresNothingOfThatStep) {
   ReplayBuffer buffer(1000, kObs, kAct);
   int calls = 0;

@@ -184,6 +184,55 @@ TEST_F(OfflineMbpoTest, ResumingOnAnotherDatasetIsRefused) {
                     "298 in the checkpoint");
 }
 
+// a dynamics reward small enough for a test
+const std::vector<std::string> kTinyDynamicsReward{
+    "algorithm.dynamics_reward.hidden_size=8", "algorithm.dynamics_reward.pretrain_steps=20",
+    "algorithm.dynamics_reward.iterations=100", "algorithm.dynamics_reward.snapshot_every=10"};
+
+// MOREC-MOPO: the dynamics reward is learned once, and every stored rollout transition that it
+// scores below the threshold ends its rollout (is stored as terminal)
+TEST_F(OfflineMbpoTest, MorecStoresTransitionsScoredBelowTheThresholdAsTerminal) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  std::vector<std::string> more = kTinyDynamicsReward;
+  more.push_back("algorithm.rollout_length=4");
+  // near the median r_D of this tiny run's candidates, so some rollouts stop and some go on
+  more.push_back("algorithm.dynamics_reward.stop_below=0.73");
+  Experiment e = tiny_experiment(dir / "data.hdf5", dir, more, "morec_mopo");
+  RunDir run = e.create_run_dir();
+  e.run(run);
+  auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
+  ASSERT_TRUE(loop);
+  ASSERT_NE(loop->dynamics_reward(), nullptr);
+  const DynamicsReward& reward = *loop->dynamics_reward();
+  EXPECT_GE(reward->snapshots(), 1);
+  EXPECT_LE(reward->snapshots(), 10);
+  EXPECT_EQ(column(run.path() / "dynamics_reward.csv", "iteration").size(), 10u);
+
+  const TransitionBatch stored = loop->model_buffer()->all();
+  const at::Tensor r_d = reward->score(stored.obs, stored.act, stored.next_obs);
+  const at::Tensor low = r_d < 0.73;
+  EXPECT_TRUE(stored.terminated.logical_or(low.logical_not()).all().item<bool>());
+  const fs::path model = run.path() / "model.csv";
+  const std::vector<double> stops = column(model, "rollout_filter_stops");
+  const std::vector<double> chosen = column(model, "rollout_dynamics_reward");
+  ASSERT_EQ(stops.size(), 2u);
+  EXPECT_GT(stops[0], 0.0);
+  EXPECT_LT(stops[0], 1.0);
+  EXPECT_GT(low.sum().item<int64_t>(), 0);
+  // the first batch: the mean r_D of its stored transitions (those of the second batch follow)
+  const int64_t first = static_cast<int64_t>(column(model, "rollout_transitions")[0]);
+  EXPECT_NEAR(chosen[0], r_d.narrow(0, 0, first).mean().item<double>(), 1e-4);
+
+  // the filter needs an ensemble to draw candidates from, and sane keys
+  EXPECT_THROW_WITH(
+      tiny_experiment(dir / "data.hdf5", dir, {"algorithm.dynamics_reward.clip=2"}, "morec_mopo"),
+      ConfigError, "algorithm.dynamics_reward.clip: expected a number in (0, 1]");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir,
+                                    {"algorithm.dynamics_reward.sample_count=2"}, "morec_mopo"),
+                    ConfigError, "sample_count");
+}
+
 // RAVL: the same loop without a penalty, pessimistic through the agent's critic ensemble
 TEST_F(OfflineMbpoTest, RavlTrainsAnEdacCriticEnsembleWithoutAPenalty) {
   const fs::path dir = test::scratch_dir();

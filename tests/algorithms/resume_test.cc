@@ -189,6 +189,41 @@ TEST(ResumeTest, KilledOfflineRunResumesExactly) {
   fs::remove(dataset);
 }
 
+// MOREC-MOPO: the dynamics reward and its generator are part of the checkpoint
+TEST(ResumeTest, KilledMorecRunResumesExactly) {
+  const fs::path dataset =
+      fs::temp_directory_path() / ("mbrl_resume_morec_" + std::to_string(::getpid()) + ".hdf5");
+  auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
+  test::write_random_d4rl(*env, dataset, 600);
+  expect_kill_and_resume_exact(
+      "configs/morec_mopo/pendulum_medium.yaml",
+      {"threads=1",
+       "env.max_episode_steps=50",
+       "model.ensemble_size=3",
+       "model.num_elites=2",
+       "model.num_layers=2",
+       "model.hidden_size=16",
+       "model.weight_decay=1.0e-5",
+       "agent.hidden_size=16",
+       "agent.batch_size=32",
+       "algorithm.dataset=" + dataset.string(),
+       "algorithm.num_steps=1500",
+       "algorithm.rollout_freq=100",
+       "algorithm.rollout_batch_size=50",
+       "algorithm.rollout_length=5",
+       "algorithm.model_retain_epochs=2",
+       "algorithm.eval_every=100",
+       "algorithm.eval_episodes=1",
+       "algorithm.model_training.num_epochs=3",
+       "algorithm.model_training.batch_size=32",
+       "algorithm.dynamics_reward.hidden_size=8",
+       "algorithm.dynamics_reward.pretrain_steps=20",
+       "algorithm.dynamics_reward.iterations=100",
+       "algorithm.dynamics_reward.snapshot_every=10"},
+      {"metrics.csv", "eval.csv", "model.csv", "model_train.csv", "dynamics_reward.csv"});
+  fs::remove(dataset);
+}
+
 // a SAC learning rate of 1e30 makes the first update's Adam step (lr * sign(grad)) blow the
 // weights up, so the second update's loss is not finite: deterministically at env step 100, the
 // first step with updates (two per step); the checkpoint of step 50 is the last good one

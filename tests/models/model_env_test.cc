@@ -214,5 +214,49 @@ TEST(ModelEnvTest, OptionsFromConfig) {
   EXPECT_THROW_WITH(make_env(model, ModelEnvOptions().particles(0)), InvalidArgument, "particles");
 }
 
+// MOREC's filtered step: the candidates are the elites' draws only, and each row gets the one
+// its score rates highest, with that candidate's learned reward
+TEST(ModelEnvTest, StepBestOfTakesEachRowsHighestScoringEliteDraw) {
+  // members predict deltas 0, 1, 2, 3 (std about 0.1); elites 1 and 3
+  auto model = constant_model(options(), [](int64_t e) { return static_cast<double>(e); });
+  model->set_elites({1, 3});
+  ModelEnv env = make_env(model, ModelEnvOptions());
+  const at::Tensor obs = torch::randn({5, 2}), act = torch::zeros({5, 1});
+  auto lowest_first = [](const at::Tensor&, const at::Tensor&, const at::Tensor& next) {
+    return -next.select(-1, 0);
+  };
+  const ModelStepResult low = env.step_best_of(obs, act, 2, lowest_first);
+  // member 0 would be lower still, but it is no elite
+  EXPECT_TRUE(torch::allclose(low.next_obs, obs + 1, 0, 0.3)) << low.next_obs - obs;
+  EXPECT_TENSOR_CLOSE(low.score, -low.next_obs.select(1, 0));
+  EXPECT_TENSOR_CLOSE(low.reward, low.next_obs.select(1, 0));  // the task's reward of the choice
+  EXPECT_SHAPE(low.uncertainty.epistemic_std, {5});
+  auto highest_first = [](const at::Tensor&, const at::Tensor&, const at::Tensor& next) {
+    return next.select(-1, 0);
+  };
+  EXPECT_TRUE(
+      torch::allclose(env.step_best_of(obs, act, 2, highest_first).next_obs, obs + 3, 0, 0.3));
+
+  // a random model with a learned reward: the choice is the argmax over the replayed draws
+  auto learned = std::make_shared<GaussianMlpEnsemble>(options().learn_reward(true),
+                                                       make_generator(4, torch::kCPU));
+  learned->set_elites({0, 2});
+  ModelEnv env2(ModelEnvOptions(), learned, nullptr, make_generator(7, torch::kCPU));
+  auto distance = [](const at::Tensor&, const at::Tensor&, const at::Tensor& next) {
+    return -(next - 0.3).pow(2).sum(-1);
+  };
+  const ModelStepResult r = env2.step_best_of(obs, act, 3, distance);
+  at::Generator replay = make_generator(7, torch::kCPU);
+  const MemberSamples m = learned->sample_members(obs, act, 3, replay);
+  const at::Tensor idx = torch::tensor({0, 2});
+  const at::Tensor next = m.next_obs.index_select(1, idx).reshape({6, 5, 2});
+  const at::Tensor reward = m.reward.index_select(1, idx).reshape({6, 5});
+  const at::Tensor best = (-(next - 0.3).pow(2).sum(-1)).argmax(0);
+  const at::Tensor rows = torch::arange(5);
+  EXPECT_TENSOR_CLOSE(r.next_obs, next.index({best, rows}));
+  EXPECT_TENSOR_CLOSE(r.reward, reward.index({best, rows}));
+  EXPECT_TENSOR_CLOSE(r.score, std::get<0>((-(next - 0.3).pow(2).sum(-1)).max(0)));
+}
+
 }  // namespace
 }  // namespace mbrl

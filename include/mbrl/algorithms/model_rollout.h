@@ -32,6 +32,15 @@ struct ModelRolloutOptions {
   TORCH_ARG(bool, with_uncertainty) = true;
   /// Optional reward penalty (needs with_uncertainty when it reads the uncertainty).
   TORCH_ARG(RewardPenalty, reward_penalty) = nullptr;
+  /// MOREC's transition filter (null: off): each step is ModelEnv::step_best_of with
+  /// `candidates_per_member` draws per rollout member, rated by this score (the Uncertainty is
+  /// then always there, whatever with_uncertainty says).
+  TORCH_ARG(TransitionScore, transition_score) = nullptr;
+  /// Draws per rollout member and row for the filter, >= 1 (MOREC: resample_num_in_transition 2).
+  TORCH_ARG(int64_t, candidates_per_member) = 2;
+  /// A row whose chosen transition scores below this is stored as terminated and ends, as MOREC
+  /// does (terminal_dynamics_reward 0.6).
+  TORCH_ARG(double, stop_below) = 0.6;
 };
 
 /// What one batch of rollouts did.
@@ -43,6 +52,10 @@ struct ModelRolloutStats {
   /// Mean over the stored transitions of Uncertainty::epistemic_std; NaN without uncertainty.
   double mean_epistemic_std = std::numeric_limits<double>::quiet_NaN();
   double terminated_fraction = 0;  // of the start states
+  /// With the filter: mean score of the chosen transitions, and the fraction of start states
+  /// whose rollout the filter ended (score below stop_below); NaN and 0 without it.
+  double mean_transition_score = std::numeric_limits<double>::quiet_NaN();
+  double filter_stopped_fraction = 0;
 };
 
 /// Rolls `policy` out in `model_env` for `options.horizon` steps from start_obs [S, obs_dim]
@@ -50,6 +63,9 @@ struct ModelRolloutStats {
 /// ModelEnv::step (each row's member and sample as ModelEnv's propagation draws them), adds every
 /// transition to `buffer` (terminated as predicted, truncated false), and drops the rows that
 /// terminated from the following steps. Runs without gradients.
+///
+/// With a transition_score each step keeps each row's best candidate (MOREC) and a row whose best
+/// scores below stop_below is stored with terminated true and ends there.
 ///
 /// Throws NonFiniteError ("model rollout: non-finite ... at rollout step i of k") when a
 /// predicted next observation or reward is not finite; nothing of that step is stored.

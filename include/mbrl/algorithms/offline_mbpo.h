@@ -20,6 +20,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env.h"
 #include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/dynamics_reward.h"
 #include "mbrl/models/model_env.h"
 #include "mbrl/models/model_learner.h"
 #include "mbrl/models/model_trainer.h"
@@ -76,6 +77,15 @@ struct OfflineMbpoOptions {
   TORCH_ARG(double, penalty_coef) = 1.0;
   /// Next states M drawn per member for the Bellman-inconsistency penalty, >= 2 (MOBILE: 10).
   TORCH_ARG(int64_t, num_next_samples) = 10;
+  /// MOREC (Luo et al., ICLR 2024; specs section 6): a dynamics reward learned from the dataset
+  /// after the model (the `dynamics_reward` section) filters every rollout step (see
+  /// rollout_model's transition_score); nullopt: no filter. Composes with any penalty.
+  TORCH_ARG(std::optional<DynamicsRewardOptions>, dynamics_reward) = std::nullopt;
+  /// MOREC: draws per elite and row to choose from, >= 1 (resample_num_in_transition: 2).
+  TORCH_ARG(int64_t, candidates_per_member) = 2;
+  /// MOREC: a rollout ends (stored as terminal) where the chosen transition's dynamics reward is
+  /// below this (terminal_dynamics_reward: 0.6).
+  TORCH_ARG(double, stop_below) = 0.6;
   /// Evaluate every this many gradient steps (and after the last), >= 1.
   TORCH_ARG(int64_t, eval_every) = 1000;
   /// Deterministic episodes per evaluation in the real env, >= 1.
@@ -90,10 +100,11 @@ struct OfflineMbpoOptions {
 
 /// The generators of OfflineMbpo, one per random stream (all part of its checkpoints).
 struct OfflineMbpoGenerators {
-  at::Generator replay;     // CPU: minibatches
-  at::Generator model;      // CPU: model training (holdout split, bootstrap, shuffles)
-  at::Generator rollout;    // CPU: rollout start states
-  at::Generator model_env;  // on the model's device: member and next-state draws in rollouts
+  at::Generator replay;           // CPU: minibatches
+  at::Generator model;            // CPU: model training (holdout split, bootstrap, shuffles)
+  at::Generator rollout;          // CPU: rollout start states
+  at::Generator model_env;        // on the model's device: member and next-state draws in rollouts
+  at::Generator dynamics_reward;  // on the model's device: MOREC's reward learning (or undefined)
 };
 
 /// The offline loop. Before the first step the dataset's transitions (d4rl_transitions: timeout
@@ -106,13 +117,21 @@ struct OfflineMbpoGenerators {
 /// update on a minibatch of floor(batch_size * real_ratio) dataset and the rest model
 /// transitions. Every eval_every steps the policy acts deterministically in the real env.
 ///
+/// With `dynamics_reward` (MOREC), a DynamicsReward is fitted on the dataset's transitions right
+/// after the model, and each rollout step keeps, per row, the best of candidates_per_member draws
+/// of every elite by r_D; a row whose chosen r_D is below stop_below is stored as terminal and
+/// ends (MOREC's ensemble_dynamics.py, select_elite). The penalty, if any, is computed as without
+/// the filter (its uncertainty does not depend on the candidate chosen).
+///
 /// Metrics: `train` (metrics.csv), one row per eval_every steps: gradient_steps, the learner's
 /// mean update metrics since the last row, elapsed_s; `eval` (eval.csv): gradient_steps,
 /// eval_return, eval_return_std, normalized_score (when reference returns are known), elapsed_s;
 /// with bellman_inconsistency, metrics.csv also holds bellman_penalty (mean u of the model rows);
 /// `model` (model.csv), one row per rollout batch: gradient_steps, rollout_transitions,
-/// model_buffer_size, rollout_reward (penalised mean), rollout_penalty (mean u), rollout_s; the
-/// trainer's per-epoch `model_train` group once.
+/// model_buffer_size, rollout_reward (penalised mean), rollout_penalty (mean u), and with MOREC
+/// rollout_dynamics_reward (mean r_D chosen) and rollout_filter_stops (fraction of start states
+/// the filter stopped), rollout_s; the trainer's per-epoch `model_train` group once, and MOREC's
+/// `dynamics_reward` group (dynamics_reward.csv) once.
 ///
 /// Checkpoints hold the counters, the agent, the model, the model buffer and every generator, not
 /// the dataset: a resumed run reads the dataset file again and checks that it is the one it
@@ -145,6 +164,8 @@ class OfflineMbpo : public Algorithm {
   /// The dataset's transitions (the real buffer).
   const ReplayBuffer& dataset() const { return *real_; }
   const ReplayBuffer* model_buffer() const { return model_buffer_.get(); }
+  /// MOREC's dynamics reward (fitted once the run started), or null without the filter.
+  DynamicsReward* dynamics_reward() { return dynamics_reward_ ? &*dynamics_reward_ : nullptr; }
 
  private:
   void roll_out(int64_t t, MetricsWriter& metrics);
@@ -161,6 +182,7 @@ class OfflineMbpo : public Algorithm {
   uint64_t eval_seed_;
   std::optional<ReferenceReturns> reference_;
 
+  std::optional<DynamicsReward> dynamics_reward_;
   std::unique_ptr<ReplayBuffer> real_, model_buffer_;
   double dataset_checksum_ = 0;
   int64_t steps_ = 0;
@@ -177,14 +199,15 @@ class OfflineMbpo : public Algorithm {
 /// The `mopo` factory of algorithm_registry(): needs the env (for evaluation) and a model with
 /// learn_reward: true; builds the policy learner of `agent` (e.g. sac). Keys as in
 /// OfflineMbpoOptions (penalty: a name; reference_returns: [random, expert]; model_training: a
-/// section).
+/// section; dynamics_reward: a section with DynamicsRewardOptions' keys plus candidates_per_member
+/// and stop_below, which makes it MOREC-MOPO).
 std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext& ctx,
                                      const ConfigNode& agent);
 
 /// The `mobile` factory (MOBILE, Sun et al., ICML 2023; OfflineRL-Kit's run_mobile.py): the same
 /// loop with penalty bellman_inconsistency by default (any penalty key as in mopo), applied at
 /// each update to the model rows of the minibatch; needs a sac agent (MOBILE trains it with
-/// deterministic_backup: true).
+/// deterministic_backup: true); with a dynamics_reward section, MOREC-MOBILE.
 std::shared_ptr<Algorithm> make_mobile(const ConfigNode& node, const BuildContext& ctx,
                                        const ConfigNode& agent);
 

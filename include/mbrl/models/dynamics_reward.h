@@ -106,7 +106,7 @@ class DynamicsRewardImpl : public torch::nn::Module {
 
   /// obs [..., obs_dim], act [..., act_dim], next_obs [..., obs_dim] (same leading dims) ->
   /// r_D [...] >= 0 on the module's device, without gradients. Throws before a fit.
-  at::Tensor score(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs);
+  at::Tensor score(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs) const;
 
   bool fitted() const { return expert_value.defined() && expert_value.numel() > 0; }
   int64_t snapshots() const { return fitted() ? expert_value.size(0) : 0; }

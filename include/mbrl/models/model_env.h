@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <ATen/core/Generator.h>
@@ -38,7 +39,13 @@ struct ModelStepResult {
   Uncertainty uncertainty;  // [N] fields; undefined unless requested
   at::Tensor member_mean;   // [E, N, d] every member's mean (target space), when requested
   at::Tensor member_std;    // [E, N, d], when requested and the model is not deterministic
+  at::Tensor score;         // [N] the chosen transition's score (step_best_of only)
 };
+
+/// Rates candidate transitions, higher for more plausible ones (MOREC: DynamicsReward::score):
+/// obs [C, N, obs_dim], act [C, N, act_dim], next_obs [C, N, obs_dim] -> [C, N].
+using TransitionScore = std::function<at::Tensor(const at::Tensor& obs, const at::Tensor& act,
+                                                 const at::Tensor& next_obs)>;
 
 /// Any DynamicsModel wrapped as a batched environment (mbrl-lib's ModelEnv).
 ///
@@ -76,6 +83,15 @@ class ModelEnv : public SequenceScorer {
   /// member predicts every row (E times the work) and the result carries Uncertainty over all E
   /// members and their raw predictions.
   ModelStepResult step(const at::Tensor& obs, const at::Tensor& act, bool with_uncertainty = true);
+
+  /// MOREC's filtered step (Luo et al. 2024; its ensemble_dynamics.py `select_elite`): each
+  /// rollout member (an ensemble's elites, M) draws `samples` >= 1 transitions of every row
+  /// (C = samples x M candidates, next state and learned reward drawn together), `score` rates
+  /// them, and each row takes its highest-scoring candidate (the first on a tie); `score` in the
+  /// result holds that candidate's score and the Uncertainty is over all members. Termination is
+  /// the chosen candidate's (learned) or the task's. UncertaintyAware models only.
+  ModelStepResult step_best_of(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
+                               const TransitionScore& score);
 
   const ModelEnvOptions& options() const { return options_; }
   const std::shared_ptr<DynamicsModel>& model() const { return model_; }
