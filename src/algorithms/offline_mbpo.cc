@@ -213,7 +213,9 @@ at::Tensor OfflineMbpo::bellman_inconsistency(const at::Tensor& obs, const at::T
              "offline: bellman_inconsistency needs a sac agent and an uncertainty-aware model");
   torch::NoGradGuard no_grad;
   const int64_t m = options_.num_next_samples();
-  const at::Tensor next = aware_->sample_members(obs, act, m, gen).next_obs;
+  // every member draws (one stream for every ensemble); the elites' draws count
+  const MemberSamples members = aware_->sample_members(obs, act, m, gen);
+  const at::Tensor next = members.next_obs.index_select(1, members.rollout_members);
   const at::Tensor rows = next.reshape({-1, next.size(-1)}).to(sac_->device());
   const PolicySample pi = sac_->policy()->sample(rows, gen);
   const at::Tensor q = sac_->target_critic()->min_q(rows, pi.action);  // [M * E * N]

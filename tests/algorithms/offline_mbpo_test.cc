@@ -343,14 +343,15 @@ TEST(MobileTest, BellmanInconsistencyEqualsAHandComputation) {
   auto* aware = dynamic_cast<UncertaintyAware*>(e.model().get());
   auto sac = std::dynamic_pointer_cast<SacAgent>(e.agent());
   torch::NoGradGuard no_grad;
-  const at::Tensor next = aware->sample_members(rows.obs, rows.act, 4, gen).next_obs;  // [4,3,6,3]
-  ASSERT_EQ(next.sizes(), torch::IntArrayRef({4, 3, 6, 3}));
+  const MemberSamples members = aware->sample_members(rows.obs, rows.act, 4, gen);
+  ASSERT_EQ(members.next_obs.sizes(), torch::IntArrayRef({4, 3, 6, 3}));
+  // the 2 elites' draws, as OfflineRL-Kit's sample_next_obss
+  const at::Tensor next = members.next_obs.index_select(1, members.rollout_members);
   const PolicySample pi = sac->policy()->sample(next.reshape({-1, 3}), gen);
   const at::Tensor q = sac->target_critic()->forward(next.reshape({-1, 3}), pi.action);
-  const at::Tensor min_q = torch::minimum(q[0], q[1]).reshape({4, 3, 6});
-  const at::Tensor t = min_q.mean(0);  // [3, 6]
-  const at::Tensor mean_t = t.mean(0);
-  const at::Tensor expected = ((t - mean_t).pow(2).sum(0) / 2).sqrt();  // unbiased over 3
+  const at::Tensor min_q = torch::minimum(q[0], q[1]).reshape({4, 2, 6});
+  const at::Tensor t = min_q.mean(0);                                // [2, 6]
+  const at::Tensor expected = (t[0] - t[1]).abs() / std::sqrt(2.0);  // unbiased std of two
   EXPECT_TRUE(torch::allclose(u, expected, 1e-5, 1e-6)) << u << expected;
 }
 

@@ -39,8 +39,9 @@ enum class PenaltyKind {
   kMaxPairwiseDiff,  // max over member pairs of |mu_b - mu_c|_2
   kMaxDeviation,     // max_b |mu_b - mu_bar|_2 ("pairwise-diff")
   kEnsembleStd,      // sqrt(mean over dims of Var_b(mu_b)) ("ensemble_std")
-  /// MOBILE (Sun et al., ICML 2023; specs section 7): Std_b of T_b = mean over M next states
-  /// s'_{b,m} drawn from member b of min_j Qbar_j(s', a' ~ pi(s')), computed at each update on
+  /// MOBILE (Sun et al., ICML 2023; specs section 7): Std_b over the elites b of T_b = mean over
+  /// M next states s'_{b,m} drawn from elite b of min_j Qbar_j(s', a' ~ pi(s')) (the elites, as
+  /// OfflineRL-Kit's sample_next_obss), computed at each update on
   /// the model rows of the minibatch with the agent's target critics (a sac agent), not in
   /// rollouts; its draws come from the model's predictive distributions, not the Uncertainty.
   kBellmanInconsistency,
