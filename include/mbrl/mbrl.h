@@ -108,6 +108,7 @@
 
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/agent_registry.h"
+#include "mbrl/agents/bc_agent.h"
 #include "mbrl/agents/dreamer/actor_loss.h"
 #include "mbrl/agents/dreamer/bounded_normal.h"
 #include "mbrl/agents/dreamer/dreamer_agent.h"

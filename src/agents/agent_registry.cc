@@ -1,6 +1,7 @@
 // The agent registry: built-in agents, one line each.
 #include "mbrl/agents/agent_registry.h"
 
+#include "mbrl/agents/bc_agent.h"
 #include "mbrl/agents/dreamer/dreamer_agent.h"
 #include "mbrl/agents/mpc_agent.h"
 #include "mbrl/agents/random_agent.h"
@@ -47,6 +48,8 @@ void register_agents() {
   auto& learners = policy_learner_registry();
   learners.add("sac", make_sac_agent,
                "soft actor-critic (tanh-Gaussian actor, twin Q, auto entropy)");
+  learners.add("bc", make_bc_agent,
+               "behaviour cloning: a tanh MLP policy regressed onto a dataset's actions");
 
   r.add("dreamer", make_dreamer_agent,
         "DreamerV3: a latent world model on a sequence backbone, actor-critic in imagination");

@@ -50,7 +50,10 @@ void register_algorithms() {
   r.add("mobile", make_mobile,
         "MOBILE: offline, SAC with a Bellman-inconsistency penalty on model data (agent sac)");
   r.add("mopo", make_mopo,
-        "MOPO: offline, SAC on uncertainty-penalised ensemble rollouts from a D4RL dataset");
+        "MOPO: offline, SAC on uncertainty-penalised ensemble rollouts from a D4RL dataset "
+        "(MOREC-MOPO with a dynamics_reward section)");
+  r.add("offline", make_offline_model_free,
+        "offline, model-free: the agent learns from the dataset's minibatches alone (e.g. bc)");
   r.add("ravl", make_ravl,
         "RAVL: offline, no penalty; an EDAC critic ensemble on ensemble rollouts (agent sac)");
   r.add("pets", make_pets, "PETS: ensemble + MPC, retrained on all data each trial");

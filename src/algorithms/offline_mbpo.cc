@@ -92,8 +92,6 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
       model_(std::move(model)),
       learner_(std::move(learner)),
       gens_(std::move(gens)),
-      model_env_(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true), model_,
-                 std::move(task), gens_.model_env),
       eval_seed_(eval_seed),
       update_names_(agent_->metric_names()),
       update_sums_(update_names_.size(), 0.0) {
@@ -112,11 +110,20 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
                  "expected a number in [0, 1], got ", o.real_ratio());
   MBRL_CHECK_ARG(o.penalty_coef() >= 0 && std::isfinite(o.penalty_coef()), "penalty_coef",
                  "expected a finite number >= 0, got ", o.penalty_coef());
-  MBRL_CHECK(model_->learns_reward(),
-             "offline: the model must learn the reward (learn_reward: true)");
-  MBRL_CHECK(learner_ && learner_->model() == model_, "offline: the learner must train the model");
-  MBRL_CHECK_ARG(o.penalty() == PenaltyKind::kNone || model_env_.has_uncertainty(), "penalty",
-                 "model '", model_->type(), "' reports no uncertainty; use penalty: none");
+  if (model_) {
+    MBRL_CHECK(model_->learns_reward(),
+               "offline: the model must learn the reward (learn_reward: true)");
+    MBRL_CHECK(learner_ && learner_->model() == model_,
+               "offline: the learner must train the model");
+    model_env_.emplace(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true),
+                       model_, std::move(task), gens_.model_env);
+  } else {
+    MBRL_CHECK(o.penalty() == PenaltyKind::kNone && !o.dynamics_reward(),
+               "offline: a penalty or a dynamics reward needs a model");
+  }
+  MBRL_CHECK_ARG(o.penalty() == PenaltyKind::kNone || model_env_->has_uncertainty(), "penalty",
+                 "model '", model_ ? model_->type() : "",
+                 "' reports no uncertainty; use penalty: none");
   MBRL_CHECK_ARG(o.num_next_samples() >= 2, "num_next_samples", "expected an integer >= 2, got ",
                  o.num_next_samples());
   if (o.penalty() == PenaltyKind::kBellmanInconsistency) {
@@ -146,7 +153,7 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
     check_positive(o.candidates_per_member(), "candidates_per_member");
     MBRL_CHECK_ARG(std::isfinite(o.stop_below()), "stop_below", "expected a finite number, got ",
                    o.stop_below());
-    MBRL_CHECK_ARG(model_env_.has_uncertainty(), "dynamics_reward", "model '", model_->type(),
+    MBRL_CHECK_ARG(model_env_->has_uncertainty(), "dynamics_reward", "model '", model_->type(),
                    "' has no members to draw candidates from; MOREC needs an ensemble");
     MBRL_CHECK(gens_.dynamics_reward.defined(),
                "offline: dynamics_reward needs its generator (OfflineMbpoGenerators)");
@@ -187,7 +194,7 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   ModelRolloutStats stats;
   try {
     stats = rollout_model(
-        model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
+        *model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
         start_obs, *model_buffer_, rollout);
   } catch (const NonFiniteError& e) {
     throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
@@ -263,16 +270,17 @@ void OfflineMbpo::run(RunContext& run) {
   if (reference_) eval.push_back({"normalized_score"});
   eval.push_back({"elapsed_s", MetricFormat::kSeconds});
   metrics.add_group(kEvalGroup, "eval.csv", eval);
-  metrics.add_group(kModelGroup, "model.csv",
-                    {{"gradient_steps", MetricFormat::kInt},
-                     {"rollout_transitions", MetricFormat::kInt},
-                     {"model_buffer_size", MetricFormat::kInt},
-                     {"rollout_reward"},
-                     {"rollout_penalty"},
-                     {"rollout_terminated"},
-                     {"rollout_dynamics_reward"},
-                     {"rollout_filter_stops"},
-                     {"rollout_s", MetricFormat::kSeconds}});
+  if (model_)
+    metrics.add_group(kModelGroup, "model.csv",
+                      {{"gradient_steps", MetricFormat::kInt},
+                       {"rollout_transitions", MetricFormat::kInt},
+                       {"model_buffer_size", MetricFormat::kInt},
+                       {"rollout_reward"},
+                       {"rollout_penalty"},
+                       {"rollout_terminated"},
+                       {"rollout_dynamics_reward"},
+                       {"rollout_filter_stops"},
+                       {"rollout_s", MetricFormat::kSeconds}});
 
   RunSchedule schedule({options_.num_steps(), options_.eval_every(), options_.checkpoint_every()},
                        steps_);
@@ -284,6 +292,8 @@ void OfflineMbpo::run(RunContext& run) {
     for (double& s : update_sums_) s = 0;
     updates_in_row_ = 0;
     bellman_penalty_sum_ = 0;
+  }
+  if (!run.resumed && model_) {
     const RunClock timer;
     try {
       torch::AutoGradMode grad(true);
@@ -309,18 +319,21 @@ void OfflineMbpo::run(RunContext& run) {
     model_buffer_ = std::make_unique<ReplayBuffer>(
         options_.model_retain_epochs() * options_.rollout_batch_size() * options_.rollout_length(),
         spec.obs_dim(), spec.act_dim());
+  }
+  if (!run.resumed) {
     elapsed_s_ = clock.seconds();
     take_checkpoint(run, schedule, 0, "offline", "gradient step");
   }
-  MBRL_ASSERT(model_buffer_ != nullptr, "offline: resumed without a loaded checkpoint");
+  MBRL_ASSERT(!model_ || model_buffer_ != nullptr, "offline: resumed without a loaded checkpoint");
   clock.restart_from(elapsed_s_);
 
   Progress progress("gradient steps", options_.num_steps(), steps_);
   while (steps_ < options_.num_steps()) {
     const int64_t t = steps_ + 1;
-    if ((t - 1) % options_.rollout_freq() == 0) roll_out(t, metrics);
-    TransitionBatch batch = sample_mixed(*real_, *model_buffer_, agent_->batch_size(),
-                                         options_.real_ratio(), gens_.replay);
+    if (model_ && (t - 1) % options_.rollout_freq() == 0) roll_out(t, metrics);
+    TransitionBatch batch = model_ ? sample_mixed(*real_, *model_buffer_, agent_->batch_size(),
+                                                  options_.real_ratio(), gens_.replay)
+                                   : real_->sample(agent_->batch_size(), gens_.replay);
     if (sac_ != nullptr) {  // MOBILE: the model rows' rewards, lowered in the critic's target
       const int64_t real = real_rows(agent_->batch_size(), options_.real_ratio());
       const int64_t n = batch.size() - real;

@@ -27,10 +27,12 @@ void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
   checkpoint::write_int(archive, "updates_in_row", updates_in_row_);
   checkpoint::write_double(archive, "bellman_penalty_sum", bellman_penalty_sum_);
   checkpoint::write_nested(archive, "agent", [&](OutputArchive& a) { agent_->save(a); });
-  checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
-  checkpoint::write_int(archive, "model_buffer_capacity", model_buffer_->capacity());
-  checkpoint::write_nested(archive, "model_buffer",
-                           [&](OutputArchive& a) { model_buffer_->save(a); });
+  if (model_) {
+    checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
+    checkpoint::write_int(archive, "model_buffer_capacity", model_buffer_->capacity());
+    checkpoint::write_nested(archive, "model_buffer",
+                             [&](OutputArchive& a) { model_buffer_->save(a); });
+  }
   checkpoint::write_generator(archive, "gen_replay", gens_.replay);
   checkpoint::write_generator(archive, "gen_model", gens_.model);
   checkpoint::write_generator(archive, "gen_rollout", gens_.rollout);
@@ -64,13 +66,15 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
   bellman_penalty_sum_ = checkpoint::read_double(archive, "bellman_penalty_sum");
   InputArchive agent = checkpoint::read_nested(archive, "agent");
   agent_->load(agent);
-  InputArchive model = checkpoint::read_nested(archive, "model");
-  model_->load(model, "checkpoint entry 'model'");
-  const EnvSpec& spec = env_->spec();
-  model_buffer_ = std::make_unique<ReplayBuffer>(
-      checkpoint::read_int(archive, "model_buffer_capacity"), spec.obs_dim(), spec.act_dim());
-  InputArchive buffer = checkpoint::read_nested(archive, "model_buffer");
-  model_buffer_->load(buffer, "checkpoint entry 'model_buffer'");
+  if (model_) {
+    InputArchive model = checkpoint::read_nested(archive, "model");
+    model_->load(model, "checkpoint entry 'model'");
+    const EnvSpec& spec = env_->spec();
+    model_buffer_ = std::make_unique<ReplayBuffer>(
+        checkpoint::read_int(archive, "model_buffer_capacity"), spec.obs_dim(), spec.act_dim());
+    InputArchive buffer = checkpoint::read_nested(archive, "model_buffer");
+    model_buffer_->load(buffer, "checkpoint entry 'model_buffer'");
+  }
   checkpoint::read_generator(archive, "gen_replay", gens_.replay);
   checkpoint::read_generator(archive, "gen_model", gens_.model);
   checkpoint::read_generator(archive, "gen_rollout", gens_.rollout);
@@ -85,18 +89,22 @@ void OfflineMbpo::load_checkpoint(InputArchive& archive) {
 namespace {
 
 // penalty: the default penalty (MOPO max_aleatoric, MOBILE bellman_inconsistency), or nullopt for
-// RAVL, whose pessimism is its critic ensemble; `penalty` is then no key
-OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKind> penalty) {
+// RAVL, whose pessimism is its critic ensemble; `penalty` is then no key. Without a model the
+// rollout keys are no keys either.
+OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKind> penalty,
+                                bool model_based) {
   OfflineMbpoOptions o;
   const bool with_penalty = penalty.has_value();
   if (penalty) o.penalty(*penalty);
   MBRL_READ_OPTION(node, o, dataset);
   MBRL_READ_OPTION(node, o, num_steps);
-  MBRL_READ_OPTION(node, o, rollout_freq);
-  MBRL_READ_OPTION(node, o, rollout_batch_size);
-  MBRL_READ_OPTION(node, o, rollout_length);
-  MBRL_READ_OPTION(node, o, model_retain_epochs);
-  MBRL_READ_OPTION(node, o, real_ratio);
+  if (model_based) {
+    MBRL_READ_OPTION(node, o, rollout_freq);
+    MBRL_READ_OPTION(node, o, rollout_batch_size);
+    MBRL_READ_OPTION(node, o, rollout_length);
+    MBRL_READ_OPTION(node, o, model_retain_epochs);
+    MBRL_READ_OPTION(node, o, real_ratio);
+  }
   if (with_penalty) {
     o.penalty(penalty_kind(node.get_or<std::string>("penalty", penalty_name(o.penalty()))));
     MBRL_READ_OPTION(node, o, penalty_coef);
@@ -105,7 +113,7 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
   } else {
     o.penalty(PenaltyKind::kNone);
   }
-  if (node.has("dynamics_reward")) {
+  if (model_based && node.has("dynamics_reward")) {
     const ConfigNode filter = node.section("dynamics_reward");
     o.dynamics_reward(
         with_config_context(filter, [&] { return dynamics_reward_options_from_config(filter); }));
@@ -127,25 +135,34 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
   return o;
 }
 
-// the offline loop of `type`, with or without a reward penalty
+// the offline loop of `type`, with or without a reward penalty, with or without a model
 std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildContext& ctx,
                                         const ConfigNode& agent_node, const std::string& type,
-                                        std::optional<PenaltyKind> penalty) {
-  OfflineMbpoOptions o = with_config_context(node, [&] { return read_options(node, penalty); });
-  const ConfigNode training = node.section("model_training");
+                                        std::optional<PenaltyKind> penalty,
+                                        bool model_based = true) {
+  OfflineMbpoOptions o =
+      with_config_context(node, [&] { return read_options(node, penalty, model_based); });
   const auto& env = ctx.built.env;
   MBRL_ASSERT(env, "algorithm '", type, "' built before the env");
   auto agent = make_policy_learner(agent_node, ctx, type);
   const auto& model = ctx.built.model;
-  if (!model) throw node.error("algorithm '" + type + "' needs a 'model' section");
-  if (!model->learns_reward())
-    throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
-  auto learner = model_learner_registry().create(training, model, o.model_training());
+  std::shared_ptr<ModelLearner> learner;
+  if (model_based) {
+    if (!model) throw node.error("algorithm '" + type + "' needs a 'model' section");
+    if (!model->learns_reward())
+      throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
+    learner =
+        model_learner_registry().create(node.section("model_training"), model, o.model_training());
+  } else if (model) {
+    throw node.error("algorithm '" + type +
+                     "' learns from the dataset alone; remove the 'model' section");
+  }
   OfflineMbpoGenerators gens{ctx.cpu_generator("replay"), ctx.cpu_generator("model_training"),
                              ctx.cpu_generator("rollout_starts"), ctx.generator("model_env"),
                              ctx.generator("dynamics_reward")};
-  return std::make_shared<OfflineMbpo>(o, env, agent, model, learner, env->task_functions(),
-                                       std::move(gens), derive_seed(ctx.seed, "eval"));
+  return std::make_shared<OfflineMbpo>(o, env, agent, model_based ? model : nullptr, learner,
+                                       env->task_functions(), std::move(gens),
+                                       derive_seed(ctx.seed, "eval"));
 }
 
 }  // namespace
@@ -158,6 +175,11 @@ std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext&
 std::shared_ptr<Algorithm> make_mobile(const ConfigNode& node, const BuildContext& ctx,
                                        const ConfigNode& agent) {
   return make_offline(node, ctx, agent, "mobile", PenaltyKind::kBellmanInconsistency);
+}
+
+std::shared_ptr<Algorithm> make_offline_model_free(const ConfigNode& node, const BuildContext& ctx,
+                                                   const ConfigNode& agent) {
+  return make_offline(node, ctx, agent, "offline", std::nullopt, /*model_based=*/false);
 }
 
 std::shared_ptr<Algorithm> make_ravl(const ConfigNode& node, const BuildContext& ctx,

@@ -233,6 +233,44 @@ TEST_F(OfflineMbpoTest, MorecStoresTransitionsScoredBelowTheThresholdAsTerminal)
                     ConfigError, "sample_count");
 }
 
+// model-free offline learning: behaviour cloning on the dataset alone
+TEST_F(OfflineMbpoTest, BehaviourCloningLearnsFromTheDatasetAlone) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  auto bc_experiment = [&](std::vector<std::string> more) {
+    std::vector<std::string> overrides{"run_root=" + dir.string(),
+                                       "env.max_episode_steps=50",
+                                       "agent.hidden_size=16",
+                                       "agent.batch_size=32",
+                                       "algorithm.dataset=" + (dir / "data.hdf5").string(),
+                                       "algorithm.num_steps=40",
+                                       "algorithm.eval_every=20",
+                                       "algorithm.eval_episodes=1"};
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    return Experiment(
+        load_config(test::source_path("configs/bc/pendulum_medium.yaml").string(), overrides),
+        "bc");
+  };
+  Experiment e = bc_experiment({});
+  RunDir run = e.create_run_dir();
+  e.run(run);
+  auto loop = std::dynamic_pointer_cast<OfflineMbpo>(e.algorithm());
+  ASSERT_TRUE(loop);
+  EXPECT_EQ(loop->gradient_steps(), 40);
+  EXPECT_EQ(loop->model_buffer(), nullptr);
+  EXPECT_EQ(column(run.path() / "eval.csv", "gradient_steps"), std::vector<double>({20, 40}));
+  const std::vector<double> loss = column(run.path() / "metrics.csv", "bc_loss");
+  ASSERT_EQ(loss.size(), 2u);
+  EXPECT_LT(loss[1], loss[0]);
+  EXPECT_FALSE(fs::exists(run.path() / "model.csv"));
+  EXPECT_TRUE(fs::exists(checkpoint_path(run)));
+
+  EXPECT_THROW_WITH(bc_experiment({"algorithm.rollout_length=5"}), ConfigError,
+                    "algorithm.rollout_length");
+  EXPECT_THROW_WITH(bc_experiment({"model.type=gaussian_mlp_ensemble"}), ConfigError,
+                    "learns from the dataset alone; remove the 'model' section");
+}
+
 // RAVL: the same loop without a penalty, pessimistic through the agent's critic ensemble
 TEST_F(OfflineMbpoTest, RavlTrainsAnEdacCriticEnsembleWithoutAPenalty) {
   const fs::path dir = test::scratch_dir();
@@ -287,7 +325,7 @@ namespace {
 // Learning: a medium pendulum dataset made as scripts/make_d4rl_datasets.sh makes it (SAC
 // stopped a third of the way from random to expert, its sampled rollouts), then MOPO with the
 // shipped config's settings, shortened: the offline policy must beat the policy that made the
-// data (the dataset's own mean return).
+// data (the dataset's own mean return) and behaviour cloning of the same data.
 TEST_F(OfflineMbpoTest, SlowBeatsThePendulumMediumDataset) {
   const fs::path dir = test::scratch_dir();
   ConfigNode sac = load_config(test::source_path("configs/sac/pendulum.yaml").string(),
@@ -313,6 +351,17 @@ TEST_F(OfflineMbpoTest, SlowBeatsThePendulumMediumDataset) {
   const double offline_return = loop->evaluations().back().mean_return;
   EXPECT_GT(offline_return, dataset_return)
       << "MOPO " << offline_return << ", the dataset's mean return " << dataset_return;
+
+  Experiment bc(
+      load_config(
+          test::source_path("configs/bc/pendulum_medium.yaml").string(),
+          {"run_root=" + dir.string(), "algorithm.dataset=" + (dir / "medium.hdf5").string(),
+           "algorithm.num_steps=4000", "algorithm.eval_every=2000", "algorithm.eval_episodes=10"}),
+      "bc");
+  bc.run(bc.create_run_dir(dir / "bc"));
+  const double bc_return =
+      std::dynamic_pointer_cast<OfflineMbpo>(bc.algorithm())->evaluations().back().mean_return;
+  EXPECT_GT(offline_return, bc_return) << "MOPO " << offline_return << ", BC " << bc_return;
 }
 
 }  // namespace

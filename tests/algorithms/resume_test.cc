@@ -189,6 +189,21 @@ TEST(ResumeTest, KilledOfflineRunResumesExactly) {
   fs::remove(dataset);
 }
 
+// behaviour cloning (model-free offline): the agent, its optimizer and the minibatch generator
+TEST(ResumeTest, KilledBehaviourCloningRunResumesExactly) {
+  const fs::path dataset =
+      fs::temp_directory_path() / ("mbrl_resume_bc_" + std::to_string(::getpid()) + ".hdf5");
+  auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
+  test::write_random_d4rl(*env, dataset, 600);
+  expect_kill_and_resume_exact(
+      "configs/bc/pendulum_medium.yaml",
+      {"threads=1", "env.max_episode_steps=50", "agent.hidden_size=16", "agent.batch_size=32",
+       "algorithm.dataset=" + dataset.string(), "algorithm.num_steps=20000",
+       "algorithm.eval_every=500", "algorithm.eval_episodes=1"},
+      {"metrics.csv", "eval.csv"});
+  fs::remove(dataset);
+}
+
 // MOREC-MOPO: the dynamics reward and its generator are part of the checkpoint
 TEST(ResumeTest, KilledMorecRunResumesExactly) {
   const fs::path dataset =

@@ -134,14 +134,19 @@ struct OfflineMbpoGenerators {
 /// the filter stopped), rollout_s; the trainer's per-epoch `model_train` group once, and MOREC's
 /// `dynamics_reward` group (dynamics_reward.csv) once.
 ///
+/// Without a model (type `offline`) the loop is model-free offline learning: no model training
+/// and no rollouts, every minibatch is dataset rows, no model.csv (behaviour cloning with agent
+/// type bc, or a model-free learner on the dataset).
+///
 /// Checkpoints hold the counters, the agent, the model, the model buffer and every generator, not
 /// the dataset: a resumed run reads the dataset file again and checks that it is the one it
 /// started with (rows and a checksum), DataError otherwise. Deterministic on CPU.
 class OfflineMbpo : public Algorithm {
  public:
   /// env: the real env for evaluation only; task: its task functions (termination in rollouts,
-  /// may be null). Throws InvalidArgument naming the option on a bad value and DataError when the
-  /// dataset is unreadable or does not fit the env.
+  /// may be null); model and learner: both null for model-free offline learning. Throws
+  /// InvalidArgument naming the option on a bad value and DataError when the dataset is unreadable
+  /// or does not fit the env.
   OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
               std::shared_ptr<PolicyLearner> agent, std::shared_ptr<DynamicsModel> model,
               std::shared_ptr<ModelLearner> learner, std::shared_ptr<const TaskFunctions> task,
@@ -179,7 +184,7 @@ class OfflineMbpo : public Algorithm {
   std::shared_ptr<DynamicsModel> model_;
   std::shared_ptr<ModelLearner> learner_;
   OfflineMbpoGenerators gens_;
-  ModelEnv model_env_;
+  std::optional<ModelEnv> model_env_;  // with a model
   uint64_t eval_seed_;
   std::optional<ReferenceReturns> reference_;
 
@@ -211,6 +216,11 @@ std::shared_ptr<Algorithm> make_mopo(const ConfigNode& node, const BuildContext&
 /// deterministic_backup: true); with a dynamics_reward section, MOREC-MOBILE.
 std::shared_ptr<Algorithm> make_mobile(const ConfigNode& node, const BuildContext& ctx,
                                        const ConfigNode& agent);
+
+/// The `offline` factory: model-free offline learning on the dataset (no `model` section, no
+/// penalty keys), e.g. behaviour cloning with agent type bc (configs/bc/pendulum_medium.yaml).
+std::shared_ptr<Algorithm> make_offline_model_free(const ConfigNode& node, const BuildContext& ctx,
+                                                   const ConfigNode& agent);
 
 /// The `ravl` factory (RAVL, Sims et al., NeurIPS 2024; specs section 5): the same loop with no
 /// reward penalty (no `penalty` keys); its pessimism is the agent's critic ensemble, which must
