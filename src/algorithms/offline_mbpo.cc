@@ -30,6 +30,7 @@ const std::vector<std::pair<std::string, PenaltyKind>>& penalty_names() {
       {"max_pairwise_diff", PenaltyKind::kMaxPairwiseDiff},
       {"max_deviation", PenaltyKind::kMaxDeviation},
       {"ensemble_std", PenaltyKind::kEnsembleStd},
+      {"log_likelihood_var", PenaltyKind::kLogLikelihoodVar},
       {"bellman_inconsistency", PenaltyKind::kBellmanInconsistency}};
   return names;
 }
@@ -72,6 +73,11 @@ at::Tensor penalty_uncertainty(const Uncertainty& u, PenaltyKind kind) {
       return u.epistemic_max_deviation;
     case PenaltyKind::kEnsembleStd:
       return u.epistemic_std;
+    case PenaltyKind::kLogLikelihoodVar:
+      MBRL_CHECK(u.log_likelihood_var.defined(),
+                 "penalty log_likelihood_var: the model's step drew no target (a deterministic "
+                 "model, or MOREC's filter)");
+      return u.log_likelihood_var;
     case PenaltyKind::kNone:
     case PenaltyKind::kBellmanInconsistency:
       break;
@@ -157,6 +163,9 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
                    "' has no members to draw candidates from; MOREC needs an ensemble");
     MBRL_CHECK(gens_.dynamics_reward.defined(),
                "offline: dynamics_reward needs its generator (OfflineMbpoGenerators)");
+    MBRL_CHECK_ARG(o.penalty() != PenaltyKind::kLogLikelihoodVar, "penalty",
+                   "log_likelihood_var reads the step's own draw; MOREC's filter chooses among "
+                   "several (use another penalty with dynamics_reward)");
     dynamics_reward_.emplace(*o.dynamics_reward(), spec.obs_dim(), spec.act_dim());
     (*dynamics_reward_)->to(model_->device());
   }

@@ -130,14 +130,15 @@ UncertainModelStep GaussianMlpEnsemble::step_with_uncertainty(const ModelState& 
 
   // each row's own elite (or the elites' average)
   at::Tensor elite_idx = elite_index();
+  at::Tensor target;  // [N, d] each row's drawn transition
   if (state.spec.propagation == Propagation::kExpectation) {
     at::Tensor lv =
         out.logvar.defined() ? out.logvar.index_select(0, elite_idx).mean(0) : at::Tensor();
     at::Tensor tl = out.termination_logit.defined()
                         ? out.termination_logit.index_select(0, elite_idx).mean(0)
                         : at::Tensor();
-    r.step = outcome(
-        obs, sample_target(r.member_mean.index_select(0, elite_idx).mean(0), lv, sample, gen), tl);
+    target = sample_target(r.member_mean.index_select(0, elite_idx).mean(0), lv, sample, gen);
+    r.step = outcome(obs, target, tl);
   } else {
     const auto m = static_cast<int64_t>(elites_.size());
     at::Tensor member = state.member.defined()
@@ -147,9 +148,12 @@ UncertainModelStep GaussianMlpEnsemble::step_with_uncertainty(const ModelState& 
     at::Tensor rows = torch::arange(n, member.options());
     at::Tensor tl = out.termination_logit.defined() ? out.termination_logit.index({member, rows})
                                                     : at::Tensor();
-    r.step = outcome(obs, samples.index({member, rows}), tl);
+    target = samples.index({member, rows});
+    r.step = outcome(obs, target, tl);
     r.step.state.groups = state.groups;
   }
+  if (r.member_std.defined())
+    r.uncertainty.log_likelihood_var = log_likelihood_variance(r.member_mean, r.member_std, target);
   r.step.state.obs = r.step.next_obs;
   r.step.state.member = state.member;
   r.step.state.spec = state.spec;

@@ -28,4 +28,15 @@ Uncertainty ensemble_uncertainty(const at::Tensor& mean, const at::Tensor& std,
   return u;
 }
 
+at::Tensor log_likelihood_variance(const at::Tensor& mean, const at::Tensor& std,
+                                   const at::Tensor& target) {
+  MBRL_CHECK_SHAPE(mean, {-1, -1, -1}, "mean");
+  MBRL_CHECK_SHAPE(std, {mean.size(0), mean.size(1), mean.size(2)}, "std");
+  MBRL_CHECK_SHAPE(target, {mean.size(1), mean.size(2)}, "target");
+  const at::Tensor z = (target.unsqueeze(0) - mean) / std;
+  // the constant -d/2 log(2 pi) does not change the variance
+  const at::Tensor log_likelihood = (-0.5 * z.square() - std.log()).sum(-1);  // [E, N]
+  return log_likelihood.var(0, /*unbiased=*/false);
+}
+
 }  // namespace mbrl

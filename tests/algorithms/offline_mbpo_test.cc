@@ -98,7 +98,7 @@ TEST_F(OfflineMbpoTest, PenaltiesEqualHandComputations) {
   EXPECT_EQ(penalty_kind("ensemble_std"), PenaltyKind::kEnsembleStd);
   EXPECT_THROW_WITH(penalty_kind("variance"), InvalidArgument,
                     "expected one of none, max_aleatoric, max_pairwise_diff, max_deviation, "
-                    "ensemble_std, bellman_inconsistency, got 'variance'");
+                    "ensemble_std, log_likelihood_var, bellman_inconsistency, got 'variance'");
 }
 
 TEST_F(OfflineMbpoTest, TrainsInGradientStepsAndLogsTheNormalisedScore) {
@@ -182,6 +182,23 @@ TEST_F(OfflineMbpoTest, ResumingOnAnotherDatasetIsRefused) {
   EXPECT_THROW_WITH(again.resume(run), DataError,
                     "data.hdf5: not the dataset this run started with (318 transitions now, "
                     "298 in the checkpoint");
+}
+
+// Lu et al.'s log-likelihood variance as the penalty: rollouts lowered by it, not with MOREC
+TEST_F(OfflineMbpoTest, LogLikelihoodVariancePenalisesRollouts) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  Experiment e = tiny_experiment(dir / "data.hdf5", dir, {"algorithm.penalty=log_likelihood_var"});
+  RunDir run = e.create_run_dir();
+  e.run(run);
+  const std::vector<double> u = column(run.path() / "model.csv", "rollout_penalty");
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_GT(u[0], 0);
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir,
+                                    {"algorithm.penalty=log_likelihood_var",
+                                     "algorithm.dynamics_reward.iterations=10"},
+                                    "morec_mopo"),
+                    ConfigError, "log_likelihood_var reads the step's own draw");
 }
 
 // a dynamics reward small enough for a test

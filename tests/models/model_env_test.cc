@@ -214,6 +214,21 @@ TEST(ModelEnvTest, OptionsFromConfig) {
   EXPECT_THROW_WITH(make_env(model, ModelEnvOptions().particles(0)), InvalidArgument, "particles");
 }
 
+// the log-likelihood variance of a step is that of each row's own drawn target
+TEST(ModelEnvTest, StepReportsTheLogLikelihoodVarianceOfItsOwnDraw) {
+  auto model = std::make_shared<GaussianMlpEnsemble>(options().learn_reward(true),
+                                                     make_generator(4, torch::kCPU));
+  ModelEnv env(ModelEnvOptions().propagation(Propagation::kRandomModel), model, nullptr,
+               make_generator(5, torch::kCPU));
+  const at::Tensor obs = torch::randn({6, 2}), act = torch::randn({6, 1});
+  const ModelStepResult r = env.step(obs, act, /*with_uncertainty=*/true);
+  // targets are deltas and the reward
+  const at::Tensor target = torch::cat({r.next_obs - obs, r.reward.unsqueeze(1)}, 1);
+  EXPECT_SHAPE(r.uncertainty.log_likelihood_var, {6});
+  EXPECT_TENSOR_CLOSE(r.uncertainty.log_likelihood_var,
+                      log_likelihood_variance(r.member_mean, r.member_std, target));
+}
+
 // MOREC's filtered step: the candidates are the elites' draws only, and each row gets the one
 // its score rates highest, with that candidate's learned reward
 TEST(ModelEnvTest, StepBestOfTakesEachRowsHighestScoringEliteDraw) {

@@ -1,6 +1,8 @@
 // Tests for models/uncertainty.cc, on predictions with hand-computed answers.
 #include "mbrl/models/uncertainty.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -35,6 +37,21 @@ TEST(UncertaintyTest, DeterministicModelsHaveNoAleatoricPart) {
   EXPECT_SHAPE(u.epistemic_max_pairwise, {7});
   EXPECT_TENSOR_CLOSE(u.aleatoric_max_norm, torch::zeros({7}));
   EXPECT_FALSE(u.sample_std.defined());
+}
+
+TEST(UncertaintyTest, LogLikelihoodVarianceByHand) {
+  // 2 members, 1 row, 1 dim: N(0 | 0, 1) and N(0 | 1, 2)
+  const at::Tensor mean = torch::tensor({0.0f, 1.0f}).reshape({2, 1, 1});
+  const at::Tensor std = torch::tensor({1.0f, 2.0f}).reshape({2, 1, 1});
+  const at::Tensor target = torch::zeros({1, 1});
+  // log-likelihoods without the shared constant: 0 and -0.125 - log 2
+  const double gap = 0.125 + std::log(2.0);
+  EXPECT_TENSOR_CLOSE(log_likelihood_variance(mean, std, target),
+                      torch::tensor({static_cast<float>(gap * gap / 4)}));
+  // members that agree have no variance, wherever the target is
+  EXPECT_TENSOR_CLOSE(
+      log_likelihood_variance(torch::ones({3, 2, 2}), torch::ones({3, 2, 2}), torch::randn({2, 2})),
+      torch::zeros({2}));
 }
 
 }  // namespace

@@ -39,6 +39,9 @@ enum class PenaltyKind {
   kMaxPairwiseDiff,  // max over member pairs of |mu_b - mu_c|_2
   kMaxDeviation,     // max_b |mu_b - mu_bar|_2 ("pairwise-diff")
   kEnsembleStd,      // sqrt(mean over dims of Var_b(mu_b)) ("ensemble_std")
+  /// Var_b log N(s', r | mu_b, sigma_b) of the step's own draw (Lu et al.'s LL Var; not with
+  /// MOREC's filter, whose chosen draw is not one member's)
+  kLogLikelihoodVar,
   /// MOBILE (Sun et al., ICML 2023; specs section 7): Std_b over the elites b of T_b = mean over
   /// M next states s'_{b,m} drawn from elite b of min_j Qbar_j(s', a' ~ pi(s')) (the elites, as
   /// OfflineRL-Kit's sample_next_obss), computed at each update on
@@ -48,7 +51,8 @@ enum class PenaltyKind {
 };
 
 /// Parses a penalty name (none, max_aleatoric, max_pairwise_diff, max_deviation, ensemble_std,
-/// bellman_inconsistency); throws InvalidArgument("penalty", ...) listing them on another name.
+/// log_likelihood_var, bellman_inconsistency); throws InvalidArgument("penalty", ...) listing them
+/// on another name.
 PenaltyKind penalty_kind(const std::string& name);
 std::string penalty_name(PenaltyKind kind);
 /// The field of `u` that `kind` reads, [N]; throws for kNone and kBellmanInconsistency.

@@ -25,7 +25,16 @@ struct Uncertainty {
   /// mean over dims of Std_e(mu_e + sigma_e eps_e), population std: one sample per member, the
   /// disagreement COPlanner uses (undefined when no samples were given).
   at::Tensor sample_std;
+  /// Var_e of log N(y | mu_e, sigma_e) (summed over dims), population variance, with y the row's
+  /// own sampled target: Lu et al.'s "LL Var" as the algorithm specs define it (section 11; not
+  /// checked against the paper's Table 1). Set by a model step that draws y (see
+  /// log_likelihood_variance); undefined otherwise and for deterministic models.
+  at::Tensor log_likelihood_var;
 };
+
+/// Var_e log N(target | mean_e, std_e): mean, std [E, N, d], target [N, d] -> [N].
+at::Tensor log_likelihood_variance(const at::Tensor& mean, const at::Tensor& std,
+                                   const at::Tensor& target);
 
 /// mean: [E, N, d]; std: [E, N, d] or undefined (deterministic); samples: [E, N, d] or
 /// undefined -> Uncertainty with [N] fields. Runs under the caller's grad mode.
