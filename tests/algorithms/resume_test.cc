@@ -169,74 +169,62 @@ TEST(ResumeTest, KilledMbpoRunResumesExactly) {
                                {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
 }
 
-// the offline loop counts gradient steps; its checkpoints hold no dataset, which the resumed run
-// reads again (a random pendulum dataset, outside the scratch folder the helper clears)
-TEST(ResumeTest, KilledOfflineRunResumesExactly) {
+// an offline run on a random pendulum dataset written outside the scratch folder the helper
+// clears: the checkpoints hold no dataset, which the resumed run reads again
+void expect_offline_run_resumes_exactly(const std::string& config,
+                                        std::vector<std::string> overrides,
+                                        const std::vector<std::string>& files) {
   const fs::path dataset =
       fs::temp_directory_path() / ("mbrl_resume_offline_" + std::to_string(::getpid()) + ".hdf5");
   auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
   test::write_random_d4rl(*env, dataset, 600);
-  expect_kill_and_resume_exact(
-      "configs/mopo/pendulum_medium.yaml",
-      {"threads=1", "env.max_episode_steps=50", "model.ensemble_size=3", "model.num_elites=2",
-       "model.num_layers=2", "model.hidden_size=16", "model.weight_decay=1.0e-5",
-       "agent.hidden_size=16", "agent.batch_size=32", "algorithm.dataset=" + dataset.string(),
-       "algorithm.num_steps=1500", "algorithm.rollout_freq=100", "algorithm.rollout_batch_size=50",
-       "algorithm.rollout_length=3", "algorithm.model_retain_epochs=2", "algorithm.eval_every=100",
-       "algorithm.eval_episodes=1", "algorithm.model_training.num_epochs=3",
-       "algorithm.model_training.batch_size=32"},
-      {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
+  overrides.insert(overrides.end(),
+                   {"threads=1", "env.max_episode_steps=50", "agent.hidden_size=16",
+                    "agent.batch_size=32", "algorithm.dataset=" + dataset.string()});
+  expect_kill_and_resume_exact(config, overrides, files);
   fs::remove(dataset);
+}
+
+// the offline model-based loop (MOPO's settings, tiny) counts gradient steps
+const std::vector<std::string> kTinyOfflineOverrides{"model.ensemble_size=3",
+                                                     "model.num_elites=2",
+                                                     "model.num_layers=2",
+                                                     "model.hidden_size=16",
+                                                     "model.weight_decay=1.0e-5",
+                                                     "algorithm.num_steps=1500",
+                                                     "algorithm.rollout_freq=100",
+                                                     "algorithm.rollout_batch_size=50",
+                                                     "algorithm.rollout_length=3",
+                                                     "algorithm.model_retain_epochs=2",
+                                                     "algorithm.eval_every=100",
+                                                     "algorithm.eval_episodes=1",
+                                                     "algorithm.model_training.num_epochs=3",
+                                                     "algorithm.model_training.batch_size=32"};
+
+TEST(ResumeTest, KilledOfflineRunResumesExactly) {
+  expect_offline_run_resumes_exactly("configs/mopo/pendulum_medium.yaml", kTinyOfflineOverrides,
+                                     {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
 }
 
 // behaviour cloning (model-free offline): the agent, its optimizer and the minibatch generator
 TEST(ResumeTest, KilledBehaviourCloningRunResumesExactly) {
-  const fs::path dataset =
-      fs::temp_directory_path() / ("mbrl_resume_bc_" + std::to_string(::getpid()) + ".hdf5");
-  auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
-  test::write_random_d4rl(*env, dataset, 600);
-  expect_kill_and_resume_exact(
+  expect_offline_run_resumes_exactly(
       "configs/bc/pendulum_medium.yaml",
-      {"threads=1", "env.max_episode_steps=50", "agent.hidden_size=16", "agent.batch_size=32",
-       "algorithm.dataset=" + dataset.string(), "algorithm.num_steps=20000",
-       "algorithm.eval_every=500", "algorithm.eval_episodes=1"},
+      {"algorithm.num_steps=20000", "algorithm.eval_every=500", "algorithm.eval_episodes=1"},
       {"metrics.csv", "eval.csv"});
-  fs::remove(dataset);
 }
 
 // MOREC-MOPO: the dynamics reward and its generator are part of the checkpoint
 TEST(ResumeTest, KilledMorecRunResumesExactly) {
-  const fs::path dataset =
-      fs::temp_directory_path() / ("mbrl_resume_morec_" + std::to_string(::getpid()) + ".hdf5");
-  auto env = make_env(load_config_string("type: pendulum", "test"), BuildContext{});
-  test::write_random_d4rl(*env, dataset, 600);
-  expect_kill_and_resume_exact(
-      "configs/morec_mopo/pendulum_medium.yaml",
-      {"threads=1",
-       "env.max_episode_steps=50",
-       "model.ensemble_size=3",
-       "model.num_elites=2",
-       "model.num_layers=2",
-       "model.hidden_size=16",
-       "model.weight_decay=1.0e-5",
-       "agent.hidden_size=16",
-       "agent.batch_size=32",
-       "algorithm.dataset=" + dataset.string(),
-       "algorithm.num_steps=1500",
-       "algorithm.rollout_freq=100",
-       "algorithm.rollout_batch_size=50",
-       "algorithm.rollout_length=5",
-       "algorithm.model_retain_epochs=2",
-       "algorithm.eval_every=100",
-       "algorithm.eval_episodes=1",
-       "algorithm.model_training.num_epochs=3",
-       "algorithm.model_training.batch_size=32",
-       "algorithm.dynamics_reward.hidden_size=8",
-       "algorithm.dynamics_reward.pretrain_steps=20",
-       "algorithm.dynamics_reward.iterations=100",
-       "algorithm.dynamics_reward.snapshot_every=10"},
+  std::vector<std::string> overrides = kTinyOfflineOverrides;
+  overrides.insert(
+      overrides.end(),
+      {"algorithm.rollout_length=5", "algorithm.dynamics_reward.hidden_size=8",
+       "algorithm.dynamics_reward.pretrain_steps=20", "algorithm.dynamics_reward.iterations=100",
+       "algorithm.dynamics_reward.snapshot_every=10"});
+  expect_offline_run_resumes_exactly(
+      "configs/morec_mopo/pendulum_medium.yaml", overrides,
       {"metrics.csv", "eval.csv", "model.csv", "model_train.csv", "dynamics_reward.csv"});
-  fs::remove(dataset);
 }
 
 // a SAC learning rate of 1e30 makes the first update's Adam step (lr * sign(grad)) blow the
