@@ -234,8 +234,8 @@ at::Tensor OfflineMbpo::bellman_inconsistency(const at::Tensor& obs, const at::T
   const at::Tensor next = members.next_obs.index_select(1, members.rollout_members);
   const at::Tensor rows = next.reshape({-1, next.size(-1)}).to(sac_->device());
   const PolicySample pi = sac_->policy()->sample(rows, gen);
-  const at::Tensor q = sac_->target_critic()->min_q(rows, pi.action);  // [M * E * N]
-  // T_b: the mean over the M draws of member b; u: their (unbiased) std over members
+  const at::Tensor q = sac_->target_critic()->min_q(rows, pi.action);  // [M * elites * N]
+  // T_b: the mean over the M draws of elite b; u: their (unbiased) std over the elites
   return q.reshape({m, next.size(1), next.size(2)}).mean(0).std(0, /*unbiased=*/true);
 }
 
