@@ -23,8 +23,11 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
   MBRL_CHECK_ARG(options.candidates_per_member() >= 1, "candidates_per_member",
                  "expected an integer >= 1, got ", options.candidates_per_member());
   const bool with_uncertainty = options.with_uncertainty() || filtered;
-  double reward_sum = 0, epistemic_sum = 0, score_sum = 0;
-  int64_t terminated = 0, stopped = 0;
+  double reward_sum = 0, epistemic_sum = 0;
+  int64_t terminated = 0;
+  // the filter's sums stay on the device until the end (no host sync per step)
+  at::Tensor score_sum = torch::zeros({}, obs.options().dtype(torch::kFloat64));
+  at::Tensor stopped = torch::zeros({}, obs.options().dtype(torch::kInt64));
 
   for (int64_t step = 0; step < k && obs.size(0) > 0; ++step) {
     at::Tensor act = policy(obs);
@@ -42,9 +45,9 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
     const int64_t n = obs.size(0);
     if (filtered) {
       const at::Tensor low = r.score < options.stop_below();
-      stopped += low.logical_and(r.terminated.logical_not()).sum().item<int64_t>();
+      stopped += low.logical_and(r.terminated.logical_not()).sum();
       r.terminated = r.terminated.logical_or(low);
-      score_sum += r.score.sum().item<double>();
+      score_sum += r.score.sum();
     }
     buffer.add_batch(
         {obs, act, r.next_obs, r.reward, r.terminated, torch::zeros({n}, r.terminated.options())});
@@ -61,10 +64,13 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
     stats.mean_reward = reward_sum / static_cast<double>(stats.transitions);
     if (with_uncertainty)
       stats.mean_epistemic_std = epistemic_sum / static_cast<double>(stats.transitions);
-    if (filtered) stats.mean_transition_score = score_sum / static_cast<double>(stats.transitions);
+    if (filtered)
+      stats.mean_transition_score =
+          score_sum.item<double>() / static_cast<double>(stats.transitions);
   }
   if (filtered && stats.start_states > 0)
-    stats.filter_stopped_fraction = static_cast<double>(stopped) / stats.start_states;
+    stats.filter_stopped_fraction =
+        static_cast<double>(stopped.item<int64_t>()) / static_cast<double>(stats.start_states);
   stats.terminated_fraction =
       stats.start_states > 0 ? static_cast<double>(terminated) / stats.start_states : 0.0;
   return stats;

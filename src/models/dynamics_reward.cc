@@ -32,14 +32,6 @@ at::Tensor discriminate(const at::Tensor& x, const std::vector<at::Tensor>& weig
   return h.squeeze(-1);
 }
 
-// (mean, std) of x [N, d] per column; a column constant in the data gets std 1
-std::pair<at::Tensor, at::Tensor> statistics(const at::Tensor& x) {
-  const at::Tensor xd = x.to(torch::kDouble);
-  at::Tensor std = xd.std(0, /*unbiased=*/false);
-  std = at::where(std < 1e-6, at::ones_like(std), std);
-  return {xd.mean(0).to(torch::kFloat32), std.to(torch::kFloat32)};
-}
-
 void check_options(const DynamicsRewardOptions& o) {
   check_positive(o.hidden_size(), "hidden_size");
   check_positive(o.num_layers(), "num_layers");
@@ -100,13 +92,8 @@ DynamicsRewardImpl::DynamicsRewardImpl(DynamicsRewardOptions options, int64_t ob
     : options_(std::move(options)), obs_dim_(obs_dim), act_dim_(act_dim) {
   check_options(options_);
   MBRL_CHECK(obs_dim >= 1 && act_dim >= 1, "DynamicsReward: obs_dim and act_dim must be >= 1");
-  obs_mean = register_buffer("obs_mean", torch::zeros({obs_dim}));
-  obs_std = register_buffer("obs_std", torch::ones({obs_dim}));
-  act_mean = register_buffer("act_mean", torch::zeros({act_dim}));
-  act_std = register_buffer("act_std", torch::ones({act_dim}));
-  delta_mean = register_buffer("delta_mean", torch::zeros({obs_dim}));
-  delta_std = register_buffer("delta_std", torch::ones({obs_dim}));
   int64_t in = 2 * obs_dim + act_dim;
+  normalizer = register_module("normalizer", InputNormalizer(in));
   for (int64_t l = 0; l <= options_.num_layers(); ++l) {
     const int64_t out = l < options_.num_layers() ? options_.hidden_size() : 1;
     weights.push_back(register_buffer("weight" + std::to_string(l), torch::zeros({0, in, out})));
@@ -118,10 +105,10 @@ DynamicsRewardImpl::DynamicsRewardImpl(DynamicsRewardOptions options, int64_t ob
 }
 
 at::Tensor DynamicsRewardImpl::features(const at::Tensor& obs, const at::Tensor& act,
-                                        const at::Tensor& delta) const {
-  return torch::cat(
-      {(obs - obs_mean) / obs_std, (act - act_mean) / act_std, (delta - delta_mean) / delta_std},
-      -1);
+                                        const at::Tensor& next_obs) const {
+  const auto dev = normalizer->mean.device();
+  const at::Tensor o = obs.to(dev, torch::kFloat32);
+  return torch::cat({o, act.to(dev, torch::kFloat32), next_obs.to(dev, torch::kFloat32) - o}, 1);
 }
 
 DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Generator& gen,
@@ -133,21 +120,13 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
   MBRL_CHECK_SHAPE(data.obs, {n, obs_dim_}, "obs");
   MBRL_CHECK_SHAPE(data.act, {n, act_dim_}, "act");
   MBRL_CHECK_SHAPE(data.next_obs, {n, obs_dim_}, "next_obs");
-  const auto dev = obs_mean.device();
-  const at::Tensor obs = data.obs.to(dev, torch::kFloat32);
-  const at::Tensor act = data.act.to(dev, torch::kFloat32);
-  const at::Tensor delta = data.next_obs.to(dev, torch::kFloat32) - obs;
-  {
-    torch::NoGradGuard no_grad;
-    auto [om, os] = statistics(obs);
-    auto [am, as] = statistics(act);
-    auto [dm, ds] = statistics(delta);
-    obs_mean.copy_(om), obs_std.copy_(os), act_mean.copy_(am), act_std.copy_(as);
-    delta_mean.copy_(dm), delta_std.copy_(ds);
-  }
-  const at::Tensor state_in =
-      torch::cat({(obs - obs_mean) / obs_std, (act - act_mean) / act_std}, 1);
-  const at::Tensor delta_in = (delta - delta_mean) / delta_std;
+  const auto dev = normalizer->mean.device();
+  const at::Tensor raw = features(data.obs, data.act, data.next_obs);
+  normalizer->fit(raw);
+  const at::Tensor standardised = normalizer->forward(raw);
+  const int64_t sa = obs_dim_ + act_dim_;
+  const at::Tensor state_in = standardised.narrow(1, 0, sa);         // [N, obs + act]
+  const at::Tensor delta_in = standardised.narrow(1, sa, obs_dim_);  // [N, obs]
 
   // the generator T(delta | s, a): a Gaussian MLP with state-dependent std
   Mlp generator(MlpOptions(obs_dim_ + act_dim_, 2 * obs_dim_)
@@ -161,30 +140,23 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
     return std::make_pair(out.narrow(1, 0, obs_dim_),
                           out.narrow(1, obs_dim_, obs_dim_).clamp(kMinLogStd, kMaxLogStd));
   };
-  // the discriminator D(s, a, delta) -> logit: one member of stacked tanh layers
+  // the discriminator D(s, a, delta) -> logit: one member of stacked tanh layers, laid out as
+  // the kept ones are
   std::vector<EnsembleLinear> layers;
-  std::vector<at::Tensor> d_params;
+  std::vector<at::Tensor> d_weights, d_biases;
   for (size_t l = 0; l < weights.size(); ++l) {
     layers.emplace_back(EnsembleLinearOptions(1, weights[l].size(1), weights[l].size(2))
                             .init(EnsembleInit::kXavierUniform));
     layers.back()->to(dev);
     layers.back()->reset_parameters(gen);
-    d_params.push_back(layers.back()->weight);
-    d_params.push_back(layers.back()->bias);
+    d_weights.push_back(layers.back()->weight);
+    d_biases.push_back(layers.back()->bias);
   }
+  std::vector<at::Tensor> d_params = d_weights;
+  d_params.insert(d_params.end(), d_biases.begin(), d_biases.end());
   torch::optim::Adam d_opt(d_params, torch::optim::AdamOptions(o.discriminator_lr()));
-  auto d_weights = [&] {
-    std::vector<at::Tensor> w;
-    for (auto& layer : layers) w.push_back(layer->weight);
-    return w;
-  };
-  auto d_biases = [&] {
-    std::vector<at::Tensor> b;
-    for (auto& layer : layers) b.push_back(layer->bias);
-    return b;
-  };
   auto d_logits = [&](const at::Tensor& x, const at::Tensor& d) {
-    return discriminate(torch::cat({x, d}, 1).unsqueeze(0), d_weights(), d_biases()).squeeze(0);
+    return discriminate(torch::cat({x, d}, 1).unsqueeze(0), d_weights, d_biases).squeeze(0);
   };
   auto finite = [](const at::Tensor& loss, const char* what, int64_t step) {
     if (!std::isfinite(loss.item<double>()))
@@ -207,7 +179,6 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
     g_opt.step();
   }
 
-  std::vector<at::Tensor> kept_w(weights.size()), kept_b(biases.size());
   std::vector<double> expert, learner;
   std::vector<std::vector<at::Tensor>> snap_w, snap_b;
   if (metrics != nullptr && !metrics->has_group(kGroup)) {
@@ -231,7 +202,6 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
     // discriminator: data 1, generated 0
     const at::Tensor d_loss = torch::softplus(-d_logits(x, real)).mean() +
                               torch::softplus(d_logits(x, fake.detach())).mean();
-    finite(d_loss, "discriminator", it);
     d_opt.zero_grad();
     d_loss.backward();
     d_opt.step();
@@ -239,10 +209,10 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
     // generator: the transition agent's reward -log(1 - D) = softplus(logit), plus entropy
     const at::Tensor g_loss =
         -torch::softplus(d_logits(x, fake)).mean() - o.entropy_coef() * log_std.sum(1).mean();
-    finite(g_loss, "generator", it);
     g_opt.zero_grad();
     g_loss.backward();
     g_opt.step();
+    finite(d_loss.detach() + g_loss.detach(), "adversarial", it);  // one host sync for both
 
     if (it % o.snapshot_every() == 0) {
       torch::NoGradGuard no_grad;
@@ -296,14 +266,15 @@ DynamicsRewardFit DynamicsRewardImpl::fit(const TransitionBatch& data, at::Gener
 
   DynamicsRewardFit r;
   r.snapshots = snapshots();
-  const at::Tensor rows =
-      torch::arange(std::min<int64_t>(n, 10000), torch::dtype(torch::kInt64).device(dev));
-  const at::Tensor o_rows = obs.index_select(0, rows), a_rows = act.index_select(0, rows);
-  r.data_reward = score(o_rows, a_rows, o_rows + delta.index_select(0, rows)).mean().item<double>();
-  auto [mu, log_std] = generate(state_in.index_select(0, rows));
+  const int64_t m = std::min<int64_t>(n, 10000);  // the first rows
+  const at::Tensor o_rows = data.obs.narrow(0, 0, m).to(dev, torch::kFloat32);
+  const at::Tensor a_rows = data.act.narrow(0, 0, m);
+  r.data_reward = score(o_rows, a_rows, data.next_obs.narrow(0, 0, m)).mean().item<double>();
+  auto [mu, log_std] = generate(state_in.narrow(0, 0, m));
   const at::Tensor sampled = mu + at::empty_like(mu).normal_(0.0, 1.0, gen) * log_std.exp();
-  r.generated_reward =
-      score(o_rows, a_rows, o_rows + sampled * delta_std + delta_mean).mean().item<double>();
+  const at::Tensor delta = sampled * normalizer->stddev.narrow(0, sa, obs_dim_) +
+                           normalizer->mean.narrow(0, sa, obs_dim_);
+  r.generated_reward = score(o_rows, a_rows, o_rows + delta).mean().item<double>();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return r;
 }
@@ -316,11 +287,8 @@ at::Tensor DynamicsRewardImpl::score(const at::Tensor& obs, const at::Tensor& ac
                  act.dim() == obs.dim() && act.size(-1) == act_dim_,
              "DynamicsReward::score: obs ", obs.sizes(), ", act ", act.sizes(), ", next_obs ",
              next_obs.sizes(), " for obs_dim ", obs_dim_, " and act_dim ", act_dim_);
-  const auto dev = obs_mean.device();
-  const at::Tensor o = obs.to(dev, torch::kFloat32).reshape({-1, obs_dim_});
-  const at::Tensor a = act.to(dev, torch::kFloat32).reshape({-1, act_dim_});
-  const at::Tensor x =
-      features(o, a, next_obs.to(dev, torch::kFloat32).reshape({-1, obs_dim_}) - o);
+  const at::Tensor x = normalizer->forward(features(
+      obs.reshape({-1, obs_dim_}), act.reshape({-1, act_dim_}), next_obs.reshape({-1, obs_dim_})));
   const int64_t rows = x.size(0), k = snapshots();
   const int64_t chunk = std::max<int64_t>(1, kScoreFloats / (k * options_.hidden_size()));
   std::vector<at::Tensor> parts;
@@ -342,9 +310,8 @@ void DynamicsRewardImpl::load(torch::serialize::InputArchive& archive, const std
         detail::str(source, ": not a dynamics reward (", e.what_without_backtrace(), ")"));
   }
   const int64_t k = expert_value.numel();
-  bool ok =
-      learner_value.numel() == k && obs_mean.numel() == obs_dim_ && act_mean.numel() == act_dim_;
   int64_t in = 2 * obs_dim_ + act_dim_;
+  bool ok = learner_value.numel() == k && normalizer->mean.numel() == in;
   for (size_t l = 0; ok && l < weights.size(); ++l) {
     const int64_t out = l + 1 < weights.size() ? options_.hidden_size() : 1;
     ok = weights[l].sizes() == at::IntArrayRef({k, in, out}) &&

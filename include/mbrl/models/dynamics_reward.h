@@ -14,6 +14,7 @@
 #include <torch/nn/module.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/models/input_normalizer.h"
 
 namespace mbrl {
 
@@ -75,7 +76,7 @@ struct DynamicsRewardFit {
 /// that the reward does not depend on the last generator.
 ///
 /// `fit` (ours where MOREC's code is silent: its reward learning was not released):
-///   1. inputs are standardised by the data: s, a, and the delta s' - s;
+///   1. inputs [s, a, s' - s] are standardised by the data (InputNormalizer);
 ///   2. a generator, a Gaussian MLP T(delta | s, a), is fitted to the data by maximum likelihood
 ///      (pretrain_steps);
 ///   3. each iteration, one Adam step of a discriminator MLP D(s, a, delta) -> logit on binary
@@ -118,15 +119,16 @@ class DynamicsRewardImpl : public torch::nn::Module {
   void load(torch::serialize::InputArchive& archive, const std::string& source);
   using torch::nn::Module::load;
 
-  // the data's statistics, [dim] each
-  at::Tensor obs_mean, obs_std, act_mean, act_std, delta_mean, delta_std;
+  // standardises the discriminators' inputs [s, a, s' - s] by the data's statistics
+  InputNormalizer normalizer{nullptr};
   // the kept discriminators, layer l: weights [K, in, out], biases [K, 1, out]
   std::vector<at::Tensor> weights, biases;
   at::Tensor expert_value, learner_value;  // [K]
 
  private:
-  // standardised discriminator inputs [..., 2 obs_dim + act_dim]
-  at::Tensor features(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& delta) const;
+  // obs, act, next_obs [N, ...] -> the raw discriminator inputs [s, a, s' - s], [N, 2 obs + act]
+  at::Tensor features(const at::Tensor& obs, const at::Tensor& act,
+                      const at::Tensor& next_obs) const;
 
   DynamicsRewardOptions options_;
   int64_t obs_dim_, act_dim_;
