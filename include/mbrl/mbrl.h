@@ -122,6 +122,7 @@
 #include "mbrl/agents/sac_agent.h"
 #include "mbrl/agents/scorer_registry.h"
 #include "mbrl/agents/squashed_gaussian_policy.h"
+#include "mbrl/agents/up_mpc.h"
 
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/collect.h"

@@ -23,25 +23,31 @@ double seconds_since(Clock::time_point t) {
 
 constexpr const char* kModelGroup = "model";
 
-void declare_model_group(MetricsWriter& metrics) {
-  metrics.add_group(kModelGroup, "model.csv",
-                    {{"env_steps", MetricFormat::kInt},
-                     {"epoch", MetricFormat::kInt},
-                     {"rollout_length", MetricFormat::kInt},
-                     {"model_epochs", MetricFormat::kInt},
-                     {"model_train_loss"},
-                     {"model_holdout_score"},
-                     {"model_members_not_better", MetricFormat::kInt},
-                     {"rollout_transitions", MetricFormat::kInt},
-                     {"model_buffer_size", MetricFormat::kInt},
-                     {"model_buffer_capacity", MetricFormat::kInt},
-                     {"rollout_reward"},
-                     {"rollout_epistemic_std"},
-                     {"rollout_terminated"},
-                     {"model_train_s", MetricFormat::kSeconds},
-                     {"rollout_s", MetricFormat::kSeconds},
-                     {"sac_update_s", MetricFormat::kSeconds},
-                     {"elapsed_s", MetricFormat::kSeconds}});
+void declare_model_group(MetricsWriter& metrics, bool coplanner) {
+  std::vector<MetricColumn> columns{{"env_steps", MetricFormat::kInt},
+                                    {"epoch", MetricFormat::kInt},
+                                    {"rollout_length", MetricFormat::kInt},
+                                    {"model_epochs", MetricFormat::kInt},
+                                    {"model_train_loss"},
+                                    {"model_holdout_score"},
+                                    {"model_members_not_better", MetricFormat::kInt},
+                                    {"rollout_transitions", MetricFormat::kInt},
+                                    {"model_buffer_size", MetricFormat::kInt},
+                                    {"model_buffer_capacity", MetricFormat::kInt},
+                                    {"rollout_reward"},
+                                    {"rollout_epistemic_std"},
+                                    {"rollout_terminated"},
+                                    {"model_train_s", MetricFormat::kSeconds},
+                                    {"rollout_s", MetricFormat::kSeconds},
+                                    {"sac_update_s", MetricFormat::kSeconds},
+                                    {"elapsed_s", MetricFormat::kSeconds}};
+  if (coplanner) {
+    columns.insert(columns.end(), {{"coplanner_rollout_return"},
+                                   {"coplanner_rollout_uncertainty"},
+                                   {"coplanner_explore_uncertainty"},
+                                   {"coplanner_explore_s", MetricFormat::kSeconds}});
+  }
+  metrics.add_group(kModelGroup, "model.csv", columns);
 }
 
 // a NonFiniteError of a component, rethrown with the env step it happened at
@@ -93,6 +99,11 @@ Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> e
   MBRL_CHECK(learner_ && learner_->model() == model_, "mbpo: the learner must train the model");
   MBRL_CHECK(!o.rollout_uncertainty() || model_env_.has_uncertainty(), "mbpo: model '",
              model_->type(), "' reports no uncertainty; set rollout_uncertainty: false");
+  if (o.coplanner()) {
+    MBRL_CHECK(model_env_.has_uncertainty(), "mbpo: coplanner needs a model that reports ",
+               "uncertainty; model '", model_->type(), "' does not");
+    up_mpc_.emplace(o.coplanner()->planner());
+  }
   const Box& box = episodes_.env().spec().action_space;
   act_low_ = box.low;
   act_range_ = box.high - box.low;
@@ -114,12 +125,32 @@ void Mbpo::resize_model_buffer(int64_t k) {
   model_buffer_ = std::move(fresh);
 }
 
+at::Tensor Mbpo::behaviour_action(int64_t t, const at::Tensor& obs) {
+  if (t <= options_.initial_random_steps())
+    return act_low_ + act_range_ * torch::rand({act_low_.size(0)}, gens_.explore);
+  const auto& coplanner = options_.coplanner();
+  if (!coplanner || !coplanner->optimistic_exploration() || rollout_length_ == 0)
+    return agent_->act(obs, ActMode::kExplore);
+  // COPlanner's optimistic exploration, once there is a model to plan in
+  const auto start = Clock::now();
+  UpMpcPlan plan;
+  try {
+    plan = up_mpc_->plan(
+        model_env_, [this](const at::Tensor& o) { return agent_->act_batch(o, false); },
+        obs.unsqueeze(0), coplanner->optimistic_weight());
+  } catch (const NonFiniteError& e) {
+    rethrow_at_step(e, t);
+  }
+  ++explore_plans_;
+  explore_uncertainty_sum_ += plan.planned_uncertainty.item<double>();
+  explore_plan_s_ += seconds_since(start);
+  return plan.action.squeeze(0).to(torch::kCPU);
+}
+
 StepResult Mbpo::env_step(int64_t t) {
   if (!episodes_.in_episode()) agent_->reset();
   at::Tensor obs = episodes_.observation();
-  at::Tensor act = t <= options_.initial_random_steps()
-                       ? act_low_ + act_range_ * torch::rand({act_low_.size(0)}, gens_.explore)
-                       : agent_->act(obs, ActMode::kExplore);
+  at::Tensor act = behaviour_action(t, obs);
   StepResult step = episodes_.step(act);
   replay_->add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
   return step;
@@ -144,14 +175,27 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   resize_model_buffer(rollout_length_);
   start = Clock::now();
   at::Tensor start_obs = replay_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
+  const RolloutPolicy sample = [this](const at::Tensor& obs) {
+    return agent_->act_batch(obs, false);
+  };
+  // COPlanner's conservative rollouts: every rollout action is UP-MPC's, penalising disagreement
+  const auto& coplanner = options_.coplanner();
+  const bool conservative = coplanner && coplanner->conservative_rollouts();
+  double planned_return_sum = 0, planned_uncertainty_sum = 0;
+  int64_t planned_rows = 0;
+  const RolloutPolicy plan = [&](const at::Tensor& obs) {
+    UpMpcPlan p = up_mpc_->plan(model_env_, sample, obs, -coplanner->conservative_weight());
+    planned_return_sum += p.planned_return.sum().item<double>();
+    planned_uncertainty_sum += p.planned_uncertainty.sum().item<double>();
+    planned_rows += obs.size(0);
+    return p.action;
+  };
   ModelRolloutStats stats;
   try {
-    stats = rollout_model(
-        model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
-        start_obs, *model_buffer_,
-        ModelRolloutOptions()
-            .horizon(rollout_length_)
-            .with_uncertainty(options_.rollout_uncertainty()));
+    stats = rollout_model(model_env_, conservative ? plan : sample, start_obs, *model_buffer_,
+                          ModelRolloutOptions()
+                              .horizon(rollout_length_)
+                              .with_uncertainty(options_.rollout_uncertainty()));
   } catch (const NonFiniteError& e) {
     rethrow_at_step(e, t);
   }
@@ -177,8 +221,24 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   metrics.log(kModelGroup, "rollout_s", rollout_s);
   metrics.log(kModelGroup, "sac_update_s", sac_time_s_);
   metrics.log(kModelGroup, "elapsed_s", elapsed_s);
+  if (coplanner) {
+    // a column without plans behind it (that half switched off, or no plan yet) stays empty
+    if (planned_rows > 0) {
+      metrics.log(kModelGroup, "coplanner_rollout_return",
+                  planned_return_sum / static_cast<double>(planned_rows));
+      metrics.log(kModelGroup, "coplanner_rollout_uncertainty",
+                  planned_uncertainty_sum / static_cast<double>(planned_rows));
+    }
+    if (explore_plans_ > 0) {
+      metrics.log(kModelGroup, "coplanner_explore_uncertainty",
+                  explore_uncertainty_sum_ / static_cast<double>(explore_plans_));
+    }
+    metrics.log(kModelGroup, "coplanner_explore_s", explore_plan_s_);
+  }
   metrics.dump(kModelGroup);
   sac_time_s_ = 0;
+  explore_plans_ = 0;
+  explore_uncertainty_sum_ = explore_plan_s_ = 0;
 }
 
 void Mbpo::update_agent(int64_t t) {
@@ -200,7 +260,7 @@ void Mbpo::run(RunContext& run) {
   MetricsWriter& metrics = *run.metrics;
   episodes_.declare_metrics(metrics);
   declare_evaluation_metrics(metrics);
-  declare_model_group(metrics);
+  declare_model_group(metrics, options_.coplanner().has_value());
   if (!run.resumed) {
     const EnvSpec& spec = episodes_.env().spec();
     replay_ =

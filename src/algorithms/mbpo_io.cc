@@ -46,6 +46,11 @@ void Mbpo::save_checkpoint(OutputArchive& archive) const {
   checkpoint::write_generator(archive, "gen_model", gens_.model);
   checkpoint::write_generator(archive, "gen_rollout", gens_.rollout);
   checkpoint::write_generator(archive, "gen_model_env", gens_.model_env);
+  if (up_mpc_) {
+    checkpoint::write_int(archive, "coplanner_explore_plans", explore_plans_);
+    checkpoint::write_double(archive, "coplanner_explore_uncertainty_sum",
+                             explore_uncertainty_sum_);
+  }
 }
 
 void Mbpo::load_checkpoint(InputArchive& archive) {
@@ -71,6 +76,11 @@ void Mbpo::load_checkpoint(InputArchive& archive) {
   checkpoint::read_generator(archive, "gen_model", gens_.model);
   checkpoint::read_generator(archive, "gen_rollout", gens_.rollout);
   checkpoint::read_generator(archive, "gen_model_env", gens_.model_env);
+  if (up_mpc_) {
+    explore_plans_ = checkpoint::read_int(archive, "coplanner_explore_plans");
+    explore_uncertainty_sum_ =
+        checkpoint::read_double(archive, "coplanner_explore_uncertainty_sum");
+  }
 }
 
 namespace {
@@ -107,6 +117,7 @@ MbpoOptions read_options(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, checkpoint_every);
   MBRL_READ_OPTION(node, o, replay_capacity);
   MBRL_READ_OPTION(node, o, rollout_uncertainty);
+  if (node.has("coplanner")) o.coplanner(coplanner_options_from_config(node.section("coplanner")));
   return o;
 }
 
@@ -129,6 +140,10 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
     throw node.error("rollout_uncertainty", "model '" + model->type() +
                                                 "' reports no uncertainty; set "
                                                 "rollout_uncertainty: false");
+  }
+  if (o.coplanner() && !dynamic_cast<const UncertaintyAware*>(model.get())) {
+    throw node.error("coplanner", "UP-MPC plans with the disagreement of an ensemble; model '" +
+                                      model->type() + "' reports no uncertainty");
   }
   MbpoGenerators gens{ctx.cpu_generator("initial_random"), ctx.cpu_generator("replay"),
                       ctx.cpu_generator("model_training"), ctx.cpu_generator("rollout_starts"),

@@ -193,6 +193,80 @@ TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {
                     "needs a 'model' section");
 }
 
+const std::vector<std::string> kTinyCoplanner{"algorithm.coplanner.candidates=3",
+                                              "algorithm.coplanner.horizon=2"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST_F(MbpoTest, CoplannerPlansRolloutsAndExplorationAndLogsThem) {
+  RunDir dir = run_tiny(kTinyCoplanner);
+  Csv model = read_csv(dir.path() / "model.csv");
+  ASSERT_EQ(model.rows.size(), 5u);
+  for (size_t r = 0; r < 5; ++r) {
+    EXPECT_GT(std::stod(model.column(r, "coplanner_rollout_uncertainty")), 0.0) << r;
+    EXPECT_NE(model.column(r, "coplanner_rollout_return"), "") << r;
+  }
+  // the first model is trained after the random steps: no optimistic plan before the first row,
+  // one per env step (50) before each later one
+  EXPECT_EQ(model.column(0, "coplanner_explore_uncertainty"), "");
+  EXPECT_GT(std::stod(model.column(1, "coplanner_explore_uncertainty")), 0.0);
+  EXPECT_GT(std::stod(model.column(1, "coplanner_explore_s")), 0.0);
+  // plain MBPO has no COPlanner columns
+  Csv plain = read_csv(run_tiny({}, "plain").path() / "model.csv");
+  EXPECT_EQ(plain.header.size() + 4, model.header.size());
+}
+
+// Each half of COPlanner changes what MBPO does, and with both switched off it is MBPO exactly.
+TEST_F(MbpoTest, CoplannerHalvesSwitchOffToPlainMbpo) {
+  const auto episodes = [](const RunDir& d) {
+    return without_times(read_csv(d.path() / "metrics.csv"));
+  };
+  const auto rollouts = [](const RunDir& d) {
+    Csv model = read_csv(d.path() / "model.csv");
+    std::vector<std::string> rewards;
+    for (size_t r = 0; r < model.rows.size(); ++r)
+      rewards.push_back(model.column(r, "rollout_reward"));
+    return rewards;
+  };
+  RunDir plain = run_tiny({}, "plain");
+  RunDir off = run_tiny(with(kTinyCoplanner, {"algorithm.coplanner.conservative_rollouts=false",
+                                              "algorithm.coplanner.optimistic_exploration=false"}),
+                        "off");
+  EXPECT_EQ(episodes(plain), episodes(off));
+  EXPECT_EQ(rollouts(plain), rollouts(off));
+
+  RunDir explore = run_tiny(
+      with(kTinyCoplanner, {"algorithm.coplanner.conservative_rollouts=false"}), "explore");
+  const auto plain_episodes = episodes(plain), explore_episodes = episodes(explore);
+  // the random steps (episodes 0 and 1) are the same, the planned ones are not
+  EXPECT_EQ(plain_episodes[1], explore_episodes[1]);
+  EXPECT_NE(plain_episodes[2], explore_episodes[2]);
+
+  RunDir conservative = run_tiny(
+      with(kTinyCoplanner, {"algorithm.coplanner.optimistic_exploration=false"}), "conservative");
+  EXPECT_NE(rollouts(plain)[0], rollouts(conservative)[0]);  // the first rollouts are planned
+}
+
+TEST_F(MbpoTest, CoplannerBadOptionsNameTheKey) {
+  auto build = [](const std::vector<std::string>& overrides, const std::string& yaml = kTinyMbpo) {
+    Experiment e(load_config_string(yaml, "mbpo.yaml", overrides), "mbpo");
+  };
+  EXPECT_THROW_WITH(build({"algorithm.coplanner.candidates=0"}), Error,
+                    "algorithm.coplanner.candidates");
+  EXPECT_THROW_WITH(build({"algorithm.coplanner.optimistic_weight=-1"}), Error,
+                    "algorithm.coplanner.optimistic_weight");
+  EXPECT_THROW_WITH(build({"algorithm.coplanner.ntraj=5"}), Error,
+                    "algorithm.coplanner.ntraj: unknown key");
+  const std::string lsse =
+      kTinyHead + "model: {type: lsse, learn_reward: true}\n" + kTinyAgent + kTinyAlgorithm;
+  EXPECT_THROW_WITH(
+      build({"algorithm.rollout_uncertainty=false", "algorithm.coplanner.horizon=2"}, lsse), Error,
+      "algorithm.coplanner: UP-MPC plans with the disagreement of an ensemble");
+}
+
 // The learning target of MBPO, scaled to CI (issue 18 item 13): on Pendulum, MBPO from its shipped
 // config beats SAC from its shipped config at equal env steps by a clear margin. At 2000 env
 // steps (docs/benchmarks/mbpo.md, seeds 0-2) MBPO's deterministic return is -150 to -200 and

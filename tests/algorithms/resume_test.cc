@@ -169,6 +169,14 @@ TEST(ResumeTest, KilledMbpoRunResumesExactly) {
                                {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
 }
 
+TEST(ResumeTest, KilledCoplannerMbpoRunResumesExactly) {
+  std::vector<std::string> overrides = kTinyMbpoOverrides;
+  overrides.insert(overrides.end(),
+                   {"algorithm.coplanner.candidates=3", "algorithm.coplanner.horizon=2"});
+  expect_kill_and_resume_exact("configs/mbpo_coplanner/pendulum.yaml", overrides,
+                               {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
+}
+
 // an offline run on a random pendulum dataset written outside the scratch folder the helper
 // clears: the checkpoints hold no dataset, which the resumed run reads again
 void expect_offline_run_resumes_exactly(const std::string& config,

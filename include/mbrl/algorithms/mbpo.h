@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
 
 #include "mbrl/agents/learner.h"
+#include "mbrl/agents/up_mpc.h"
 #include "mbrl/algorithms/algorithm.h"
 #include "mbrl/algorithms/evaluation.h"
 #include "mbrl/algorithms/model_rollout.h"
@@ -70,6 +72,10 @@ struct MbpoOptions {
   /// MBPO's defaults for a gradient-trained model's learner (the `model_training` section, read
   /// by the learner that model_learner_registry() makes for the model's type).
   TORCH_ARG(ModelTrainerOptions, model_training) = ModelTrainerOptions();
+  /// COPlanner (Wang et al. 2024) on MBPO, the `coplanner:` section (absent: plain MBPO): UP-MPC
+  /// chooses the actions of model rollouts (conservative) and of the real env (optimistic);
+  /// needs an UncertaintyAware model.
+  TORCH_ARG(std::optional<CoplannerOptions>, coplanner) = std::nullopt;
 };
 
 /// The generators of Mbpo, one per random stream (all part of its checkpoints).
@@ -105,6 +111,16 @@ struct MbpoGenerators {
 /// Uncertainty::epistemic_std), rollout_terminated (fraction of start states), model_train_s,
 /// rollout_s, sac_update_s (SAC time since the previous model row), elapsed_s; and the trainer's
 /// per-epoch `model_train` group.
+///
+/// With `coplanner` (si0wang/COPlanner MuJoCo-MBPO-COPlanner/main_mbpo.py, `is_mpc`): every
+/// rollout step takes UP-MPC's action with weight -conservative_weight instead of the policy's
+/// sample (mpc_rollout_model), and every env step after the first model training takes UP-MPC's
+/// action with weight +optimistic_weight (EnvSampler.mpc_sample); the uniform random steps stay.
+/// Both plan in the rollouts' ModelEnv (random elite per row, sampled next states) with the
+/// policy sampling. model.csv then also has coplanner_rollout_return and
+/// coplanner_rollout_uncertainty (mean planned R and U of the chosen rollout actions),
+/// coplanner_explore_uncertainty (mean planned U of the env steps since the previous row) and
+/// coplanner_explore_s (their planning time).
 ///
 /// Checkpoints (RunContext::checkpoint) are taken at episode boundaries (see OnlineEpisodes and
 /// RunSchedule) and at the end; they hold the counters, both buffers, the agent (networks,
@@ -148,6 +164,8 @@ class Mbpo : public Algorithm {
   void update_agent(int64_t t);
   // a model buffer of the capacity for k, keeping the newest rollouts of the old one
   void resize_model_buffer(int64_t k);
+  // the action of env step t: uniform, the policy's sample or UP-MPC's optimistic plan
+  at::Tensor behaviour_action(int64_t t, const at::Tensor& obs);
 
   const MbpoOptions options_;
   std::shared_ptr<PolicyLearner> agent_;
@@ -165,6 +183,11 @@ class Mbpo : public Algorithm {
   std::vector<Evaluation> evaluations_;
   double elapsed_s_ = 0;   // at the last checkpoint or load
   double sac_time_s_ = 0;  // SAC update time since the last model row
+
+  std::optional<UpMpc> up_mpc_;  // with coplanner
+  // optimistic plans since the last model row: count, summed planned U, time
+  int64_t explore_plans_ = 0;
+  double explore_uncertainty_sum_ = 0, explore_plan_s_ = 0;
 };
 
 /// The registry factory of `type: mbpo`: needs the env and a model (of any registered type) with
