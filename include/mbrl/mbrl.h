@@ -93,6 +93,7 @@
 #include "mbrl/models/sequence/transformer_backbone.h"
 #include "mbrl/models/uncertainty.h"
 #include "mbrl/models/world/categorical_latent.h"
+#include "mbrl/models/world/latent_disagreement.h"
 #include "mbrl/models/world/world_model.h"
 
 #include "mbrl/planners/action_optimizer.h"
