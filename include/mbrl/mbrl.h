@@ -115,6 +115,7 @@
 #include "mbrl/agents/dreamer/dreamer_agent.h"
 #include "mbrl/agents/dreamer/imagination_actor_critic.h"
 #include "mbrl/agents/dreamer/lambda_return.h"
+#include "mbrl/agents/dreamer/latent_up_mpc.h"
 #include "mbrl/agents/dreamer/return_normalizer.h"
 #include "mbrl/agents/learner.h"
 #include "mbrl/agents/mpc_agent.h"

@@ -41,6 +41,16 @@ std::unique_ptr<DreamerAgent> agent(uint64_t seed = 0) {
       WorldModelOptimizerOptions(), make_generator(seed + 3, torch::kCPU));
 }
 
+// the agent with COPlanner (disagreement heads of width 16) switched on
+std::unique_ptr<DreamerAgent> coplanner_agent(CoplannerOptions options, uint64_t seed = 0) {
+  auto a = agent(seed);
+  torch::manual_seed(seed + 10);
+  auto d = std::make_shared<LatentDisagreement>(
+      LatentDisagreementOptions(a->world_model().feature_size(), kAct, 4 * 4).heads(4).units(16));
+  a->enable_coplanner(d, options);
+  return a;
+}
+
 StepBatch chunk() {
   StepBatch s;
   auto t = torch::arange(6, torch::kFloat32).unsqueeze(1) + torch::arange(4).unsqueeze(0);
@@ -126,6 +136,94 @@ TEST_F(DreamerAgentTest, SaveAndLoadContinueIdentically) {
   auto b = agent(5);  // other weights until loaded
   b->load(in);
   // the same next training step and the same actions
+  EXPECT_EQ(a->train(chunk()), b->train(chunk()));
+  a->reset();
+  b->reset();
+  const at::Tensor obs = torch::tensor({0.3f, -0.2f, 0.5f});
+  EXPECT_TRUE(torch::equal(a->act(obs), b->act(obs)));
+}
+
+// The plan's choice is the argmax of R + w U over its candidates, and the weight's sign decides
+// between the most and the least disagreeing candidate.
+TEST_F(DreamerAgentTest, LatentUpMpcPicksTheBestScoringCandidate) {
+  auto a = coplanner_agent(CoplannerOptions());
+  for (int i = 0; i < 3; ++i) a->train(chunk());  // heads that have seen some data
+  a->reset();
+  a->act(torch::tensor({0.1f, 0.2f, 0.3f}));
+  const LatentState start = repeat_rows(a->latent_state(), 5);  // N = 5 equal states
+  const LatentUpMpc planner(UpMpcOptions().candidates(3).horizon(2));
+  at::Generator gen = make_generator(7, torch::kCPU);
+  const auto policy = [&](const at::Tensor& f) { return a->actor_critic().policy(f).rsample(gen); };
+  const at::Tensor first = torch::rand({15, kAct}, gen) * 2 - 1;
+  for (double w : {0.0, 1e6, -1e6, 0.7}) {
+    const LatentPlan p =
+        planner.plan(a->world_model(), *a->disagreement(), start, first, policy, w);
+    EXPECT_SHAPE(p.candidate_return, {3, 5});
+    EXPECT_TRUE((p.candidate_uncertainty > 0).all().item<bool>());
+    const at::Tensor best = (p.candidate_return + w * p.candidate_uncertainty).argmax(0);
+    EXPECT_TRUE(torch::equal(p.rows, best * 5 + torch::arange(5))) << w;
+    const at::Tensor chosen = p.candidate_uncertainty.gather(0, best.unsqueeze(0)).squeeze(0);
+    EXPECT_TRUE(torch::equal(p.planned_uncertainty, chosen));
+    if (w > 1e5) EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amax(0)));
+    if (w < -1e5) EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amin(0)));
+  }
+}
+
+TEST_F(DreamerAgentTest, RepeatRowsIsCandidateMajor) {
+  LatentState s;
+  s.h = torch::arange(3, torch::kFloat32).unsqueeze(1);
+  s.z = s.h * 10;
+  s.memory.tensors = {s.h.unsqueeze(2) * 100};
+  const LatentState r = repeat_rows(s, 2);
+  EXPECT_TRUE(torch::equal(r.h.squeeze(1), torch::tensor({0.f, 1.f, 2.f, 0.f, 1.f, 2.f})));
+  EXPECT_SHAPE(r.memory.tensors[0], {6, 1, 1});
+  EXPECT_EQ(r.z[4].item<float>(), 10.f);
+}
+
+// One candidate and no weight: the optimistic action is the actor's own draw, bitwise.
+TEST_F(DreamerAgentTest, OneCandidateWithoutWeightExploresAsTheActor) {
+  auto plain = agent();
+  auto planned = coplanner_agent(CoplannerOptions()
+                                     .planner(UpMpcOptions().candidates(1).horizon(3))
+                                     .optimistic_weight(0.0)
+                                     .conservative_rollouts(false));
+  plain->reset();
+  planned->reset();
+  const at::Tensor obs = torch::tensor({0.3f, -0.2f, 0.5f});
+  EXPECT_TRUE(torch::equal(plain->act(obs), planned->act(obs)));
+}
+
+TEST_F(DreamerAgentTest, CoplannerTrainsTheDisagreementAndPlansImagination) {
+  auto a = coplanner_agent(CoplannerOptions().planner(UpMpcOptions().candidates(3).horizon(2)));
+  ASSERT_EQ(a->metric_names().size(), 12u);
+  EXPECT_EQ(a->metric_names()[10], "disag_loss");
+  EXPECT_EQ(a->metric_names()[11], "imag_plan_uncertainty");
+  const at::Tensor probe_f = torch::randn({4, a->world_model().feature_size()});
+  const at::Tensor probe_a = torch::zeros({4, kAct});
+  const at::Tensor before = a->disagreement()->predict(probe_f, probe_a);
+  const std::vector<double> m = a->train(chunk());
+  ASSERT_EQ(m.size(), 12u);
+  EXPECT_GT(m[10], 0.0);
+  EXPECT_GT(m[11], 0.0);
+  EXPECT_FALSE(torch::equal(before, a->disagreement()->predict(probe_f, probe_a)));
+  // without the conservative half there is no imagination plan to report
+  auto b = coplanner_agent(CoplannerOptions().conservative_rollouts(false));
+  EXPECT_EQ(b->train(chunk())[11], 0.0);
+}
+
+TEST_F(DreamerAgentTest, CoplannerSaveAndLoadContinueIdentically) {
+  const CoplannerOptions options =
+      CoplannerOptions().planner(UpMpcOptions().candidates(2).horizon(2));
+  auto a = coplanner_agent(options);
+  a->train(chunk());
+  torch::serialize::OutputArchive out;
+  a->save(out);
+  const auto path = test::scratch_dir() / "coplanner_agent.pt";
+  out.save_to(path.string());
+  torch::serialize::InputArchive in;
+  in.load_from(path.string());
+  auto b = coplanner_agent(options, 5);
+  b->load(in);
   EXPECT_EQ(a->train(chunk()), b->train(chunk()));
   a->reset();
   b->reset();

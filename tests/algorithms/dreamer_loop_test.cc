@@ -135,6 +135,55 @@ TEST_F(DreamerLoopTest, NamesBadOptionsAndTheWrongAgent) {
   }
 }
 
+// COPlanner's section on the agent: the disagreement and plan columns appear, each half changes
+// the run, and both switched off is Dreamer exactly
+TEST_F(DreamerLoopTest, CoplannerRunsAndEachHalfChangesTheRun) {
+  const auto last_row = [](std::vector<std::string> overrides) {
+    overrides.insert(overrides.end(), {"algorithm.num_steps=200", "agent.coplanner.horizon=2",
+                                       "agent.coplanner.disagreement.units=16"});
+    auto tiny = tiny_overrides();
+    overrides.insert(overrides.begin(), tiny.begin(), tiny.end());
+    Experiment experiment = pendulum_experiment(overrides);
+    RunDir dir = experiment.create_run_dir();
+    experiment.run(dir);
+    auto lines = read_lines(dir.metrics_path());
+    return std::make_pair(lines.front(), lines.back().substr(0, lines.back().rfind(',')));
+  };
+  const std::string cop = "agent.coplanner.";
+  const auto both = last_row({cop + "candidates=3"});
+  EXPECT_NE(both.first.find("return_scale,disag_loss,imag_plan_uncertainty,elapsed_s"),
+            std::string::npos)
+      << both.first;
+  const auto off =
+      last_row({cop + "conservative_rollouts=false", cop + "optimistic_exploration=false"});
+  const auto plain = [&] {
+    auto overrides = tiny_overrides();
+    overrides.push_back("algorithm.num_steps=200");
+    Experiment experiment = pendulum_experiment(overrides);
+    RunDir dir = experiment.create_run_dir();
+    experiment.run(dir);
+    const std::string row = read_lines(dir.metrics_path()).back();
+    return row.substr(0, row.rfind(','));
+  }();
+  // the same episode row, but for the two COPlanner columns (its plan column stays 0)
+  EXPECT_EQ(off.second.substr(0, plain.size()), plain);
+  const auto explore_only = last_row({cop + "conservative_rollouts=false"});
+  const auto imagine_only = last_row({cop + "optimistic_exploration=false"});
+  EXPECT_NE(explore_only.second, off.second);
+  EXPECT_NE(imagine_only.second, off.second);
+  EXPECT_NE(explore_only.second, imagine_only.second);
+}
+
+TEST_F(DreamerLoopTest, CoplannerNamesBadOptions) {
+  for (const std::string key :
+       {"agent.coplanner.candidates=0", "agent.coplanner.conservative_weight=-1",
+        "agent.coplanner.disagreement.heads=1", "agent.coplanner.disagreement.lr=0"}) {
+    EXPECT_THROW_WITH(pendulum_experiment({key}), ConfigError, key.substr(0, key.find('=')));
+  }
+  EXPECT_THROW_WITH(pendulum_experiment({"agent.coplanner.n_trajs=4"}), ConfigError,
+                    "agent.coplanner.n_trajs: unknown key");
+}
+
 // deployment from C++: a trained run's folder gives back an agent that acts as the trained one
 TEST_F(DreamerLoopTest, ATrainedRunLoadsAndActsAsTrained) {
   auto overrides = tiny_overrides();

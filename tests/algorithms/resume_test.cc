@@ -177,6 +177,35 @@ TEST(ResumeTest, KilledCoplannerMbpoRunResumesExactly) {
                                {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
 }
 
+// COPlanner on Dreamer adds the disagreement heads, their optimizer, and plans that draw from the
+// acting and latent generators
+TEST(ResumeTest, KilledCoplannerDreamerRunResumesExactly) {
+  expect_kill_and_resume_exact("configs/dreamer_coplanner/pendulum.yaml",
+                               {"threads=1",
+                                "env.max_episode_steps=50",
+                                "agent.world_model.latents=4",
+                                "agent.world_model.classes=4",
+                                "agent.world_model.units=16",
+                                "agent.world_model.layers=1",
+                                "agent.world_model.reward_bins=41",
+                                "agent.backbone.hidden_size=16",
+                                "agent.actor_critic.units=16",
+                                "agent.actor_critic.layers=1",
+                                "agent.actor_critic.horizon=5",
+                                "agent.actor_critic.critic_bins=41",
+                                "agent.coplanner.candidates=2",
+                                "agent.coplanner.horizon=2",
+                                "agent.coplanner.disagreement.units=16",
+                                "algorithm.num_steps=1500",
+                                "algorithm.initial_random_steps=100",
+                                "algorithm.train_ratio=16",
+                                "algorithm.batch_size=4",
+                                "algorithm.sequence_length=8",
+                                "algorithm.eval_every=125",
+                                "algorithm.eval_episodes=1"},
+                               {"metrics.csv", "eval.csv"});
+}
+
 // an offline run on a random pendulum dataset written outside the scratch folder the helper
 // clears: the checkpoints hold no dataset, which the resumed run reads again
 void expect_offline_run_resumes_exactly(const std::string& config,

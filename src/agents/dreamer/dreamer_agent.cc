@@ -31,7 +31,28 @@ DreamerAgent::DreamerAgent(std::shared_ptr<WorldModel> world_model,
   optimizer_ = std::make_unique<torch::optim::Adam>(
       world_model_->parameters(),
       torch::optim::AdamOptions(optimizer.lr()).eps(optimizer.adam_eps()));
+  metric_names_ = {"model_loss", "recon_loss",  "reward_loss", "cont_loss", "kl",
+                   "actor_loss", "critic_loss", "imag_return", "entropy",   "return_scale"};
   reset();
+}
+
+void DreamerAgent::enable_coplanner(std::shared_ptr<LatentDisagreement> disagreement,
+                                    CoplannerOptions options) {
+  MBRL_CHECK(disagreement != nullptr, "DreamerAgent::enable_coplanner: no disagreement model");
+  const auto& d = disagreement->options();
+  const auto& w = world_model_->options();
+  MBRL_CHECK(d.feature_size() == world_model_->feature_size() && d.act_dim() == w.act_dim() &&
+                 d.target_size() == w.latents() * w.classes(),
+             "DreamerAgent::enable_coplanner: the disagreement model does not fit the world model");
+  MBRL_CHECK(!coplanner_, "DreamerAgent::enable_coplanner: already enabled");
+  const UpMpc check(options.planner());  // validates the planner's options
+  disagreement_ = std::move(disagreement);
+  if (options.conservative_rollouts())
+    actor_critic_->plan_imagination(disagreement_, options.planner(),
+                                    options.conservative_weight());
+  if (options.optimistic_exploration()) explore_planner_.emplace(options.planner());
+  coplanner_ = options;
+  metric_names_.insert(metric_names_.end(), {"disag_loss", "imag_plan_uncertainty"});
 }
 
 DreamerAgent::~DreamerAgent() = default;
@@ -59,19 +80,26 @@ at::Tensor DreamerAgent::act(const at::Tensor& obs, ActMode mode) {
   const at::Tensor first = torch::full({1}, first_, torch::device(device_).dtype(torch::kBool));
   state_ = world_model_->observe_step(state_, obs.to(device_, torch::kFloat32).reshape({1, -1}),
                                       prev_act_.unsqueeze(0), first);
-  const BoundedNormal pi = actor_critic_->policy(world_model_->features(state_));
-  at::Tensor a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mean();
+  const at::Tensor features = world_model_->features(state_);
+  at::Tensor a;
+  if (mode == ActMode::kExplore && explore_planner_) {
+    // COPlanner's optimistic exploration: K draws of the actor, the one UP-MPC prefers
+    const at::Tensor candidates =
+        actor_critic_->policy(features.repeat({explore_planner_->options().candidates(), 1}))
+            .rsample(gen_);
+    const LatentPlan plan = explore_planner_->plan(
+        *world_model_, *disagreement_, state_, candidates,
+        [this](const at::Tensor& f) { return actor_critic_->policy(f).rsample(gen_); },
+        coplanner_->optimistic_weight());
+    a = candidates.index_select(0, plan.rows);
+  } else {
+    const BoundedNormal pi = actor_critic_->policy(features);
+    a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mean();
+  }
   prev_act_ = a.squeeze(0).clamp(-1.0, 1.0);
   first_ = false;
   const at::Tensor a01 = (prev_act_.to(torch::kCPU) + 1.0) / 2.0;
   return action_space_.low + a01 * (action_space_.high - action_space_.low);
-}
-
-const std::vector<std::string>& DreamerAgent::metric_names() const {
-  static const std::vector<std::string> names{
-      "model_loss", "recon_loss",  "reward_loss", "cont_loss", "kl",
-      "actor_loss", "critic_loss", "imag_return", "entropy",   "return_scale"};
-  return names;
 }
 
 std::vector<double> DreamerAgent::train(const StepBatch& replayed) {
@@ -89,10 +117,19 @@ std::vector<double> DreamerAgent::train(const StepBatch& replayed) {
   torch::nn::utils::clip_grad_norm_(world_model_->parameters(), optimizer_options_.grad_clip());
   optimizer_->step();
 
+  // COPlanner's disagreement on the chunk's posterior transitions t -> t + 1
+  double disag_loss = 0;
+  if (disagreement_) {
+    const int64_t t = steps.length();
+    disag_loss = disagreement_->train(observed.features, steps.prev_act.narrow(0, 1, t - 1),
+                                      steps.is_first.narrow(0, 1, t - 1).logical_not());
+  }
+
   const at::Tensor cont = steps.is_terminal.logical_not().to(torch::kFloat32).flatten();
   const ImaginationMetrics m = actor_critic_->train(*world_model_, observed.every, cont);
   metrics.insert(metrics.end(),
                  {m.actor_loss, m.critic_loss, m.imagined_return, m.entropy, m.return_scale});
+  if (disagreement_) metrics.insert(metrics.end(), {disag_loss, m.planned_uncertainty});
   return metrics;
 }
 
@@ -108,6 +145,12 @@ void DreamerAgent::save(torch::serialize::OutputArchive& archive) const {
                            [&](OutputArchive& a) { optimizer_->save(a); });
   checkpoint::write_generator(archive, "gen_act", gen_);
   checkpoint::write_generator(archive, "gen_latents", world_model_->generator());
+  if (disagreement_) {
+    checkpoint::write_nested(archive, "disagreement",
+                             [&](OutputArchive& a) { disagreement_->save(a); });
+    checkpoint::write_nested(archive, "disagreement_training",
+                             [&](OutputArchive& a) { disagreement_->save_training_state(a); });
+  }
 }
 
 void DreamerAgent::load(torch::serialize::InputArchive& archive) {
@@ -122,6 +165,12 @@ void DreamerAgent::load(torch::serialize::InputArchive& archive) {
   optimizer_->load(opt);
   checkpoint::read_generator(archive, "gen_act", gen_);
   checkpoint::read_generator(archive, "gen_latents", world_model_->generator());
+  if (disagreement_) {
+    torch::serialize::InputArchive d = checkpoint::read_nested(archive, "disagreement");
+    disagreement_->load(d);
+    torch::serialize::InputArchive dt = checkpoint::read_nested(archive, "disagreement_training");
+    disagreement_->load_training_state(dt);
+  }
   reset();
 }
 

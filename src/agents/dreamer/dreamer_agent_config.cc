@@ -52,6 +52,18 @@ ImaginationActorCriticOptions actor_critic_options(const ConfigNode& node, int64
   return o;
 }
 
+LatentDisagreementOptions disagreement_options(const ConfigNode& node, int64_t feature_size,
+                                               int64_t act_dim, int64_t target_size) {
+  LatentDisagreementOptions o(feature_size, act_dim, target_size);
+  MBRL_READ_OPTION(node, o, heads);
+  MBRL_READ_OPTION(node, o, units);
+  MBRL_READ_OPTION(node, o, layers);
+  MBRL_READ_OPTION(node, o, lr);
+  MBRL_READ_OPTION(node, o, adam_eps);
+  MBRL_READ_OPTION(node, o, grad_clip);
+  return o;
+}
+
 }  // namespace
 
 std::shared_ptr<DreamerAgent> make_dreamer_agent(const ConfigNode& node, const BuildContext& ctx) {
@@ -84,10 +96,23 @@ std::shared_ptr<DreamerAgent> make_dreamer_agent(const ConfigNode& node, const B
         ctx.generator("dreamer_imagination"));
   });
   actor_critic->to(ctx.device);
-  return with_config_context(wm_node, [&] {
+  auto agent = with_config_context(wm_node, [&] {
     return std::make_shared<DreamerAgent>(world_model, actor_critic, env.action_space, optimizer,
                                           ctx.generator("agent"));
   });
+  if (node.has("coplanner")) {
+    const ConfigNode cop = node.section("coplanner");
+    const CoplannerOptions options = coplanner_options_from_config(cop);
+    const ConfigNode d = cop.section("disagreement");
+    auto disagreement = with_config_context(d, [&] {
+      return std::make_shared<LatentDisagreement>(
+          disagreement_options(d, world_model->feature_size(), env.act_dim(),
+                               wm_options.latents() * wm_options.classes()));
+    });
+    disagreement->to(ctx.device);
+    with_config_context(cop, [&] { agent->enable_coplanner(disagreement, options); });
+  }
+  return agent;
 }
 
 }  // namespace mbrl

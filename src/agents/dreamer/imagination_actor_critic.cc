@@ -99,6 +99,16 @@ void ImaginationActorCritic::update_slow_critic() {
   for (size_t i = 0; i < slow.size(); ++i) slow[i].lerp_(fast[i], options_.slow_rate());
 }
 
+void ImaginationActorCritic::plan_imagination(std::shared_ptr<LatentDisagreement> disagreement,
+                                              UpMpcOptions planner, double conservative_weight) {
+  MBRL_CHECK(disagreement != nullptr, "plan_imagination: a disagreement model is needed");
+  MBRL_CHECK_ARG(std::isfinite(conservative_weight) && conservative_weight >= 0,
+                 "conservative_weight", "expected a number >= 0, got ", conservative_weight);
+  disagreement_ = std::move(disagreement);
+  planner_.emplace(planner);
+  conservative_weight_ = conservative_weight;
+}
+
 ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const LatentState& starts,
                                                  const at::Tensor& start_cont) {
   const auto& o = options_;
@@ -110,7 +120,7 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
   // imagine H steps from the (stop-gradient) starts; the actor reads stop-gradient features.
   // The actor's loss flows through the world model and the critic to the actions; both are
   // frozen while the graph is built, so their own weight gradients are never computed.
-  std::vector<at::Tensor> log_probs, entropies;
+  std::vector<at::Tensor> log_probs, entropies, planned_uncertainty;
   at::Tensor feat, reward, cont, values;
   {
     FrozenScope frozen_model(world_model);
@@ -119,8 +129,21 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
     for (auto& t : state.memory.tensors) t = t.detach();
     std::vector<at::Tensor> features{world_model.features(state)};
     for (int64_t h = 0; h < H; ++h) {
-      BoundedNormal pi = policy(features.back().detach());
-      at::Tensor action = pi.rsample(gen_);
+      const at::Tensor current = features.back().detach();
+      BoundedNormal pi = policy(current);
+      at::Tensor action;
+      if (planner_ && h > 0) {
+        // K draws of the actor here; UP-MPC keeps the one it prefers, with its gradient
+        const at::Tensor candidates =
+            policy(current.repeat({planner_->options().candidates(), 1})).rsample(gen_);
+        const LatentPlan plan = planner_->plan(
+            world_model, *disagreement_, state, candidates,
+            [this](const at::Tensor& f) { return policy(f).rsample(gen_); }, -conservative_weight_);
+        action = candidates.index_select(0, plan.rows);
+        planned_uncertainty.push_back(plan.planned_uncertainty.mean());
+      } else {
+        action = pi.rsample(gen_);
+      }
       log_probs.push_back(pi.log_prob(action.detach()));
       entropies.push_back(pi.entropy());
       state = world_model.imagine_step(state, action);
@@ -168,6 +191,8 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
   m.imagined_return = v[2];
   m.value = v[3];
   m.entropy = v[4];
+  if (!planned_uncertainty.empty())
+    m.planned_uncertainty = torch::stack(planned_uncertainty).mean().item<double>();
   if (!std::isfinite(m.actor_loss) || !std::isfinite(m.critic_loss)) {
     throw NonFiniteError(detail::str("dreamer: non-finite ",
                                      std::isfinite(m.actor_loss) ? "critic" : "actor", " loss"));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/dreamer/imagination_actor_critic.h"
+#include "mbrl/agents/dreamer/latent_up_mpc.h"
+#include "mbrl/agents/up_mpc.h"
 #include "mbrl/core/types.h"
 #include "mbrl/data/step_replay.h"
 #include "mbrl/models/world/world_model.h"
@@ -67,11 +70,24 @@ class DreamerAgent : public Agent {
   /// env action [act_dim] -> [-1, 1].
   at::Tensor normalize(const at::Tensor& action) const;
 
+  /// COPlanner on Dreamer (Wang et al. 2024; si0wang/COPlanner Dreamerv3-COPlanner): every
+  /// `train` also fits `disagreement` (a Plan2Explore ensemble on the latent transitions) on the
+  /// replayed chunk's posterior; with conservative_rollouts the actor-critic imagines with
+  /// LatentUpMpc (ImaginationActorCritic::plan_imagination, weight -conservative_weight); with
+  /// optimistic_exploration `act` in explore mode takes the first action of the candidate
+  /// LatentUpMpc prefers with weight +optimistic_weight among K draws of the actor at the
+  /// posterior state (behaviors.py Greedy.policy). Adds the metrics disag_loss and
+  /// imag_plan_uncertainty. Call before training starts. Throws InvalidArgument naming the
+  /// option on a bad value.
+  void enable_coplanner(std::shared_ptr<LatentDisagreement> disagreement, CoplannerOptions options);
+  /// The disagreement model (null without COPlanner).
+  LatentDisagreement* disagreement() const { return disagreement_.get(); }
+
   /// One world-model step and one actor-critic update on `steps` (on any device; moved to the
   /// world model's) -> metric_names() values. Throws NonFiniteError naming the component
   /// ("dreamer: non-finite world-model loss", "... actor loss", "... critic loss").
   std::vector<double> train(const StepBatch& steps);
-  const std::vector<std::string>& metric_names() const;
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
 
   /// Everything training continues from: both networks' parameters, the three optimizers, the
   /// return normaliser and the acting, latent and imagination generators. `load` then resets
@@ -93,6 +109,11 @@ class DreamerAgent : public Agent {
   LatentState state_;
   at::Tensor prev_act_;  // [act_dim] in [-1, 1]
   bool first_ = true;
+  std::vector<std::string> metric_names_;
+  // COPlanner
+  std::shared_ptr<LatentDisagreement> disagreement_;
+  std::optional<CoplannerOptions> coplanner_;
+  std::optional<LatentUpMpc> explore_planner_;
 };
 
 /// The agent of an `agent:` section of type `dreamer` (registry type `dreamer`), on ctx.device:
@@ -101,7 +122,10 @@ class DreamerAgent : public Agent {
 ///   backbone:     the deterministic path, a `backbone_registry()` section (type: gru,
 ///                 transformer, s4d or mamba, and its options), reading latents * classes +
 ///                 act_dim inputs;
-///   actor_critic: ImaginationActorCriticOptions keys (units, layers, horizon, gamma, lambda, ...).
+///   actor_critic: ImaginationActorCriticOptions keys (units, layers, horizon, gamma, lambda, ...);
+///   coplanner:    optional, COPlanner (enable_coplanner): CoplannerOptions keys and a
+///                 `disagreement` section of LatentDisagreementOptions keys (heads, units, layers,
+///                 lr, adam_eps, grad_clip).
 /// Generators: `dreamer_latents` and `dreamer_imagination` on the device, `agent` for acting.
 std::shared_ptr<DreamerAgent> make_dreamer_agent(const ConfigNode& node, const BuildContext& ctx);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -12,6 +13,7 @@
 #include <torch/nn/module.h>
 
 #include "mbrl/agents/dreamer/bounded_normal.h"
+#include "mbrl/agents/dreamer/latent_up_mpc.h"
 #include "mbrl/agents/dreamer/return_normalizer.h"
 #include "mbrl/models/world/world_model.h"
 #include "mbrl/nn/mlp.h"
@@ -61,6 +63,8 @@ struct ImaginationActorCriticOptions {
 struct ImaginationMetrics {
   double actor_loss = 0, critic_loss = 0, imagined_return = 0, value = 0, entropy = 0,
          return_scale = 1;
+  /// With a conservative planner: the mean disagreement sum U of the chosen candidates.
+  double planned_uncertainty = 0;
 };
 
 /// The actor (continuous actions: BoundedNormal from features) and the critic (two-hot over
@@ -85,6 +89,15 @@ class ImaginationActorCritic : public torch::nn::Module {
   at::Tensor value(const at::Tensor& features);
   at::Tensor slow_value(const at::Tensor& features);
 
+  /// COPlanner's conservative imagination (si0wang/COPlanner agent.py WorldModel.imagine with
+  /// is_rollout): from the first imagined state on, each action is the first action of the
+  /// candidate LatentUpMpc prefers with weight -conservative_weight, among K reparameterised
+  /// draws of the actor at that state (the gradient flows through the chosen draw); the start
+  /// state's action is the actor's own draw, as the reference. `disagreement` is trained by the
+  /// caller. Throws InvalidArgument naming the option on a bad value.
+  void plan_imagination(std::shared_ptr<LatentDisagreement> disagreement, UpMpcOptions planner,
+                        double conservative_weight);
+
   /// One update from `starts` (N states, e.g. WorldModel::observe(..., true).every) with their
   /// real continue flags start_cont [N] (1 - is_terminal).
   ImaginationMetrics train(WorldModel& world_model, const LatentState& starts,
@@ -104,6 +117,9 @@ class ImaginationActorCritic : public torch::nn::Module {
   Mlp actor_{nullptr}, critic_{nullptr}, slow_critic_{nullptr};
   std::unique_ptr<torch::optim::Adam> actor_optim_, critic_optim_;
   ReturnNormalizer normalizer_;
+  std::shared_ptr<LatentDisagreement> disagreement_;  // with plan_imagination
+  std::optional<LatentUpMpc> planner_;
+  double conservative_weight_ = 0;
 };
 
 }  // namespace mbrl

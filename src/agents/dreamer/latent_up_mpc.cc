@@ -1,0 +1,65 @@
+// LatentUpMpc: policy-guided candidates in imagination, scored by reward and disagreement.
+#include "mbrl/agents/dreamer/latent_up_mpc.h"
+
+#include <limits>
+
+#include <torch/torch.h>
+
+#include "mbrl/core/check.h"
+
+namespace mbrl {
+
+LatentState repeat_rows(const LatentState& state, int64_t k) {
+  const auto repeat = [k](const at::Tensor& t) {
+    std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
+    times[0] = k;
+    return t.repeat(times);
+  };
+  LatentState out;
+  out.h = repeat(state.h);
+  out.z = repeat(state.z);
+  for (const auto& t : state.memory.tensors) out.memory.tensors.push_back(repeat(t));
+  return out;
+}
+
+LatentUpMpc::LatentUpMpc(UpMpcOptions options) : options_(options) {
+  static_cast<void>(UpMpc(options_));  // the same validation
+}
+
+LatentPlan LatentUpMpc::plan(WorldModel& world_model, LatentDisagreement& disagreement,
+                             const LatentState& start, const at::Tensor& first_actions,
+                             const LatentPolicy& policy, double uncertainty_weight) const {
+  torch::NoGradGuard no_grad;
+  const int64_t k = options_.candidates(), n = start.h.size(0);
+  MBRL_CHECK_SHAPE(first_actions, {k * n, world_model.options().act_dim()}, "first_actions");
+  LatentState state = repeat_rows(start, k);
+  at::Tensor action = first_actions.detach();
+  at::Tensor features = world_model.features(state);
+  at::Tensor ret = torch::zeros({k * n}, features.options());
+  at::Tensor uncertainty = torch::zeros({k * n}, features.options());
+  double reward_weight = 1, uncertainty_step_weight = 1;
+  for (int64_t i = 0; i <= options_.horizon(); ++i) {
+    if (i > 0) {
+      state = world_model.imagine_step(state, action);
+      features = world_model.features(state);
+      action = policy(features);
+    }
+    ret += reward_weight * world_model.predict_reward(features);
+    uncertainty += uncertainty_step_weight * disagreement.disagreement(features, action);
+    reward_weight *= options_.reward_discount();
+    uncertainty_step_weight *= options_.uncertainty_discount();
+  }
+  at::Tensor score = ret + uncertainty_weight * uncertainty;
+  score = torch::where(torch::isfinite(score), score,
+                       torch::full_like(score, -std::numeric_limits<float>::infinity()));
+  const at::Tensor best = score.view({k, n}).argmax(0);
+  LatentPlan plan;
+  plan.rows = best * n + torch::arange(n, best.options());
+  plan.candidate_return = ret.view({k, n});
+  plan.candidate_uncertainty = uncertainty.view({k, n});
+  plan.planned_return = ret.index_select(0, plan.rows);
+  plan.planned_uncertainty = uncertainty.index_select(0, plan.rows);
+  return plan;
+}
+
+}  // namespace mbrl
