@@ -124,23 +124,26 @@ TEST_F(DreamerAgentTest, TrainStepsTheWorldModelAndReportsEveryMetric) {
   EXPECT_TRUE(changed);
 }
 
-TEST_F(DreamerAgentTest, SaveAndLoadContinueIdentically) {
-  auto a = agent();
-  a->train(chunk());
+// a trained once, saved to a file and loaded into b (other weights until then): both take the
+// same next training step and the same actions
+void expect_save_and_load_continue_identically(DreamerAgent& a, DreamerAgent& b) {
+  a.train(chunk());
   torch::serialize::OutputArchive out;
-  a->save(out);
+  a.save(out);
   const auto path = test::scratch_dir() / "dreamer_agent.pt";
   out.save_to(path.string());
   torch::serialize::InputArchive in;
   in.load_from(path.string());
-  auto b = agent(5);  // other weights until loaded
-  b->load(in);
-  // the same next training step and the same actions
-  EXPECT_EQ(a->train(chunk()), b->train(chunk()));
-  a->reset();
-  b->reset();
+  b.load(in);
+  EXPECT_EQ(a.train(chunk()), b.train(chunk()));
+  a.reset();
+  b.reset();
   const at::Tensor obs = torch::tensor({0.3f, -0.2f, 0.5f});
-  EXPECT_TRUE(torch::equal(a->act(obs), b->act(obs)));
+  EXPECT_TRUE(torch::equal(a.act(obs), b.act(obs)));
+}
+
+TEST_F(DreamerAgentTest, SaveAndLoadContinueIdentically) {
+  expect_save_and_load_continue_identically(*agent(), *agent(5));
 }
 
 // The plan's choice is the argmax of R + w U over its candidates, and the weight's sign decides
@@ -214,21 +217,8 @@ TEST_F(DreamerAgentTest, CoplannerTrainsTheDisagreementAndPlansImagination) {
 TEST_F(DreamerAgentTest, CoplannerSaveAndLoadContinueIdentically) {
   const CoplannerOptions options =
       CoplannerOptions().planner(UpMpcOptions().candidates(2).horizon(2));
-  auto a = coplanner_agent(options);
-  a->train(chunk());
-  torch::serialize::OutputArchive out;
-  a->save(out);
-  const auto path = test::scratch_dir() / "coplanner_agent.pt";
-  out.save_to(path.string());
-  torch::serialize::InputArchive in;
-  in.load_from(path.string());
-  auto b = coplanner_agent(options, 5);
-  b->load(in);
-  EXPECT_EQ(a->train(chunk()), b->train(chunk()));
-  a->reset();
-  b->reset();
-  const at::Tensor obs = torch::tensor({0.3f, -0.2f, 0.5f});
-  EXPECT_TRUE(torch::equal(a->act(obs), b->act(obs)));
+  expect_save_and_load_continue_identically(*coplanner_agent(options),
+                                            *coplanner_agent(options, 5));
 }
 
 }  // namespace

@@ -128,19 +128,31 @@ TEST(ResumeTest, KilledSacRunResumesExactly) {
       {"metrics.csv", "eval.csv"});
 }
 
+const std::vector<std::string> kTinyDreamerOverrides{"threads=1",
+                                                     "env.max_episode_steps=50",
+                                                     "agent.world_model.latents=4",
+                                                     "agent.world_model.classes=4",
+                                                     "agent.world_model.units=16",
+                                                     "agent.world_model.layers=1",
+                                                     "agent.world_model.reward_bins=41",
+                                                     "agent.backbone.hidden_size=16",
+                                                     "agent.actor_critic.units=16",
+                                                     "agent.actor_critic.layers=1",
+                                                     "agent.actor_critic.horizon=5",
+                                                     "agent.actor_critic.critic_bins=41",
+                                                     "algorithm.num_steps=1500",
+                                                     "algorithm.initial_random_steps=100",
+                                                     "algorithm.train_ratio=16",
+                                                     "algorithm.batch_size=4",
+                                                     "algorithm.sequence_length=8",
+                                                     "algorithm.eval_every=125",
+                                                     "algorithm.eval_episodes=1"};
+
 // Dreamer: the replay, the world model, the actor-critic with its return normaliser and slow
 // critic, their three optimizers and generators, and the ratio's update count
 TEST(ResumeTest, KilledDreamerRunResumesExactly) {
-  expect_kill_and_resume_exact(
-      "configs/dreamer/pendulum.yaml",
-      {"threads=1", "env.max_episode_steps=50", "agent.world_model.latents=4",
-       "agent.world_model.classes=4", "agent.world_model.units=16", "agent.world_model.layers=1",
-       "agent.world_model.reward_bins=41", "agent.backbone.hidden_size=16",
-       "agent.actor_critic.units=16", "agent.actor_critic.layers=1", "agent.actor_critic.horizon=5",
-       "agent.actor_critic.critic_bins=41", "algorithm.num_steps=1500",
-       "algorithm.initial_random_steps=100", "algorithm.train_ratio=16", "algorithm.batch_size=4",
-       "algorithm.sequence_length=8", "algorithm.eval_every=125", "algorithm.eval_episodes=1"},
-      {"metrics.csv", "eval.csv"});
+  expect_kill_and_resume_exact("configs/dreamer/pendulum.yaml", kTinyDreamerOverrides,
+                               {"metrics.csv", "eval.csv"});
 }
 
 const std::vector<std::string> kTinyMbpoOverrides{"threads=1",
@@ -180,29 +192,10 @@ TEST(ResumeTest, KilledCoplannerMbpoRunResumesExactly) {
 // COPlanner on Dreamer adds the disagreement heads, their optimizer, and plans that draw from the
 // acting and latent generators
 TEST(ResumeTest, KilledCoplannerDreamerRunResumesExactly) {
-  expect_kill_and_resume_exact("configs/dreamer_coplanner/pendulum.yaml",
-                               {"threads=1",
-                                "env.max_episode_steps=50",
-                                "agent.world_model.latents=4",
-                                "agent.world_model.classes=4",
-                                "agent.world_model.units=16",
-                                "agent.world_model.layers=1",
-                                "agent.world_model.reward_bins=41",
-                                "agent.backbone.hidden_size=16",
-                                "agent.actor_critic.units=16",
-                                "agent.actor_critic.layers=1",
-                                "agent.actor_critic.horizon=5",
-                                "agent.actor_critic.critic_bins=41",
-                                "agent.coplanner.candidates=2",
-                                "agent.coplanner.horizon=2",
-                                "agent.coplanner.disagreement.units=16",
-                                "algorithm.num_steps=1500",
-                                "algorithm.initial_random_steps=100",
-                                "algorithm.train_ratio=16",
-                                "algorithm.batch_size=4",
-                                "algorithm.sequence_length=8",
-                                "algorithm.eval_every=125",
-                                "algorithm.eval_episodes=1"},
+  std::vector<std::string> overrides = kTinyDreamerOverrides;
+  overrides.insert(overrides.end(), {"agent.coplanner.candidates=2", "agent.coplanner.horizon=2",
+                                     "agent.coplanner.disagreement.units=16"});
+  expect_kill_and_resume_exact("configs/dreamer_coplanner/pendulum.yaml", overrides,
                                {"metrics.csv", "eval.csv"});
 }
 
