@@ -8,6 +8,7 @@
 #include "mbrl/agents/dreamer/imagination_actor_critic.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/rng.h"
+#include "mbrl/models/world/latent_disagreement.h"
 #include "mbrl/models/world/world_model.h"
 #include "mbrl/register_builtins.h"
 
@@ -68,9 +69,40 @@ void BM_ImaginationActorCriticStep(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLength * kBatch * 15);
 }
 
+// COPlanner's conservative imagination on the GRU world model: the same update, each imagined
+// action after the start chosen by LatentUpMpc among K actor draws (H_p = 4, undiscounted, as
+// configs/dreamer_coplanner/), the disagreement read from 8 heads of 2 x 128.
+// args: K; items: imagined steps, as above
+void BM_ImaginationActorCriticStepCoplanner(benchmark::State& state) {
+  auto wm = world_model(0);
+  Observation o;
+  {
+    torch::NoGradGuard no_grad;
+    o = wm->observe(chunk(), /*keep_states=*/true);
+  }
+  ImaginationActorCritic ac(ImaginationActorCriticOptions(wm->feature_size(), kAct),
+                            make_generator(1, torch::kCPU));
+  ac.plan_imagination(std::make_shared<LatentDisagreement>(
+                          LatentDisagreementOptions(wm->feature_size(), kAct, 32 * 32)),
+                      UpMpcOptions()
+                          .candidates(state.range(0))
+                          .horizon(4)
+                          .reward_discount(1.0)
+                          .uncertainty_discount(1.0),
+                      0.5);
+  const at::Tensor cont = torch::ones({kLength * kBatch});
+  for (auto _ : state) benchmark::DoNotOptimize(ac.train(*wm, o.every, cont).actor_loss);
+  state.SetItemsProcessed(state.iterations() * kLength * kBatch * 15);
+}
+
 BENCHMARK(BM_WorldModelTrainStep)->DenseRange(0, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ImaginationActorCriticStep)
     ->DenseRange(0, 3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_ImaginationActorCriticStepCoplanner)
+    ->Arg(1)
+    ->Arg(4)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
