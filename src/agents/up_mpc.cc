@@ -25,15 +25,25 @@ void check_weight(double value, const char* key) {
 
 }  // namespace
 
-UpMpc::UpMpc(UpMpcOptions options) : options_(options) {
-  check_positive(options_.candidates(), "candidates");
-  check_positive(options_.horizon(), "horizon");
-  check_discount(options_.reward_discount(), "reward_discount");
-  check_discount(options_.uncertainty_discount(), "uncertainty_discount");
-  MBRL_CHECK_ARG(options_.max_rows() >= options_.candidates(), "max_rows",
-                 "expected an integer >= candidates (", options_.candidates(), "), got ",
-                 options_.max_rows());
+void check_up_mpc_options(const UpMpcOptions& o) {
+  check_positive(o.candidates(), "candidates");
+  check_positive(o.horizon(), "horizon");
+  check_discount(o.reward_discount(), "reward_discount");
+  check_discount(o.uncertainty_discount(), "uncertainty_discount");
+  MBRL_CHECK_ARG(o.max_rows() >= o.candidates(), "max_rows", "expected an integer >= candidates (",
+                 o.candidates(), "), got ", o.max_rows());
 }
+
+at::Tensor best_candidate_rows(const at::Tensor& score, int64_t candidates) {
+  const int64_t n = score.size(0) / candidates;
+  const at::Tensor finite =
+      torch::where(torch::isfinite(score), score,
+                   torch::full_like(score, -std::numeric_limits<float>::infinity()));
+  const at::Tensor best = finite.view({candidates, n}).argmax(0);
+  return best * n + torch::arange(n, best.options());
+}
+
+UpMpc::UpMpc(UpMpcOptions options) : options_(options) { check_up_mpc_options(options_); }
 
 UpMpcPlan UpMpc::plan(ModelEnv& model_env, const PolicySampler& policy, const at::Tensor& obs,
                       double uncertainty_weight) const {
@@ -76,12 +86,7 @@ UpMpcPlan UpMpc::plan_slice(ModelEnv& model_env, const PolicySampler& policy, co
     uncertainty_step_weight *= options_.uncertainty_discount();
     state = step.next_obs;
   }
-  // a diverged candidate (non-finite score) is never preferred
-  at::Tensor score = ret + uncertainty_weight * disagreement;
-  score = torch::where(torch::isfinite(score), score,
-                       torch::full_like(score, -std::numeric_limits<float>::infinity()));
-  const at::Tensor best = score.view({k, n}).argmax(0);  // [N], the first maximum on a tie
-  const at::Tensor rows = best * n + torch::arange(n, best.options());
+  const at::Tensor rows = best_candidate_rows(ret + uncertainty_weight * disagreement, k);
   return {first_action.index_select(0, rows.to(first_action.device())), ret.index_select(0, rows),
           disagreement.index_select(0, rows)};
 }
@@ -94,7 +99,7 @@ CoplannerOptions coplanner_options_from_config(const ConfigNode& node) {
     MBRL_READ_OPTION(node, p, reward_discount);
     MBRL_READ_OPTION(node, p, uncertainty_discount);
     MBRL_READ_OPTION(node, p, max_rows);
-    static_cast<void>(UpMpc(p));  // validates
+    check_up_mpc_options(p);
     CoplannerOptions o;
     o.planner(p);
     MBRL_READ_OPTION(node, o, conservative_weight);

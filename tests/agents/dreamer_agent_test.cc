@@ -167,8 +167,12 @@ TEST_F(DreamerAgentTest, LatentUpMpcPicksTheBestScoringCandidate) {
     EXPECT_TRUE(torch::equal(p.rows, best * 5 + torch::arange(5))) << w;
     const at::Tensor chosen = p.candidate_uncertainty.gather(0, best.unsqueeze(0)).squeeze(0);
     EXPECT_TRUE(torch::equal(p.planned_uncertainty, chosen));
-    if (w > 1e5) EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amax(0)));
-    if (w < -1e5) EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amin(0)));
+    if (w > 1e5) {
+      EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amax(0)));
+    }
+    if (w < -1e5) {
+      EXPECT_TRUE(torch::equal(chosen, p.candidate_uncertainty.amin(0)));
+    }
   }
 }
 

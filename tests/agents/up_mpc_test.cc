@@ -2,6 +2,7 @@
 // members disagree exactly where the action is positive, and on a real ensemble.
 #include "mbrl/agents/up_mpc.h"
 
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -164,6 +165,16 @@ TEST_F(UpMpcTest, OneCandidateWithoutWeightIsThePolicysAction) {
   EXPECT_TRUE(torch::equal(plan.action, expected));
   EXPECT_TRUE(torch::isfinite(plan.planned_return).all().item<bool>());
   EXPECT_TRUE((plan.planned_uncertainty > 0).all().item<bool>());  // members differ
+}
+
+// K = 3 candidates of N = 2 states, candidate-major: the first maximum wins a tie, a NaN or
+// infinite score never wins
+TEST_F(UpMpcTest, BestCandidateSkipsNonFiniteScoresAndTakesTheFirstTie) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const at::Tensor score = torch::tensor({1.f, nan, 5.f, inf, 5.f, 2.f});
+  EXPECT_TRUE(torch::equal(best_candidate_rows(score, 3), torch::tensor({2, 5})));
+  EXPECT_TRUE(torch::equal(best_candidate_rows(torch::full({4}, 1.f), 2), torch::tensor({0, 1})));
 }
 
 TEST_F(UpMpcTest, RejectsBadOptionsAndModelsWithoutUncertainty) {

@@ -37,6 +37,13 @@ struct UpMpcOptions {
   TORCH_ARG(int64_t, max_rows) = 125000;
 };
 
+/// Throws InvalidArgument naming the option when `options` is not valid.
+void check_up_mpc_options(const UpMpcOptions& options);
+
+/// The row k N + n of each state's best candidate: score [K N] candidate-major -> [N] int64. The
+/// first maximum wins a tie and a non-finite score never wins (a diverged candidate).
+at::Tensor best_candidate_rows(const at::Tensor& score, int64_t candidates);
+
 /// What UP-MPC chose for N states.
 struct UpMpcPlan {
   at::Tensor action;               // [N, act_dim] the best candidate's first action

@@ -45,7 +45,7 @@ void DreamerAgent::enable_coplanner(std::shared_ptr<LatentDisagreement> disagree
                  d.target_size() == w.latents() * w.classes(),
              "DreamerAgent::enable_coplanner: the disagreement model does not fit the world model");
   MBRL_CHECK(!coplanner_, "DreamerAgent::enable_coplanner: already enabled");
-  const UpMpc check(options.planner());  // validates the planner's options
+  check_up_mpc_options(options.planner());
   disagreement_ = std::move(disagreement);
   if (options.conservative_rollouts())
     actor_critic_->plan_imagination(disagreement_, options.planner(),

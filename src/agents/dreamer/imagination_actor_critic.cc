@@ -182,17 +182,19 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
                  .mean();
   }
   // every metric in one transfer (one device sync), before any step
-  const at::Tensor logged = torch::stack({a_loss.detach(), c_loss.detach(), returns.detach().mean(),
-                                          values.detach().mean(), entropy.detach().mean()})
-                                .to(torch::kCPU, torch::kFloat64);
+  const at::Tensor planned = planned_uncertainty.empty() ? torch::zeros({}, returns.options())
+                                                         : torch::stack(planned_uncertainty).mean();
+  const at::Tensor logged =
+      torch::stack({a_loss.detach(), c_loss.detach(), returns.detach().mean(),
+                    values.detach().mean(), entropy.detach().mean(), planned.detach()})
+          .to(torch::kCPU, torch::kFloat64);
   const double* v = logged.data_ptr<double>();
   m.actor_loss = v[0];
   m.critic_loss = v[1];
   m.imagined_return = v[2];
   m.value = v[3];
   m.entropy = v[4];
-  if (!planned_uncertainty.empty())
-    m.planned_uncertainty = torch::stack(planned_uncertainty).mean().item<double>();
+  m.planned_uncertainty = v[5];
   if (!std::isfinite(m.actor_loss) || !std::isfinite(m.critic_loss)) {
     throw NonFiniteError(detail::str("dreamer: non-finite ",
                                      std::isfinite(m.actor_loss) ? "critic" : "actor", " loss"));

@@ -1,8 +1,6 @@
 // LatentUpMpc: policy-guided candidates in imagination, scored by reward and disagreement.
 #include "mbrl/agents/dreamer/latent_up_mpc.h"
 
-#include <limits>
-
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
@@ -23,7 +21,7 @@ LatentState repeat_rows(const LatentState& state, int64_t k) {
 }
 
 LatentUpMpc::LatentUpMpc(UpMpcOptions options) : options_(options) {
-  static_cast<void>(UpMpc(options_));  // the same validation
+  check_up_mpc_options(options_);
 }
 
 LatentPlan LatentUpMpc::plan(WorldModel& world_model, LatentDisagreement& disagreement,
@@ -49,12 +47,8 @@ LatentPlan LatentUpMpc::plan(WorldModel& world_model, LatentDisagreement& disagr
     reward_weight *= options_.reward_discount();
     uncertainty_step_weight *= options_.uncertainty_discount();
   }
-  at::Tensor score = ret + uncertainty_weight * uncertainty;
-  score = torch::where(torch::isfinite(score), score,
-                       torch::full_like(score, -std::numeric_limits<float>::infinity()));
-  const at::Tensor best = score.view({k, n}).argmax(0);
   LatentPlan plan;
-  plan.rows = best * n + torch::arange(n, best.options());
+  plan.rows = best_candidate_rows(ret + uncertainty_weight * uncertainty, k);
   plan.candidate_return = ret.view({k, n});
   plan.candidate_uncertainty = uncertainty.view({k, n});
   plan.planned_return = ret.index_select(0, plan.rows);
