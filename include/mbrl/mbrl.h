@@ -55,6 +55,7 @@
 #include "mbrl/envs/task_functions.h"
 #include "mbrl/envs/true_dynamics_scorer.h"
 #include "mbrl/envs/vector_env.h"
+#include "mbrl/envs/wrappers/distractor_observation.h"
 #include "mbrl/envs/wrappers/env_wrapper.h"
 #include "mbrl/envs/wrappers/observe_subset.h"
 #include "mbrl/envs/wrappers/rescale_action.h"

@@ -7,6 +7,7 @@
 #include "mbrl/envs/classic/pendulum.h"
 #include "mbrl/envs/memory/delayed_recall.h"
 #include "mbrl/envs/mujoco/mujoco_envs.h"
+#include "mbrl/envs/wrappers/distractor_observation.h"
 #include "mbrl/envs/wrappers/observe_subset.h"
 #include "mbrl/envs/wrappers/rescale_action.h"
 #include "mbrl/envs/wrappers/time_limit.h"
@@ -35,6 +36,25 @@ std::shared_ptr<Env> make_delayed_recall(const ConfigNode& node, const BuildCont
                                             env_seed(ctx));
 }
 
+// `base` with the distractor dimensions of the node's `distractor:` section.
+std::shared_ptr<Env> with_distractors(std::shared_ptr<Env> base, const ConfigNode& node,
+                                      const BuildContext& ctx) {
+  const ConfigNode section = node.section("distractor");
+  return with_config_context(section, [&]() -> std::shared_ptr<Env> {
+    return std::make_shared<DistractorObservation>(
+        std::move(base), distractor_options_from_config(section), env_seed(ctx));
+  });
+}
+
+std::shared_ptr<Env> make_hopper_distractor(const ConfigNode& node, const BuildContext& ctx) {
+  return with_distractors(make_hopper_env(node, ctx), node, ctx);
+}
+
+std::shared_ptr<Env> make_cartpole_swingup_distractor(const ConfigNode& node,
+                                                      const BuildContext& ctx) {
+  return with_distractors(make_cartpole_swingup(node, ctx), node, ctx);
+}
+
 }  // namespace
 
 Registry<Env>& env_registry() {
@@ -57,6 +77,10 @@ void register_envs() {
   r.add("ant", make_ant_env, "Gymnasium Ant-v4, 27-d obs without contact forces (MuJoCo)");
   r.add("inverted_pendulum", make_inverted_pendulum_env, "Gymnasium InvertedPendulum-v4 (MuJoCo)");
   r.add("reacher", make_reacher_env, "Gymnasium Reacher-v4 (MuJoCo)");
+  r.add("hopper_distractor", make_hopper_distractor,
+        "Hopper-v4 with `distractor.dimensions` irrelevant chaotic obs entries (VaGraM)");
+  r.add("cartpole_swingup_distractor", make_cartpole_swingup_distractor,
+        "PETS cart-pole swing-up with `distractor.dimensions` irrelevant chaotic obs entries");
   r.add("pets_half_cheetah", make_pets_half_cheetah_env,
         "PETS HalfCheetah: forward velocity as obs[0] (MuJoCo)");
 }
