@@ -93,6 +93,7 @@
 #include "mbrl/models/sequence/sequence_model_learner.h"
 #include "mbrl/models/sequence/transformer_backbone.h"
 #include "mbrl/models/uncertainty.h"
+#include "mbrl/models/value_gradients.h"
 #include "mbrl/models/world/categorical_latent.h"
 #include "mbrl/models/world/latent_disagreement.h"
 #include "mbrl/models/world/world_model.h"

@@ -114,6 +114,28 @@ at::Tensor SacAgent::act(const at::Tensor& obs, ActMode mode) {
   return act_batch(obs.unsqueeze(0), mode == ActMode::kEval).squeeze(0).to(torch::kCPU);
 }
 
+at::Tensor SacAgent::value_gradients(const at::Tensor& obs) {
+  MBRL_CHECK_SHAPE(obs, {-1, obs_dim_}, "obs");
+  at::Tensor action;
+  {
+    torch::NoGradGuard no_grad;
+    action = policy_->mean_action(obs.to(device_, torch::kFloat32));
+  }
+  torch::AutoGradMode grad_on(true);
+  at::Tensor s = obs.to(device_, torch::kFloat32).detach().requires_grad_(true);
+  FrozenScope critics(*critic_), targets(*target_critic_);
+  const at::Tensor values =
+      torch::cat({critic_->forward(s, action), target_critic_->forward(s, action)});
+  std::vector<at::Tensor> grads;
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    // V_i of row b depends on row b only: the gradient of the sum is every row's own gradient
+    grads.push_back(torch::autograd::grad({values[i].sum()}, {s},
+                                          /*grad_outputs=*/{},
+                                          /*retain_graph=*/i + 1 < values.size(0))[0]);
+  }
+  return torch::stack(grads).to(obs.device());
+}
+
 at::Tensor SacAgent::act_batch(const at::Tensor& obs, bool deterministic) {
   MBRL_CHECK_SHAPE(obs, {-1, obs_dim_}, "obs");
   torch::NoGradGuard no_grad;

@@ -166,6 +166,7 @@ std::shared_ptr<Algorithm> make_fit_model(const ConfigNode& node, const BuildCon
   const auto& model = ctx.built.model;
   if (!model) throw node.error("algorithm 'fit_model' needs a 'model' section");
   auto learner = model_learner_registry().create(training, model, ModelTrainerOptions());
+  refuse_value_gradient_loss(*learner, node, "fit_model");
   return std::make_shared<FitModelAlgorithm>(o, ctx.built.env, agent_registry().create(agent, ctx),
                                              learner, ctx.cpu_generator("fit_model"));
 }

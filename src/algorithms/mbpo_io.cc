@@ -8,6 +8,7 @@
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/models/value_gradients.h"
 
 namespace mbrl {
 namespace {
@@ -136,6 +137,14 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
   if (!model->learns_reward())
     throw node.error("algorithm 'mbpo' needs a model with learn_reward: true");
   auto learner = model_learner_registry().create(training, model, o.model_training());
+  if (learner->needs_value_gradients()) {
+    auto values = std::dynamic_pointer_cast<ValueGradientSource>(agent);
+    if (!values) {
+      throw node.error("the model's loss 'vagram' needs the value functions of the agent; agent '" +
+                       agent_node.get<std::string>("type") + "' has none (use sac)");
+    }
+    learner->set_value_gradient_source(std::move(values));
+  }
   if (o.rollout_uncertainty() && !dynamic_cast<const UncertaintyAware*>(model.get())) {
     throw node.error("rollout_uncertainty", "model '" + model->type() +
                                                 "' reports no uncertainty; set "

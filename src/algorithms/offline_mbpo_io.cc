@@ -153,6 +153,7 @@ std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildConte
       throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
     learner =
         model_learner_registry().create(node.section("model_training"), model, o.model_training());
+    refuse_value_gradient_loss(*learner, node, type);
   } else if (model) {
     throw node.error("algorithm '" + type +
                      "' learns from the dataset alone; remove the 'model' section");

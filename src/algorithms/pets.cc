@@ -143,6 +143,7 @@ std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext&
   }
   auto mpc = with_config_context(agent, [&] { return make_mpc_agent(agent, ctx); });
   auto learner = model_learner_registry().create(training, model, o.model_training());
+  refuse_value_gradient_loss(*learner, node, "pets");
   return std::make_shared<PetsAlgorithm>(o, ctx.built.env, mpc, learner, ctx.cpu_generator("pets"));
 }
 

@@ -62,7 +62,7 @@ void EnsembleBackprop::allocate(int64_t batch, int64_t parts) {
 }
 
 double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
-                                 const at::Tensor& terminated) {
+                                 const at::Tensor& terminated, const at::Tensor& weights) {
   torch::NoGradGuard no_grad;
   const int64_t e = model_->ensemble_size(), batch = x.size(1);
   MBRL_CHECK_SHAPE(x, {e, -1, model_->input_dim()}, "x");
@@ -71,6 +71,8 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
   const bool learn_term = model_->options().learn_termination();
   if (learn_term) MBRL_CHECK_SHAPE(terminated, {e, batch}, "terminated");
   const at::Tensor term = learn_term ? terminated.contiguous() : at::Tensor();
+  if (weights.defined()) MBRL_CHECK_SHAPE(weights, {e, batch, model_->target_dim()}, "weights");
+  const at::Tensor w = weights.defined() ? weights.contiguous() : at::Tensor();
 
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), batch));
   allocate(batch, parts);
@@ -89,7 +91,8 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
     torch::NoGradGuard guard;
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t r0 = p * batch / parts, r1 = (p + 1) * batch / parts;
-      for (int64_t m = 0; m < e; ++m) sums[p][m] = run_tile(p, m, r0, r1 - r0, batch, x, y, term);
+      for (int64_t m = 0; m < e; ++m)
+        sums[p][m] = run_tile(p, m, r0, r1 - r0, batch, x, y, term, w);
     }
   });
 
@@ -115,7 +118,8 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
 std::pair<double, double> EnsembleBackprop::run_tile(int64_t p, int64_t m, int64_t r0, int64_t n,
                                                      int64_t batch, const at::Tensor& x,
                                                      const at::Tensor& y,
-                                                     const at::Tensor& terminated) {
+                                                     const at::Tensor& terminated,
+                                                     const at::Tensor& weights) {
   const auto& layers = model_->layers();
   const auto n_layers = static_cast<int64_t>(layers.size());
   const Activation act = model_->options().activation();
@@ -144,6 +148,7 @@ std::pair<double, double> EnsembleBackprop::run_tile(int64_t p, int64_t m, int64
   auto& grads = grad_parts_[p];
   const auto sums = output_gradient(
       o.data_ptr<float>(), rows(y).data_ptr<float>(),
+      weights.defined() ? rows(weights).data_ptr<float>() : nullptr,
       terminated.defined() ? rows(terminated).data_ptr<float>() : nullptr, n, batch,
       dz.data_ptr<float>(), bounds ? grads[grads.size() - 2].data_ptr<float>() : nullptr,
       bounds ? grads[grads.size() - 1].data_ptr<float>() : nullptr);
@@ -168,9 +173,9 @@ std::pair<double, double> EnsembleBackprop::run_tile(int64_t p, int64_t m, int64
 }
 
 std::pair<double, double> EnsembleBackprop::output_gradient(const float* o, const float* y,
-                                                            const float* term, int64_t n,
-                                                            int64_t batch, float* d_o, float* dmax,
-                                                            float* dmin) const {
+                                                            const float* w, const float* term,
+                                                            int64_t n, int64_t batch, float* d_o,
+                                                            float* dmax, float* dmin) const {
   const int64_t d = model_->target_dim(), cols = model_->output_columns();
   const auto inv = static_cast<float>(1.0 / static_cast<double>(batch * d));
   const bool deterministic = model_->options().deterministic();
@@ -182,9 +187,10 @@ std::pair<double, double> EnsembleBackprop::output_gradient(const float* o, cons
     float* gi = d_o + i * cols;
     for (int64_t j = 0; j < d; ++j) {
       const float diff = oi[j] - y[i * d + j];
+      const float wj = w != nullptr ? w[i * d + j] : 1.0f;
       if (deterministic) {
-        loss += diff * diff;
-        gi[j] = 2.0f * diff * inv;
+        loss += wj * (diff * diff);
+        gi[j] = 2.0f * diff * inv * wj;
         continue;
       }
       // logvar = min + softplus(u - min), u = max - softplus(max - raw)
@@ -194,9 +200,9 @@ std::pair<double, double> EnsembleBackprop::output_gradient(const float* o, cons
       const float lv = min_lv[j] + softplus(c);
       const float inv_var = std::exp(-lv);
       const float e2 = diff * diff * inv_var;
-      loss += e2 + lv;
-      gi[j] = 2.0f * diff * inv_var * inv;
-      const float d_lv = (1.0f - e2) * inv;
+      loss += wj * (e2 + lv);
+      gi[j] = 2.0f * diff * inv_var * inv * wj;
+      const float d_lv = (1.0f - e2) * inv * wj;
       const float sc = sigmoid(c), sa = sigmoid(a);
       const float d_u = d_lv * sc;
       gi[d + j] = d_u * sa;

@@ -101,6 +101,28 @@ void GaussianMlpEnsemble::check_options() const {
   MBRL_CHECK_ARG(o.num_elites() >= 1 && o.num_elites() <= o.ensemble_size(), "num_elites",
                  "expected an integer in [1, ensemble_size = ", o.ensemble_size(), "], got ",
                  o.num_elites());
+  MBRL_CHECK_ARG(o.vagram_clip_quantile() > 0 && o.vagram_clip_quantile() <= 1,
+                 "vagram_clip_quantile", "expected a number in (0, 1], got ",
+                 o.vagram_clip_quantile());
+}
+
+EnsembleLoss parse_ensemble_loss(const std::string& name) {
+  if (name == "nll") return EnsembleLoss::kNll;
+  if (name == "mse") return EnsembleLoss::kMse;
+  if (name == "vagram") return EnsembleLoss::kVagram;
+  throw InvalidArgument("loss", "expected one of nll, mse, vagram, got '" + name + "'");
+}
+
+const char* ensemble_loss_name(EnsembleLoss loss) {
+  switch (loss) {
+    case EnsembleLoss::kNll:
+      return "nll";
+    case EnsembleLoss::kMse:
+      return "mse";
+    case EnsembleLoss::kVagram:
+      return "vagram";
+  }
+  return "?";
 }
 
 at::Tensor GaussianMlpEnsemble::input_features(const at::Tensor& obs, const at::Tensor& act) const {
@@ -161,15 +183,17 @@ EnsembleOutput GaussianMlpEnsemble::split_output(const at::Tensor& raw) const {
 }
 
 at::Tensor GaussianMlpEnsemble::loss(const at::Tensor& x, const at::Tensor& y,
-                                     const at::Tensor& terminated) {
+                                     const at::Tensor& terminated, const at::Tensor& weights) {
   MBRL_CHECK_SHAPE(y, {ensemble_size(), x.size(1), target_dim_}, "y");
+  if (weights.defined())
+    MBRL_CHECK_SHAPE(weights, {ensemble_size(), x.size(1), target_dim_}, "weights");
   EnsembleOutput out = forward(x);
   at::Tensor err2 = (out.mean - y).square();
+  at::Tensor element = options_.deterministic() ? err2 : err2 * (-out.logvar).exp() + out.logvar;
+  if (weights.defined()) element = element * weights;
 
   // per member: mean over rows and dims; then summed over members
-  at::Tensor total = options_.deterministic()
-                         ? err2.mean({1, 2}).sum()
-                         : (err2 * (-out.logvar).exp() + out.logvar).mean({1, 2}).sum();
+  at::Tensor total = element.mean({1, 2}).sum();
   if (options_.learn_logvar_bounds()) total = total + 0.01 * (max_logvar.sum() - min_logvar.sum());
   if (options_.learn_termination()) {
     MBRL_CHECK(terminated.defined(), "GaussianMlpEnsemble::loss: learn_termination needs targets");

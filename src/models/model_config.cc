@@ -14,7 +14,8 @@ GaussianMlpEnsembleOptions gaussian_mlp_ensemble_options_from_config(const Confi
   MBRL_READ_OPTION(node, o, num_layers);
   MBRL_READ_OPTION(node, o, hidden_size);
   o.activation(parse_activation(node.get_or<std::string>("activation", "silu")));
-  MBRL_READ_OPTION(node, o, deterministic);
+  o.loss(parse_ensemble_loss(node.get_or<std::string>("loss", ensemble_loss_name(o.loss()))));
+  MBRL_READ_OPTION(node, o, vagram_clip_quantile);
   MBRL_READ_OPTION(node, o, learn_logvar_bounds);
   MBRL_READ_OPTION(node, o, min_logvar);
   MBRL_READ_OPTION(node, o, max_logvar);

@@ -98,6 +98,14 @@ std::shared_ptr<ModelLearner> ModelLearnerRegistry::create(
   return with_config_context(section, [&] { return it->second(section, model, defaults); });
 }
 
+void refuse_value_gradient_loss(const ModelLearner& learner, const ConfigNode& node,
+                                const std::string& algorithm) {
+  if (!learner.needs_value_gradients()) return;
+  throw node.error("algorithm '" + algorithm +
+                   "' has no value functions for the model's loss 'vagram' (it weights the "
+                   "model's errors by a critic's value gradients: use it with mbpo)");
+}
+
 void register_models() {
   register_backbones();
   auto& r = model_registry();

@@ -18,6 +18,7 @@
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/fused_adam.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/value_gradients.h"
 
 namespace mbrl {
 
@@ -25,6 +26,8 @@ namespace mbrl {
 struct ModelTrainer::Split {
   at::Tensor x_train, y_train, t_train;  // [N_train, in], [N_train, d], [N_train] float
   at::Tensor x_val, y_val;               // [N_val, in], [N_val, d]
+  at::Tensor g_train;                    // VaGraM: [N_train, G, obs_dim] value gradients
+  at::Tensor w_val;                      // VaGraM: [N_val, d] holdout weights
 };
 
 ModelTrainer::ModelTrainer(const ModelTrainerOptions& options,
@@ -57,7 +60,40 @@ ModelTrainer::~ModelTrainer() = default;
 
 bool ModelTrainer::use_fused() const { return options_.fused() && model_->device().is_cpu(); }
 
-ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, at::Generator& gen) const {
+bool ModelTrainer::needs_value_gradients() const {
+  return model_->options().loss() == EnsembleLoss::kVagram;
+}
+
+void ModelTrainer::set_value_gradient_source(std::shared_ptr<ValueGradientSource> source) {
+  value_source_ = std::move(source);
+}
+
+at::Tensor ModelTrainer::value_gradients(const at::Tensor& next_obs) const {
+  constexpr int64_t kChunk = 8192;
+  std::vector<at::Tensor> parts;
+  for (int64_t r = 0; r < next_obs.size(0); r += kChunk) {
+    const at::Tensor g = value_source_->value_gradients(
+        next_obs.narrow(0, r, std::min(kChunk, next_obs.size(0) - r)));
+    MBRL_CHECK(g.dim() == 3 && g.size(2) == model_->obs_dim(),
+               "model trainer: value gradients must be [G, B, obs_dim = ", model_->obs_dim(),
+               "], got ", g.sizes());
+    parts.push_back(g.detach().to(model_->device()).transpose(0, 1));
+  }
+  at::Tensor all = torch::cat(parts, 0).contiguous();  // [N, G, obs_dim]
+  MBRL_CHECK(all.isfinite().all().item<bool>(),
+             "model trainer: non-finite value gradients in training round ", rounds_);
+  return all;
+}
+
+at::Tensor ModelTrainer::vagram_weights(const at::Tensor& value_grads) const {
+  // [E, B, G, o] -> clip per value function over all E x B rows -> [E, B, d]
+  const at::Tensor clipped = clip_value_gradients(value_grads.permute({2, 0, 1, 3}),
+                                                  model_->options().vagram_clip_quantile());
+  return vagram_target_weights(clipped, model_->target_dim()).contiguous();
+}
+
+ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, const at::Tensor& value_grads,
+                                        at::Generator& gen) const {
   const int64_t n = data.size();
   const auto n_val =
       std::min<int64_t>(static_cast<int64_t>(static_cast<double>(n) * options_.validation_ratio()),
@@ -75,16 +111,21 @@ ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, at::Generat
                              : train.narrow(0, 0, std::min(n, options_.max_validation_size()));
   s.x_val = x.index_select(0, val);
   s.y_val = y.index_select(0, val);
+  if (value_grads.defined()) {
+    s.g_train = value_grads.index_select(0, train);
+    s.w_val = vagram_weights(value_grads.index_select(0, val).unsqueeze(0)).squeeze(0);
+  }
   return s;
 }
 
-at::Tensor ModelTrainer::score(const at::Tensor& x, const at::Tensor& y) {
+at::Tensor ModelTrainer::score(const at::Tensor& x, const at::Tensor& y, const at::Tensor& w) {
   const auto e = model_->ensemble_size();
   std::vector<int64_t> all(e);
   std::iota(all.begin(), all.end(), 0);
   at::Tensor raw = inference_->forward_all(x.contiguous(), all);
   at::Tensor mean = model_->split_output(raw).mean;
-  return (mean - y.unsqueeze(0)).square().mean({1, 2});
+  at::Tensor err2 = (mean - y.unsqueeze(0)).square();
+  return (w.defined() ? err2 * w : err2).mean({1, 2});
 }
 
 at::Tensor ModelTrainer::evaluate(const TransitionBatch& data) {
@@ -114,15 +155,15 @@ void ModelTrainer::ensure_optimizer() {
 }
 
 double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
-                                   const at::Tensor& terminated) {
+                                   const at::Tensor& terminated, const at::Tensor& weights) {
   ensure_optimizer();
   if (use_fused()) {
-    const double loss = backprop_->compute(x, y, terminated);
+    const double loss = backprop_->compute(x, y, terminated, weights);
     fused_adam_->step(backprop_->grad_parts());
     return loss;
   }
   adam_->zero_grad();
-  at::Tensor loss = model_->loss(x, y, terminated);
+  at::Tensor loss = model_->loss(x, y, terminated, weights);
   (loss + model_->weight_decay_penalty()).backward();
   adam_->step();
   return loss.item<double>();
@@ -243,10 +284,17 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
   ++rounds_;
   const TransitionBatch d = data.to(model_->device());
   model_->fit_normalizer(d);
+  at::Tensor value_grads;
+  if (needs_value_gradients()) {
+    MBRL_CHECK(value_source_ != nullptr,
+               "model trainer: loss 'vagram' needs the value functions of a policy learner "
+               "(set_value_gradient_source) before training");
+    value_grads = value_gradients(d.next_obs);
+  }
   Split s;
   {
     torch::NoGradGuard no_grad;
-    s = split(d, gen);
+    s = split(d, value_grads, gen);
   }
 
   const int64_t e = model_->ensemble_size();
@@ -336,7 +384,7 @@ void ModelTrainer::choose_elites(ModelTrainResult& result) {
 
 std::vector<double> ModelTrainer::holdout_scores(const Split& s) {
   torch::NoGradGuard no_grad;
-  return to_vector(score(s.x_val, s.y_val));
+  return to_vector(score(s.x_val, s.y_val, s.w_val));
 }
 
 void ModelTrainer::log_epoch(MetricsWriter* metrics, const ModelTrainResult& result,
@@ -372,7 +420,12 @@ double ModelTrainer::run_epoch(const Split& s, const at::Tensor& rows, at::Gener
     at::Tensor y = s.y_train.index_select(0, idx).view({e, count, -1});
     at::Tensor t = model_->learns_termination() ? s.t_train.index_select(0, idx).view({e, count})
                                                 : at::Tensor();
-    total += gradient_step(x, y, t);
+    at::Tensor w;
+    if (s.g_train.defined()) {
+      torch::NoGradGuard no_grad;
+      w = vagram_weights(s.g_train.index_select(0, idx).view({e, count, s.g_train.size(1), -1}));
+    }
+    total += gradient_step(x, y, t, w);
     ++batches;
     ++steps;
     if (options_.max_gradient_steps() > 0 && steps >= options_.max_gradient_steps()) break;

@@ -424,3 +424,68 @@ TEST(SacCriticEnsembleTest, DeterministicBackupDropsTheEntropyTermByHand) {
 
 }  // namespace
 }  // namespace mbrl
+
+namespace mbrl {
+namespace {
+
+// V(s) = Q(s, a) with the action held fixed, in double precision
+at::Tensor values_in_double(QEnsemble& critic, const at::Tensor& obs, const at::Tensor& act) {
+  auto copy = std::dynamic_pointer_cast<QEnsembleImpl>(critic->clone());
+  copy->to(torch::kFloat64);
+  torch::NoGradGuard no_grad;
+  return copy->forward(obs, act);  // [N, B]
+}
+
+TEST_F(SacAgentTest, ValueGradientsMatchFiniteDifferencesOfEveryCriticAndTarget) {
+  SacAgent agent = make_agent();
+  for (const auto& b : {random_batch(64, 1), random_batch(64, 2)}) agent.update_sac(b);
+  {
+    // critics and targets differ, so the order of the result is visible
+    torch::NoGradGuard no_grad;
+    for (auto& p : agent.critic()->parameters()) p.add_(0.05 * torch::randn_like(p));
+  }
+  const at::Tensor obs = torch::randn({5, 3}, make_generator(8, torch::kCPU));
+  auto grads_of = [](const std::vector<at::Tensor>& params) {
+    std::vector<at::Tensor> out;
+    for (const auto& p : params)
+      out.push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
+    return out;
+  };
+  const auto params = agent.critic()->parameters();
+  const std::vector<at::Tensor> before = copies(params), grads_before = grads_of(params);
+  const at::Tensor g = agent.value_gradients(obs);
+  ASSERT_EQ(g.sizes(), (std::vector<int64_t>{4, 5, 3}));
+  EXPECT_FALSE(g.requires_grad());
+  const auto grads_after = grads_of(params);
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_TRUE(params[i].equal(before[i]));  // the critics' weights and gradients untouched
+    EXPECT_EQ(grads_after[i].defined(), grads_before[i].defined());
+    if (grads_before[i].defined()) EXPECT_TRUE(grads_after[i].equal(grads_before[i]));
+    EXPECT_TRUE(params[i].requires_grad());
+  }
+
+  at::Tensor act;
+  {
+    torch::NoGradGuard no_grad;
+    act = agent.policy()->mean_action(obs).to(torch::kFloat64);
+  }
+  const double h = 1e-5;
+  const at::Tensor s = obs.to(torch::kFloat64);
+  for (int which = 0; which < 2; ++which) {
+    QEnsemble& q = which == 0 ? agent.critic() : agent.target_critic();
+    for (int64_t j = 0; j < 3; ++j) {
+      at::Tensor up = s.clone(), down = s.clone();
+      up.select(1, j).add_(h);
+      down.select(1, j).sub_(h);
+      const at::Tensor fd =
+          (values_in_double(q, up, act) - values_in_double(q, down, act)) / (2 * h);
+      EXPECT_TENSOR_CLOSE(g.narrow(0, 2 * which, 2).select(2, j), fd.to(torch::kFloat32), 1e-3,
+                          1e-4)
+          << (which == 0 ? "critics" : "target critics") << ", obs dim " << j;
+    }
+  }
+  EXPECT_FALSE(g[0].equal(g[2]));
+}
+
+}  // namespace
+}  // namespace mbrl

@@ -193,6 +193,17 @@ TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {
                     "needs a 'model' section");
 }
 
+TEST_F(MbpoTest, VagramTrainsTheModelOnTheCriticsValueGradients) {
+  // same data, same initial model: the two losses differ only by the value-gradient weights
+  const Csv vagram = read_csv(run_tiny({"model.loss=vagram"}, "vagram").path() / "model.csv");
+  const Csv mse = read_csv(run_tiny({"model.loss=mse"}, "mse").path() / "model.csv");
+  ASSERT_EQ(vagram.rows.size(), 5u);
+  EXPECT_NE(vagram.column(0, "model_train_loss"), mse.column(0, "model_train_loss"));
+  for (size_t r = 0; r < vagram.rows.size(); ++r) {
+    EXPECT_GT(std::stod(vagram.column(r, "model_holdout_score")), 0.0) << r;
+  }
+}
+
 const std::vector<std::string> kTinyCoplanner{"algorithm.coplanner.candidates=3",
                                               "algorithm.coplanner.horizon=2"};
 

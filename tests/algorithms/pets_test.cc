@@ -203,6 +203,11 @@ TEST_F(PetsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(cartpole_experiment({"algorithm.num_trial=5"}), ConfigError, "num_trial");
 }
 
+TEST_F(PetsTest, RefusesTheVagramLossWhichNeedsCritics) {
+  EXPECT_THROW_WITH(cartpole_experiment({"model.loss=vagram"}), ConfigError,
+                    "algorithm 'pets' has no value functions for the model's loss 'vagram'");
+}
+
 TEST_F(PetsTest, NeedsAnMpcAgentAndAModel) {
   EXPECT_THROW_WITH(cartpole_experiment({"agent={type: random}"}), ConfigError,
                     "needs an agent of type 'mpc'");

@@ -17,6 +17,7 @@ namespace {
 
 struct Batch {
   at::Tensor x, y, t;
+  at::Tensor w;  // per-element loss weights, or undefined
 };
 
 Batch random_batch(const GaussianMlpEnsemble& model, int64_t b) {
@@ -34,7 +35,7 @@ GaussianMlpEnsembleOptions options() {
 std::vector<at::Tensor> autograd_gradients(GaussianMlpEnsemble& model, const Batch& b,
                                            const std::vector<at::Tensor>& params, double* loss) {
   for (auto p : params) p.mutable_grad() = at::Tensor();
-  at::Tensor l = model.loss(b.x, b.y, model.learns_termination() ? b.t : at::Tensor());
+  at::Tensor l = model.loss(b.x, b.y, model.learns_termination() ? b.t : at::Tensor(), b.w);
   *loss = l.item<double>();
   (l + model.weight_decay_penalty()).backward();
   std::vector<at::Tensor> grads;
@@ -42,7 +43,8 @@ std::vector<at::Tensor> autograd_gradients(GaussianMlpEnsemble& model, const Bat
   return grads;
 }
 
-void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads) {
+void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads,
+                            bool weighted = false) {
   const int saved_threads = at::get_num_threads();
   at::set_num_threads(threads);
   auto model = std::make_shared<GaussianMlpEnsemble>(opts, make_generator(3, torch::kCPU));
@@ -51,8 +53,10 @@ void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads)
     for (auto& p : model->member_parameters()) p.add_(0.1 * torch::randn_like(p));
   }
   Batch b = random_batch(*model, 10);
+  if (weighted) b.w = 2.0 * torch::rand_like(b.y);
   EnsembleBackprop backprop(model);
-  const double loss = backprop.compute(b.x, b.y, opts.learn_termination() ? b.t : at::Tensor());
+  const double loss =
+      backprop.compute(b.x, b.y, opts.learn_termination() ? b.t : at::Tensor(), b.w);
   double expected_loss = 0;
   auto expected = autograd_gradients(*model, b, backprop.parameters(), &expected_loss);
   EXPECT_NEAR(loss, expected_loss, 1e-4 * std::abs(expected_loss));
@@ -88,7 +92,73 @@ TEST(EnsembleBackpropTest, LearnedBoundsRewardTerminationAndDecayMatchAutograd) 
 }
 
 TEST(EnsembleBackpropTest, DeterministicMatchesAutograd) {
-  expect_gradients_match(options().deterministic(true).learn_termination(true), 2);
+  expect_gradients_match(options().loss(EnsembleLoss::kMse).learn_termination(true), 2);
+}
+
+TEST(EnsembleBackpropTest, WeightedLossesMatchAutograd) {
+  expect_gradients_match(options().learn_reward(true).learn_logvar_bounds(true), 2, true);
+  expect_gradients_match(options().loss(EnsembleLoss::kMse), 2, true);
+}
+
+// the sum over parts of every parameter's gradient of the last compute
+std::vector<at::Tensor> fused_gradients(const EnsembleBackprop& backprop) {
+  std::vector<at::Tensor> out;
+  for (size_t i = 0; i < backprop.parameters().size(); ++i) {
+    at::Tensor g = torch::zeros_like(backprop.parameters()[i]);
+    for (const auto& part : backprop.grad_parts()) g = g + part[i];
+    out.push_back(g);
+  }
+  return out;
+}
+
+void expect_bitwise_equal(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i])) << "parameter " << i;
+}
+
+TEST(EnsembleBackpropTest, UnitWeightsGiveThePlainLossBitForBit) {
+  for (bool deterministic : {false, true}) {
+    SCOPED_TRACE(deterministic ? "mse" : "nll");
+    auto opts =
+        options().learn_reward(true).loss(deterministic ? EnsembleLoss::kMse : EnsembleLoss::kNll);
+    auto model = std::make_shared<GaussianMlpEnsemble>(opts, make_generator(5, torch::kCPU));
+    Batch b = random_batch(*model, 9);
+    const at::Tensor ones = torch::ones_like(b.y);
+    EnsembleBackprop backprop(model);
+    const double plain = backprop.compute(b.x, b.y, at::Tensor());
+    const auto plain_grads = fused_gradients(backprop);
+    EXPECT_EQ(backprop.compute(b.x, b.y, at::Tensor(), ones), plain);
+    expect_bitwise_equal(fused_gradients(backprop), plain_grads);
+
+    double l1 = 0, l2 = 0;
+    const auto auto_plain = autograd_gradients(*model, b, backprop.parameters(), &l1);
+    b.w = ones;
+    expect_bitwise_equal(autograd_gradients(*model, b, backprop.parameters(), &l2), auto_plain);
+    EXPECT_EQ(l1, l2);
+  }
+}
+
+TEST(EnsembleBackpropTest, ZeroWeightRemovesARowsGradient) {
+  auto model = std::make_shared<GaussianMlpEnsemble>(options().learn_reward(true),
+                                                     make_generator(6, torch::kCPU));
+  Batch b = random_batch(*model, 8);
+  b.w = torch::rand_like(b.y) + 0.5;
+  b.w.select(1, 3).zero_();  // row 3 of every member
+  EnsembleBackprop backprop(model);
+  backprop.compute(b.x, b.y, at::Tensor(), b.w);
+  const auto fused = fused_gradients(backprop);
+  double loss = 0;
+  const auto autograd = autograd_gradients(*model, b, backprop.parameters(), &loss);
+
+  // any target for the zero-weight row: the same gradients
+  b.y.select(1, 3).mul_(100.0).add_(7.0);
+  backprop.compute(b.x, b.y, at::Tensor(), b.w);
+  expect_bitwise_equal(fused_gradients(backprop), fused);
+  expect_bitwise_equal(autograd_gradients(*model, b, backprop.parameters(), &loss), autograd);
+  // while a weighted row's target does move them
+  b.y.select(1, 4).add_(1.0);
+  backprop.compute(b.x, b.y, at::Tensor(), b.w);
+  EXPECT_FALSE(fused_gradients(backprop)[0].equal(fused[0]));
 }
 
 TEST(EnsembleBackpropTest, MemberLossesSumToTheLoss) {

@@ -60,7 +60,7 @@ TEST(GaussianMlpEnsembleTest, ShapesWithRewardTerminationAndDeterministic) {
   EXPECT_SHAPE(out.mean, {4, 9, 4});
   EXPECT_SHAPE(out.termination_logit, {4, 9});
 
-  GaussianMlpEnsemble det(small().deterministic(true));
+  GaussianMlpEnsemble det(small().loss(EnsembleLoss::kMse));
   EXPECT_EQ(det.output_columns(), 3);
   EXPECT_FALSE(det.forward(torch::randn({4, 9, 5})).logvar.defined());
 }
@@ -264,6 +264,22 @@ TEST(GaussianMlpEnsembleTest, BadConfigKeysAreRejected) {
   EXPECT_THROW_WITH(build("type: gaussian_mlp_ensemble\nhidden_size: abc\n"), ConfigError,
                     "test.yaml:2");
   EXPECT_THROW_WITH(build("type: gaussian_mlp_ensembel\n"), ConfigError, "gaussian_mlp_ensemble");
+  EXPECT_THROW_WITH(build("type: gaussian_mlp_ensemble\nloss: l2\n"), ConfigError,
+                    "test.yaml:2:7: loss: expected one of nll, mse, vagram, got 'l2'");
+  EXPECT_THROW_WITH(build("type: gaussian_mlp_ensemble\nvagram_clip_quantile: 0\n"), ConfigError,
+                    "vagram_clip_quantile: expected a number in (0, 1]");
+  EXPECT_THROW_WITH(build("type: gaussian_mlp_ensemble\ndeterministic: true\n"), ConfigError,
+                    "unknown key 'deterministic'");
+}
+
+TEST(GaussianMlpEnsembleTest, LossChoosesTheHead) {
+  for (const std::string loss : {"nll", "mse", "vagram"}) {
+    auto model = std::dynamic_pointer_cast<GaussianMlpEnsemble>(
+        build("type: gaussian_mlp_ensemble\nhidden_size: 8\nloss: " + loss + "\n"));
+    EXPECT_EQ(ensemble_loss_name(model->options().loss()), loss);
+    EXPECT_EQ(model->options().deterministic(), loss != "nll");
+    EXPECT_EQ(model->output_columns(), loss == "nll" ? 6 : 3);  // obs 3: mean (and logvar)
+  }
 }
 
 }  // namespace

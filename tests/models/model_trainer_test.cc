@@ -9,6 +9,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/value_gradients.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/tensor_matchers.h"
@@ -234,6 +235,92 @@ TEST(ModelTrainerTest, OptionsFromConfig) {
   ConfigNode bad = load_config_string("lr: 1.0e-3\nepochs: 5\n", "training.yaml");
   model_trainer_options_from_config(bad);
   EXPECT_THROW_WITH(bad.check_all_read(), ConfigError, "epochs");
+}
+
+// Value functions that depend on observation dim `dim` only: every gradient is e_dim.
+class OneDimValues : public ValueGradientSource {
+ public:
+  OneDimValues(int64_t dim, int64_t functions) : dim_(dim), functions_(functions) {}
+  at::Tensor value_gradients(const at::Tensor& obs) override {
+    rows_seen += obs.size(0);
+    at::Tensor g = torch::zeros({functions_, obs.size(0), obs.size(1)});
+    g.select(2, dim_).fill_(1.0);
+    return g;
+  }
+  int64_t rows_seen = 0;
+
+ private:
+  int64_t dim_, functions_;
+};
+
+std::shared_ptr<GaussianMlpEnsemble> mean_only_model(EnsembleLoss loss) {
+  return std::make_shared<GaussianMlpEnsemble>(GaussianMlpEnsembleOptions(2, 1)
+                                                   .ensemble_size(3)
+                                                   .num_layers(2)
+                                                   .hidden_size(32)
+                                                   .num_elites(2)
+                                                   .loss(loss),
+                                               make_generator(0, torch::kCPU));
+}
+
+TEST(ModelTrainerTest, VagramFitsOnlyWhatTheValueFunctionsSee) {
+  for (bool fused : {true, false}) {
+    SCOPED_TRACE(fused ? "fused" : "autograd");
+    auto model = mean_only_model(EnsembleLoss::kVagram);
+    auto& out = model->layers().back();
+    // the output column of obs dim 1, which no value function depends on
+    const at::Tensor w1 = out->weight.detach().select(2, 1).clone();
+    const at::Tensor b1 = out->bias.detach().select(2, 1).clone();
+    const at::Tensor w0 = out->weight.detach().select(2, 0).clone();
+    ModelTrainer trainer(quick().fused(fused), model);
+    auto values = std::make_shared<OneDimValues>(0, 2);
+    ASSERT_TRUE(trainer.needs_value_gradients());
+    trainer.set_value_gradient_source(values);
+    auto gen = make_generator(1, torch::kCPU);
+    trainer.train(linear_system(1000, 2), gen);
+    EXPECT_EQ(values->rows_seen, 1000);  // once per call, every row
+    EXPECT_TRUE(out->weight.detach().select(2, 1).equal(w1));
+    EXPECT_TRUE(out->bias.detach().select(2, 1).equal(b1));
+    EXPECT_FALSE(out->weight.detach().select(2, 0).equal(w0));
+    // dim 0 is fitted, dim 1 is not
+    const auto test_data = linear_system(500, 99);
+    torch::NoGradGuard no_grad;
+    const at::Tensor err2 =
+        (model->predict(test_data.obs, test_data.act).mean - model->targets(test_data)).square();
+    EXPECT_LT(err2.select(2, 0).mean().item<double>(), 0.05);
+    EXPECT_GT(err2.select(2, 1).mean().item<double>(), 0.2);
+  }
+}
+
+TEST(ModelTrainerTest, VagramWithUnitValueGradientsIsTheMseLoss) {
+  // one value function with gradient 1 everywhere, no learned reward: weights of exactly 1, so
+  // the same training as loss mse, bit for bit
+  class Ones : public ValueGradientSource {
+   public:
+    at::Tensor value_gradients(const at::Tensor& obs) override {
+      return torch::ones({1, obs.size(0), obs.size(1)});
+    }
+  };
+  auto vagram = mean_only_model(EnsembleLoss::kVagram);
+  auto mse = mean_only_model(EnsembleLoss::kMse);
+  ModelTrainer a(quick(), vagram), b(quick(), mse);
+  a.set_value_gradient_source(std::make_shared<Ones>());
+  auto gen_a = make_generator(1, torch::kCPU), gen_b = make_generator(1, torch::kCPU);
+  const ModelTrainResult ra = a.train(linear_system(300, 2), gen_a);
+  const ModelTrainResult rb = b.train(linear_system(300, 2), gen_b);
+  EXPECT_EQ(ra.train_loss, rb.train_loss);
+  EXPECT_EQ(ra.holdout_score, rb.holdout_score);
+  for (size_t i = 0; i < vagram->member_parameters().size(); ++i) {
+    EXPECT_TRUE(vagram->member_parameters()[i].equal(mse->member_parameters()[i])) << i;
+  }
+}
+
+TEST(ModelTrainerTest, VagramWithoutValueFunctionsIsAnError) {
+  ModelTrainer trainer(quick(), mean_only_model(EnsembleLoss::kVagram));
+  auto gen = make_generator(1, torch::kCPU);
+  EXPECT_THROW_WITH(trainer.train(linear_system(100, 2), gen), Error,
+                    "loss 'vagram' needs the value functions of a policy learner");
+  EXPECT_FALSE(ModelTrainer(quick(), small_model()).needs_value_gradients());
 }
 
 }  // namespace

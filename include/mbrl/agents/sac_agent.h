@@ -19,6 +19,7 @@
 #include "mbrl/agents/q_ensemble.h"
 #include "mbrl/agents/squashed_gaussian_policy.h"
 #include "mbrl/core/types.h"
+#include "mbrl/models/value_gradients.h"
 
 namespace torch::optim {
 class Adam;
@@ -90,7 +91,7 @@ struct SacUpdateMetrics {
 /// Random numbers come from one generator (given at construction, on `device`), which is part of
 /// the saved state: after `load`, acting and updating continue exactly as in the saved agent.
 /// Threading contract: one thread at a time.
-class SacAgent : public PolicyLearner {
+class SacAgent : public PolicyLearner, public ValueGradientSource {
  public:
   /// spec: the env's (finite action bounds); gen: a generator on `device` owned by the agent.
   /// Throws InvalidArgument naming the option for an out-of-range option.
@@ -117,6 +118,13 @@ class SacAgent : public PolicyLearner {
   UpdateMetrics update(const TransitionBatch& batch) override;
   const std::vector<std::string>& metric_names() const override;
   int64_t batch_size() const override { return options_.batch_size(); }
+
+  /// ValueGradientSource, for VaGraM's model loss (pairlab/vagram `vaml_mlp.py`, `values` with
+  /// `use_all_vf`): V(s) = Q_n(s, tanh(mean(s))) for every critic and every target critic, the
+  /// actor's deterministic action held fixed (no gradient through the actor), differentiated
+  /// with respect to s. obs: [B, obs_dim] on any device -> [2 num_critics, B, obs_dim] (critics,
+  /// then target critics) on obs's device. The networks' own gradients are not touched.
+  at::Tensor value_gradients(const at::Tensor& obs) override;
 
   /// Networks, target critics, optimizer states, log alpha, update count, generator state.
   void save(torch::serialize::OutputArchive& archive) const override;

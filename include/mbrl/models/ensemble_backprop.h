@@ -35,9 +35,11 @@ class EnsembleBackprop {
 
   /// x: [E, B, input_dim] normalized inputs, y: [E, B, d] targets, terminated: [E, B] float (or
   /// undefined when the model does not learn termination); all contiguous float32 CPU.
+  /// weights: [E, B, d] float32 or undefined, as in GaussianMlpEnsemble::loss.
   /// Returns the loss (the value of GaussianMlpEnsemble::loss, without weight decay) and leaves
   /// the gradient of parameters()[i] as the sum over parts p of grad_parts()[p][i].
-  double compute(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
+  double compute(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
+                 const at::Tensor& weights = {});
   /// Per-member losses of the last `compute` ([E] values, summing to its loss minus the
   /// log-variance bound term).
   const std::vector<double>& member_losses() const { return member_losses_; }
@@ -49,12 +51,12 @@ class EnsembleBackprop {
   // unscaled loss sums (Gaussian / squared error, termination)
   std::pair<double, double> run_tile(int64_t p, int64_t m, int64_t r0, int64_t n, int64_t batch,
                                      const at::Tensor& x, const at::Tensor& y,
-                                     const at::Tensor& terminated);
-  // loss of the tile's raw outputs o and its gradient d_o ([n, cols]), bound gradients added to
-  // dmax, dmin (may be null)
-  std::pair<double, double> output_gradient(const float* o, const float* y, const float* term,
-                                            int64_t n, int64_t batch, float* d_o, float* dmax,
-                                            float* dmin) const;
+                                     const at::Tensor& terminated, const at::Tensor& weights);
+  // loss of the tile's raw outputs o and its gradient d_o ([n, cols]), each element's term
+  // weighted by w ([n, d], null: 1), bound gradients added to dmax, dmin (may be null)
+  std::pair<double, double> output_gradient(const float* o, const float* y, const float* w,
+                                            const float* term, int64_t n, int64_t batch, float* d_o,
+                                            float* dmax, float* dmin) const;
 
   std::shared_ptr<GaussianMlpEnsemble> model_;
   std::vector<at::Tensor> params_;

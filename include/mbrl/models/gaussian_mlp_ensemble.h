@@ -24,6 +24,17 @@ namespace mbrl {
 class ConfigNode;
 class EnsembleInference;
 
+/// The objective a trainer fits the ensemble with (YAML `loss`).
+enum class EnsembleLoss {
+  kNll,     // Gaussian negative log-likelihood of the target (needs the variance head)
+  kMse,     // squared error of the mean (a deterministic, mean-only network)
+  kVagram,  // squared error weighted by squared value gradients (VaGraM; mean-only network)
+};
+/// Maps "nll", "mse", "vagram" to an EnsembleLoss; throws InvalidArgument("loss", ...) listing
+/// the names otherwise.
+EnsembleLoss parse_ensemble_loss(const std::string& name);
+const char* ensemble_loss_name(EnsembleLoss loss);
+
 /// Options of GaussianMlpEnsemble; each field is a YAML key of `model: {type:
 /// gaussian_mlp_ensemble}` except obs_dim and act_dim, which come from the env. Defaults are
 /// mbrl-lib's `gaussian_mlp_ensemble.yaml`.
@@ -40,8 +51,16 @@ struct GaussianMlpEnsembleOptions {
   TORCH_ARG(int64_t, hidden_size) = 200;
   /// Hidden activation (YAML: silu, relu, leaky_relu, tanh, elu).
   TORCH_ARG(Activation, activation) = Activation::kSilu;
-  /// Predict the mean only and train on the squared error (no variance head).
-  TORCH_ARG(bool, deterministic) = false;
+  /// Training objective. kNll: a Gaussian head (mean and log-variance); kMse and kVagram: a
+  /// mean-only network (`deterministic()`), as the VaGraM reference's model.
+  TORCH_ARG(EnsembleLoss, loss) = EnsembleLoss::kNll;
+
+ public:
+  /// The network predicts the mean only (no variance head): loss mse or vagram.
+  bool deterministic() const { return loss() != EnsembleLoss::kNll; }
+  /// kVagram: value-gradient vectors above this quantile of their batch's norms are rescaled to
+  /// it (`clip_value_gradients`), in (0, 1]; 1 disables the clipping. VaGraM's 0.95.
+  TORCH_ARG(double, vagram_clip_quantile) = 0.95;
   /// Learn the per-dimension log-variance soft bounds (PETS); else fixed at their initial values.
   TORCH_ARG(bool, learn_logvar_bounds) = false;
   /// Initial (or fixed) log-variance bounds, min < max.
@@ -159,7 +178,12 @@ class GaussianMlpEnsemble : public DynamicsModel, public UncertaintyAware {
   /// min_logvar) when the bounds are learned. Weight decay is not included (see
   /// `weight_decay_penalty`). x: [E, B, input_dim], y: [E, B, d], terminated: [E, B] float or
   /// undefined -> scalar. Differentiable.
-  at::Tensor loss(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
+  /// weights: [E, B, d] float or undefined: each element's NLL (or squared error) term is
+  /// multiplied by its weight before the mean (VaGraM's value-gradient weights, per-sample
+  /// re-weighting); weights of 1 give the unweighted loss bit for bit, a weight of 0 removes
+  /// the element's gradient.
+  at::Tensor loss(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
+                  const at::Tensor& weights = {});
   using DynamicsModel::loss;
   /// 0.5 sum_l decay_l |W_l|^2, whose gradient is the per-layer decay (scalar, differentiable).
   at::Tensor weight_decay_penalty() const;

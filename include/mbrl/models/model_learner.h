@@ -21,6 +21,7 @@ class ConfigNode;
 class DynamicsModel;
 class MetricsWriter;
 class ReplayBuffer;
+class ValueGradientSource;
 struct ModelTrainerOptions;
 
 /// What one training call did. Learners without epochs report one epoch per call.
@@ -59,7 +60,20 @@ class ModelLearner {
   virtual void save(torch::serialize::OutputArchive& archive) const = 0;
   /// Restores what `save` wrote; throws DataError when the archive does not match.
   virtual void load(torch::serialize::InputArchive& archive) = 0;
+
+  /// True when the learner's loss weights the model's errors by value gradients (an ensemble
+  /// with `loss: vagram`): the algorithm must then hand it the policy learner's value functions
+  /// with `set_value_gradient_source` before the first `train`, or refuse the config.
+  virtual bool needs_value_gradients() const { return false; }
+  /// The value functions `train` takes the gradients from; kept for the learner's lifetime.
+  /// Learners that do not need them ignore it.
+  virtual void set_value_gradient_source(std::shared_ptr<ValueGradientSource> /*source*/) {}
 };
+
+/// Throws ConfigError at `node` when `learner` needs value gradients (a `loss: vagram` model)
+/// and `algorithm` has no value functions to give it.
+void refuse_value_gradient_loss(const ModelLearner& learner, const ConfigNode& node,
+                                const std::string& algorithm);
 
 /// Makes the learner of a model from the algorithm's `model_training` section. `defaults` are
 /// the algorithm's defaults for gradient-trained learners (PETS trains 25 epochs per call,

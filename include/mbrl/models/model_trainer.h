@@ -25,6 +25,7 @@ class EnsembleInference;
 class FusedAdam;
 class GaussianMlpEnsemble;
 class MetricsWriter;
+class ValueGradientSource;
 
 /// Options of ModelTrainer; each field is a YAML key of the section an algorithm gives it (e.g.
 /// `algorithm.model_training`). Weight decay is a model option (per layer).
@@ -78,6 +79,18 @@ struct ModelTrainerOptions {
 /// improvement_threshold): a trainer that started from the old scores would have thrown their
 /// training away.
 ///
+/// With the model's `loss: vagram` (VaGraM, Voelcker et al. ICLR 2022, as pairlab/vagram
+/// `mbrl/models/vaml_mlp.py` computes it), each call first takes the value gradients of the
+/// source's value functions at the real next state of every row (once per call: the critics do
+/// not change while the model trains, which is what the reference's per-sample gradient cache
+/// achieves); each gradient step then clips them over its minibatch ([E, batch_size] rows, per
+/// value function, `clip_value_gradients`) and weights the squared errors with
+/// `vagram_target_weights`; the holdout score is the same weighted squared error, clipped over
+/// the whole holdout (the reference clips over each evaluation batch). Differences from the
+/// reference: the loss is summed over members, as every loss of this trainer (the reference
+/// averages, a constant factor 1/E), and the reference's division of the clipped gradients by an
+/// EMA of their mean norm (`norm_avg`, a slowly varying global scale of the loss) is left out.
+///
 /// Threading contract: one thread at a time; the model must not be used concurrently.
 class ModelTrainer : public ModelLearner {
  public:
@@ -97,8 +110,12 @@ class ModelTrainer : public ModelLearner {
                          MetricsWriter* metrics = nullptr);
 
   /// Holdout score of every member on `data`: MSE of its mean prediction over rows and target
-  /// dims, [E] float32 on the model's device.
+  /// dims (unweighted, whatever the loss), [E] float32 on the model's device.
   at::Tensor evaluate(const TransitionBatch& data);
+
+  /// True for `loss: vagram`.
+  bool needs_value_gradients() const override;
+  void set_value_gradient_source(std::shared_ptr<ValueGradientSource> source) override;
 
   const ModelTrainerOptions& options() const { return options_; }
   std::shared_ptr<DynamicsModel> model() const override;
@@ -116,9 +133,14 @@ class ModelTrainer : public ModelLearner {
 
  private:
   struct Split;
-  Split split(const TransitionBatch& data, at::Generator& gen) const;
-  // x: [N, in] normalized, y: [N, d] -> [E] MSE of each member
-  at::Tensor score(const at::Tensor& x, const at::Tensor& y);
+  // value_grads: [N, G, obs_dim] or undefined
+  Split split(const TransitionBatch& data, const at::Tensor& value_grads, at::Generator& gen) const;
+  // next_obs: [N, obs_dim] -> the source's value gradients [N, G, obs_dim], in row chunks
+  at::Tensor value_gradients(const at::Tensor& next_obs) const;
+  // VaGraM's weights [E, B, d] from value gradients [E, B, G, obs_dim]
+  at::Tensor vagram_weights(const at::Tensor& value_grads) const;
+  // x: [N, in] normalized, y: [N, d], w: [N, d] or undefined -> [E] (weighted) MSE of each member
+  at::Tensor score(const at::Tensor& x, const at::Tensor& y, const at::Tensor& w = {});
   // [E, n] training-row indices of each member: its bootstrap resample (drawn once per call) or
   // every row
   at::Tensor member_rows(int64_t n, at::Generator& gen) const;
@@ -131,8 +153,9 @@ class ModelTrainer : public ModelLearner {
   // one epoch of minibatches over `rows` ([E, N_train] indices), counting into `steps`;
   // returns the mean training loss
   double run_epoch(const Split& s, const at::Tensor& rows, at::Generator& gen, int64_t& steps);
-  // one gradient step on [E, B, ...] tensors; returns the loss
-  double gradient_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated);
+  // one gradient step on [E, B, ...] tensors (weights undefined: unweighted); returns the loss
+  double gradient_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
+                       const at::Tensor& weights);
   bool use_fused() const;
   // creates the optimizer of the path in use on first need
   void ensure_optimizer();
@@ -143,6 +166,7 @@ class ModelTrainer : public ModelLearner {
   std::unique_ptr<EnsembleBackprop> backprop_;
   std::unique_ptr<FusedAdam> fused_adam_;
   std::unique_ptr<torch::optim::Adam> adam_;
+  std::shared_ptr<ValueGradientSource> value_source_;
   int64_t rounds_ = 0;
 };
 
