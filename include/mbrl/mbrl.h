@@ -85,6 +85,7 @@
 #include "mbrl/models/model_trainer.h"
 #include "mbrl/models/prediction_errors.h"
 #include "mbrl/models/propagation.h"
+#include "mbrl/models/sample_weighting.h"
 #include "mbrl/models/sequence/gru_backbone.h"
 #include "mbrl/models/sequence/mamba_backbone.h"
 #include "mbrl/models/sequence/s4d_backbone.h"

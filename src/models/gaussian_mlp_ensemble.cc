@@ -101,6 +101,7 @@ void GaussianMlpEnsemble::check_options() const {
   MBRL_CHECK_ARG(o.num_elites() >= 1 && o.num_elites() <= o.ensemble_size(), "num_elites",
                  "expected an integer in [1, ensemble_size = ", o.ensemble_size(), "], got ",
                  o.num_elites());
+  check_sample_weighting_options(o.sample_weighting());
   MBRL_CHECK_ARG(o.vagram_clip_quantile() > 0 && o.vagram_clip_quantile() <= 1,
                  "vagram_clip_quantile", "expected a number in (0, 1], got ",
                  o.vagram_clip_quantile());

@@ -16,6 +16,7 @@ GaussianMlpEnsembleOptions gaussian_mlp_ensemble_options_from_config(const Confi
   o.activation(parse_activation(node.get_or<std::string>("activation", "silu")));
   o.loss(parse_ensemble_loss(node.get_or<std::string>("loss", ensemble_loss_name(o.loss()))));
   MBRL_READ_OPTION(node, o, vagram_clip_quantile);
+  o.sample_weighting(sample_weighting_options_from_config(node.section("sample_weighting")));
   MBRL_READ_OPTION(node, o, learn_logvar_bounds);
   MBRL_READ_OPTION(node, o, min_logvar);
   MBRL_READ_OPTION(node, o, max_logvar);

@@ -18,6 +18,7 @@
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/fused_adam.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/sample_weighting.h"
 #include "mbrl/models/value_gradients.h"
 
 namespace mbrl {
@@ -27,7 +28,8 @@ struct ModelTrainer::Split {
   at::Tensor x_train, y_train, t_train;  // [N_train, in], [N_train, d], [N_train] float
   at::Tensor x_val, y_val;               // [N_val, in], [N_val, d]
   at::Tensor g_train;                    // VaGraM: [N_train, G, obs_dim] value gradients
-  at::Tensor w_val;                      // VaGraM: [N_val, d] holdout weights
+  at::Tensor sw_train;                   // sample weights: [N_train]
+  at::Tensor w_val;                      // VaGraM and sample weights: [N_val, d] holdout weights
 };
 
 ModelTrainer::ModelTrainer(const ModelTrainerOptions& options,
@@ -93,6 +95,7 @@ at::Tensor ModelTrainer::vagram_weights(const at::Tensor& value_grads) const {
 }
 
 ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, const at::Tensor& value_grads,
+                                        const at::Tensor& sample_weights,
                                         at::Generator& gen) const {
   const int64_t n = data.size();
   const auto n_val =
@@ -114,6 +117,11 @@ ModelTrainer::Split ModelTrainer::split(const TransitionBatch& data, const at::T
   if (value_grads.defined()) {
     s.g_train = value_grads.index_select(0, train);
     s.w_val = vagram_weights(value_grads.index_select(0, val).unsqueeze(0)).squeeze(0);
+  }
+  if (sample_weights.defined()) {
+    s.sw_train = sample_weights.index_select(0, train);
+    const at::Tensor sw_val = sample_weights.index_select(0, val).unsqueeze(1);
+    s.w_val = s.w_val.defined() ? s.w_val * sw_val : sw_val.expand({-1, y.size(1)}).contiguous();
   }
   return s;
 }
@@ -273,11 +281,12 @@ std::shared_ptr<DynamicsModel> ModelTrainer::model() const { return model_; }
 
 ModelTrainResult ModelTrainer::train(const ReplayBuffer& replay, at::Generator& gen,
                                      MetricsWriter* metrics) {
-  return train(replay.all(), gen, metrics);
+  return train(replay.all(), gen, metrics,
+               replay_sample_weights(replay, model_->options().sample_weighting()));
 }
 
 ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator& gen,
-                                     MetricsWriter* metrics) {
+                                     MetricsWriter* metrics, const at::Tensor& sample_weights) {
   data.check(model_->obs_dim(), model_->act_dim());
   MBRL_CHECK(data.size() >= 2, "ModelTrainer::train: expected at least 2 transitions, got ",
              data.size());
@@ -291,10 +300,19 @@ ModelTrainResult ModelTrainer::train(const TransitionBatch& data, at::Generator&
                "(set_value_gradient_source) before training");
     value_grads = value_gradients(d.next_obs);
   }
+  if (sample_weights.defined()) {
+    MBRL_CHECK_SHAPE(sample_weights, {data.size()}, "sample_weights");
+    MBRL_CHECK(
+        sample_weights.isfinite().all().item<bool>() && (sample_weights >= 0).all().item<bool>(),
+        "model trainer: sample weights must be finite and >= 0");
+  }
   Split s;
   {
     torch::NoGradGuard no_grad;
-    s = split(d, value_grads, gen);
+    s = split(d, value_grads,
+              sample_weights.defined() ? sample_weights.to(model_->device(), torch::kFloat32)
+                                       : at::Tensor(),
+              gen);
   }
 
   const int64_t e = model_->ensemble_size();
@@ -424,6 +442,10 @@ double ModelTrainer::run_epoch(const Split& s, const at::Tensor& rows, at::Gener
     if (s.g_train.defined()) {
       torch::NoGradGuard no_grad;
       w = vagram_weights(s.g_train.index_select(0, idx).view({e, count, s.g_train.size(1), -1}));
+    }
+    if (s.sw_train.defined()) {
+      const at::Tensor sw = s.sw_train.index_select(0, idx).view({e, count, 1});
+      w = w.defined() ? w * sw : sw.expand({e, count, s.y_train.size(1)}).contiguous();
     }
     total += gradient_step(x, y, t, w);
     ++batches;

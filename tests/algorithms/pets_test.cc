@@ -203,6 +203,26 @@ TEST_F(PetsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(cartpole_experiment({"algorithm.num_trial=5"}), ConfigError, "num_trial");
 }
 
+TEST_F(PetsTest, SampleWeightingChangesTheModelTrainingOnly) {
+  // at the first training the random trial is the only, hence the best, episode: every row
+  // weighs 1 and the round is the unweighted one, bit for bit; at the second, the rows of the
+  // worse episode weigh less
+  auto run = [](std::vector<std::string> overrides) {
+    Experiment experiment = cartpole_experiment(std::move(overrides));
+    RunDir dir = experiment.create_run_dir();
+    experiment.run(dir);
+    return column(dir.metrics_path(), "model_train_loss");
+  };
+  auto weighted = tiny_overrides();
+  weighted.push_back("model.sample_weighting={type: trajectory_distance, length_scale: 0.5}");
+  const auto plain = run(tiny_overrides()), reweighted = run(weighted);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(plain[1], reweighted[1]);
+  EXPECT_NE(plain[2], reweighted[2]);
+  EXPECT_THROW_WITH(cartpole_experiment({"model.sample_weighting={type: expert}"}), ConfigError,
+                    "model.sample_weighting.type: expected one of none, trajectory_distance");
+}
+
 TEST_F(PetsTest, RefusesTheVagramLossWhichNeedsCritics) {
   EXPECT_THROW_WITH(cartpole_experiment({"model.loss=vagram"}), ConfigError,
                     "algorithm 'pets' has no value functions for the model's loss 'vagram'");

@@ -315,6 +315,31 @@ TEST(ModelTrainerTest, VagramWithUnitValueGradientsIsTheMseLoss) {
   }
 }
 
+TEST(ModelTrainerTest, SampleWeightsOfOneTrainExactlyAsNoneAndZeroRemovesRows) {
+  const TransitionBatch data = linear_system(300, 2);
+  auto train = [&](const at::Tensor& weights, const TransitionBatch& d) {
+    auto model = small_model();
+    ModelTrainer trainer(quick().num_epochs(3), model);
+    auto gen = make_generator(1, torch::kCPU);
+    trainer.train(d, gen, nullptr, weights);
+    return model->member_parameters();
+  };
+  const auto plain = train({}, data);
+  const auto ones = train(torch::ones({300}), data);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(ones[i].equal(plain[i])) << i;
+  // rows of weight 0 may hold anything: the training does not see them
+  at::Tensor half = torch::ones({300});
+  half.narrow(0, 0, 150).zero_();
+  TransitionBatch corrupted = data;
+  corrupted.next_obs = data.next_obs.clone();
+  corrupted.next_obs.narrow(0, 0, 150).mul_(-50.0);
+  const auto a = train(half, data), b = train(half, corrupted);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i])) << i;
+  EXPECT_FALSE(a[0].equal(plain[0]));
+  EXPECT_THROW_WITH(train(torch::ones({299}), data), Error, "sample_weights");
+  EXPECT_THROW_WITH(train(-torch::ones({300}), data), Error, "finite and >= 0");
+}
+
 TEST(ModelTrainerTest, VagramWithoutValueFunctionsIsAnError) {
   ModelTrainer trainer(quick(), mean_only_model(EnsembleLoss::kVagram));
   auto gen = make_generator(1, torch::kCPU);

@@ -16,6 +16,7 @@
 #include "mbrl/core/types.h"
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/input_normalizer.h"
+#include "mbrl/models/sample_weighting.h"
 #include "mbrl/nn/activation.h"
 #include "mbrl/nn/ensemble_linear.h"
 
@@ -61,6 +62,9 @@ struct GaussianMlpEnsembleOptions {
   /// kVagram: value-gradient vectors above this quantile of their batch's norms are rescaled to
   /// it (`clip_value_gradients`), in (0, 1]; 1 disables the clipping. VaGraM's 0.95.
   TORCH_ARG(double, vagram_clip_quantile) = 0.95;
+  /// Per-transition weights of the training loss (objective-mismatch re-weighting, YAML section
+  /// `sample_weighting:`), applied by the trainer on top of the loss.
+  TORCH_ARG(SampleWeightingOptions, sample_weighting) = {};
   /// Learn the per-dimension log-variance soft bounds (PETS); else fixed at their initial values.
   TORCH_ARG(bool, learn_logvar_bounds) = false;
   /// Initial (or fixed) log-variance bounds, min < max.

@@ -98,16 +98,20 @@ class ModelTrainer : public ModelLearner {
   ModelTrainer(const ModelTrainerOptions& options, std::shared_ptr<GaussianMlpEnsemble> model);
   ~ModelTrainer() override;
 
-  /// ModelLearner: trains on every transition of `replay` (as `train(replay.all(), ...)`).
+  /// ModelLearner: trains on every transition of `replay` (as `train(replay.all(), ...)`), with
+  /// the model's `sample_weighting` computed from the replay's episodes
+  /// (`replay_sample_weights`).
   ModelTrainResult train(const ReplayBuffer& replay, at::Generator& gen,
                          MetricsWriter* metrics = nullptr) override;
 
   /// data: at least 2 transitions (any device; moved to the model's). gen: a CPU generator for
   /// the split, bootstrap and shuffles. With `metrics`, one row per epoch goes to group
   /// `model_train` (file model_train.csv). Throws NonFiniteError naming the epoch and step when
-  /// the loss becomes non-finite.
+  /// the loss becomes non-finite. sample_weights: [N] float or undefined: each transition's loss
+  /// terms (and its holdout error) are multiplied by its weight, on top of VaGraM's weights;
+  /// weights of 1 train exactly as none.
   ModelTrainResult train(const TransitionBatch& data, at::Generator& gen,
-                         MetricsWriter* metrics = nullptr);
+                         MetricsWriter* metrics = nullptr, const at::Tensor& sample_weights = {});
 
   /// Holdout score of every member on `data`: MSE of its mean prediction over rows and target
   /// dims (unweighted, whatever the loss), [E] float32 on the model's device.
@@ -133,8 +137,9 @@ class ModelTrainer : public ModelLearner {
 
  private:
   struct Split;
-  // value_grads: [N, G, obs_dim] or undefined
-  Split split(const TransitionBatch& data, const at::Tensor& value_grads, at::Generator& gen) const;
+  // value_grads: [N, G, obs_dim], sample_weights: [N]; either may be undefined
+  Split split(const TransitionBatch& data, const at::Tensor& value_grads,
+              const at::Tensor& sample_weights, at::Generator& gen) const;
   // next_obs: [N, obs_dim] -> the source's value gradients [N, G, obs_dim], in row chunks
   at::Tensor value_gradients(const at::Tensor& next_obs) const;
   // VaGraM's weights [E, B, d] from value gradients [E, B, G, obs_dim]
