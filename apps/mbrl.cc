@@ -13,6 +13,7 @@
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/agents/scorer_registry.h"
 #include "mbrl/algorithms/d4rl_collect.h"
+#include "mbrl/algorithms/diagnose.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/normalized_score.h"
@@ -78,6 +79,15 @@ struct EvalArgs {
   std::string run_dir;
   int64_t episodes = 10;
   std::optional<uint64_t> seed;
+  std::string device;
+};
+
+struct DiagnoseArgs {
+  std::string run_dir;
+  int64_t episodes = 10;
+  int64_t horizon = 10;
+  int64_t samples = 100;
+  uint64_t seed = 0;
   std::string device;
 };
 
@@ -153,6 +163,22 @@ int eval(const EvalArgs& args) {
                 mbrl::normalized_score(mean, *reference), reference->random, reference->expert,
                 reference->source.c_str());
   }
+  return kExitOk;
+}
+
+int diagnose(const DiagnoseArgs& args) {
+  mbrl::RunDir run_dir = mbrl::RunDir::open(args.run_dir);
+  mbrl::log::configure("info", console_sinks());
+  std::string summary;
+  mbrl::diagnose_run(run_dir.path(),
+                     mbrl::DiagnoseOptions()
+                         .episodes(args.episodes)
+                         .horizon(args.horizon)
+                         .samples(args.samples)
+                         .seed(args.seed),
+                     overrides_of({}, std::nullopt, args.device, ""), &summary);
+  std::printf("%sfiles in %s\n", summary.c_str(),
+              (run_dir.path() / "diagnostics").string().c_str());
   return kExitOk;
 }
 
@@ -350,6 +376,22 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--seed", eval_args.seed, "Seed of the evaluation episodes");
   eval_cmd->add_option("--device", eval_args.device, "auto, cpu or cuda");
 
+  DiagnoseArgs diagnose_args;
+  auto* diagnose_cmd = app.add_subcommand(
+      "diagnose",
+      "Model diagnostics of a trained run on held-out episodes of its agent: k-step error, "
+      "calibration, disagreement against error (writes RUN_DIR/diagnostics/)");
+  diagnose_cmd->add_option("run_dir", diagnose_args.run_dir, "A run folder written by mbrl train")
+      ->required();
+  diagnose_cmd->add_option("--episodes", diagnose_args.episodes,
+                           "Held-out episodes collected with the run's agent (default 10)");
+  diagnose_cmd->add_option("--horizon", diagnose_args.horizon,
+                           "Open-loop steps of the k-step error (default 10)");
+  diagnose_cmd->add_option("--samples", diagnose_args.samples,
+                           "Draws per member for the calibration (default 100)");
+  diagnose_cmd->add_option("--seed", diagnose_args.seed, "Seed of the held-out episodes");
+  diagnose_cmd->add_option("--device", diagnose_args.device, "auto, cpu or cuda");
+
   PlotArgs plot_args;
   auto* plot_cmd = app.add_subcommand(
       "plot", "Draw learning curves of run folders as a PNG (seeds of one config: mean and band)");
@@ -419,6 +461,7 @@ int main(int argc, char** argv) {
     mbrl::register_builtins();
     if (*train_cmd) return train(train_args);
     if (*eval_cmd) return eval(eval_args);
+    if (*diagnose_cmd) return diagnose(diagnose_args);
     if (*collect_cmd) return collect(collect_args);
     if (*list_cmd) return list(list_kind);
     if (*plot_cmd) return plot(plot_args);

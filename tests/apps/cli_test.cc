@@ -302,6 +302,44 @@ TEST(CliTest, PlotWithoutOptionsDrawsEveryRunKind) {
   EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 1) << none.err;
 }
 
+TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
+  auto dir = test::scratch_dir();
+  const std::string root = test::source_path("").string();
+  CliResult train =
+      run_cli("train " + root +
+                  "/configs/pets/cartpole_quick.yaml --set env.max_episode_steps=12 "
+                  "--set algorithm.num_trials=1 --set agent.optimizer.population_size=8 "
+                  "--set agent.optimizer.num_iterations=1 --set agent.planning_horizon=2 "
+                  "--set algorithm.model_training.num_epochs=1 --set threads=1 --run-dir pets",
+              dir);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  CliResult r = run_cli("diagnose pets --episodes 2 --horizon 4 --samples 8", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("k-step open-loop MSE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected calibration error"), std::string::npos) << r.out;
+  const fs::path diag = dir / "pets" / "diagnostics";
+  for (const char* f : {"kstep_error.csv", "calibration.csv", "disagreement.csv", "summary.txt"}) {
+    EXPECT_TRUE(fs::exists(diag / f)) << f;
+  }
+  // header and one row per k
+  const std::string kstep = read_file(diag / "kstep_error.csv");
+  EXPECT_EQ(kstep.substr(0, kstep.find('\n')), "k,obs_0,obs_1,obs_2,obs_3,all");
+  EXPECT_EQ(std::count(kstep.begin(), kstep.end(), '\n'), 5);
+  EXPECT_EQ(fs::exists(diag / "kstep_error.png"), gnuplot_available());  // else a warning
+
+  // a bad option and a run without a model: one line, exit 2
+  CliResult bad = run_cli("diagnose pets --horizon 0", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--horizon: expected a positive integer, got 0"), std::string::npos)
+      << bad.err;
+  write_config(dir, "random.yaml", kValid);
+  ASSERT_EQ(run_cli("train random.yaml --set threads=1 --run-dir random", dir).exit_code, 0);
+  CliResult no_model = run_cli("diagnose random", dir);
+  EXPECT_EQ(no_model.exit_code, 2);
+  EXPECT_NE(no_model.err.find("the run has no learned model"), std::string::npos) << no_model.err;
+  EXPECT_EQ(std::count(no_model.err.begin(), no_model.err.end(), '\n'), 1) << no_model.err;
+}
+
 TEST(CliTest, BadReproduceTableIsOneLineExitTwo) {
   auto dir = test::scratch_dir();
   write_config(dir, "table.yaml", "title: t\nentries:\n  a: {config: nothing.yaml}\n");

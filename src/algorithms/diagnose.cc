@@ -1,0 +1,167 @@
+// diagnose_run: held-out episodes of a trained run's agent, its model's diagnostics, the files.
+#include "mbrl/algorithms/diagnose.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "mbrl/algorithms/episode.h"
+#include "mbrl/algorithms/experiment.h"
+#include "mbrl/core/check.h"
+#include "mbrl/core/rng.h"
+#include "mbrl/data/replay_buffer.h"
+#include "mbrl/envs/env_registry.h"
+#include "mbrl/io/atomic_file.h"
+#include "mbrl/log/learning_curves.h"
+#include "mbrl/log/log.h"
+#include "mbrl/models/dynamics_model.h"
+
+namespace mbrl {
+namespace {
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
+}
+
+// "k,obs_0,...,all" rows of a [rows, dims] table whose first column is `first(i)`
+template <class First>
+std::string table_csv(const std::string& first_name, First first, const at::Tensor& table) {
+  std::string csv = first_name;
+  for (int64_t d = 0; d < table.size(1); ++d) csv += ",obs_" + std::to_string(d);
+  csv += ",all\n";
+  const at::Tensor mean = table.mean(1);
+  for (int64_t r = 0; r < table.size(0); ++r) {
+    csv += first(r);
+    for (int64_t d = 0; d < table.size(1); ++d) csv += "," + number(table[r][d].item<double>());
+    csv += "," + number(mean[r].item<double>()) + "\n";
+  }
+  return csv;
+}
+
+void plot_kstep(const ModelDiagnostics& d, const std::filesystem::path& path) {
+  if (!gnuplot_available()) {
+    log::logger("diagnose")->warn("gnuplot not found: no {}", path.string());
+    return;
+  }
+  std::vector<CurveBand> bands;
+  const int64_t h = d.kstep_mse.size(0);
+  auto band = [&](const std::string& label, const at::Tensor& y) {
+    CurveBand b;
+    b.label = label;
+    b.runs = 1;
+    for (int64_t k = 0; k < h; ++k) {
+      b.x.push_back(static_cast<double>(k + 1));
+      b.mean.push_back(y[k].item<double>());
+      b.std.push_back(0.0);
+    }
+    bands.push_back(std::move(b));
+  };
+  for (int64_t i = 0; i < d.kstep_mse.size(1); ++i)
+    band("obs_" + std::to_string(i), d.kstep_mse.select(1, i));
+  band("all dims (mean)", d.kstep_mse.mean(1));
+  PlotOptions o;
+  o.metric = "mean squared open-loop error";
+  o.x = "k (model steps)";
+  o.output = path;
+  o.title = "k-step prediction error on held-out episodes";
+  try {
+    plot_curves(bands, o);
+  } catch (const Error& e) {
+    log::logger("diagnose")->warn("no {}: {}", path.string(), e.what());
+  }
+}
+
+}  // namespace
+
+std::string diagnostics_summary(const ModelDiagnostics& d) {
+  std::ostringstream s;
+  const at::Tensor all = d.kstep_mse.mean(1);
+  const int64_t h = all.size(0);
+  s << "k-step open-loop MSE (mean over " << d.kstep_mse.size(1) << " obs dims, " << d.kstep_starts
+    << " start states): k=1 " << number(all[0].item<double>());
+  if (h > 1) s << ", k=" << h << " " << number(all[h - 1].item<double>());
+  s << "\n";
+  if (!d.missing.empty()) {
+    s << "calibration and disagreement: not measured (" << d.missing << ")\n";
+    return s.str();
+  }
+  s << "one-step coverage (mean over dims, " << d.transitions << " transitions):";
+  const at::Tensor cov = d.coverage.mean(1);
+  for (size_t i = 0; i < d.levels.size(); ++i) {
+    s << " " << number(100 * d.levels[i]) << "% -> " << number(100 * cov[i].item<double>()) << "%";
+    if (i + 1 < d.levels.size()) s << ",";
+  }
+  s << "; expected calibration error " << number(d.calibration_error) << "\n";
+  s << "Spearman(disagreement, error): k=1 " << number(d.disagreement_spearman[0].item<double>());
+  if (h > 1) s << ", k=" << h << " " << number(d.disagreement_spearman[h - 1].item<double>());
+  s << "\n";
+  return s.str();
+}
+
+ModelDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
+                              const std::vector<std::string>& overrides, std::string* summary) {
+  if (options.episodes() < 1) {
+    throw ConfigError("--episodes", "",
+                      "expected a positive integer, got " + std::to_string(options.episodes()));
+  }
+  if (options.horizon() < 1) {
+    throw ConfigError("--horizon", "",
+                      "expected a positive integer, got " + std::to_string(options.horizon()));
+  }
+  if (options.samples() < 1) {
+    throw ConfigError("--samples", "",
+                      "expected a positive integer, got " + std::to_string(options.samples()));
+  }
+  Experiment run = load_trained_run(run_dir, overrides);
+  if (!run.model()) {
+    throw DataError(run_dir.string() +
+                    ": the run has no learned model (no 'model' section) to "
+                    "diagnose");
+  }
+  const auto& maker = run.context().built.env_maker;
+  MBRL_ASSERT(maker != nullptr, "diagnose: the experiment has no env maker");
+  std::shared_ptr<Env> env = maker->make("diagnose");
+  const EnvSpec& spec = env->spec();
+  const int64_t max_steps = spec.max_episode_steps > 0 ? spec.max_episode_steps : 1000;
+  ReplayBuffer buffer(options.episodes() * max_steps, spec.obs_dim(), spec.act_dim());
+  const uint64_t first_seed = derive_seed(options.seed(), "diagnose");
+  for (int64_t i = 0; i < options.episodes(); ++i) {
+    run_episode(*env, *run.agent(), ActMode::kEval, &buffer, first_seed + static_cast<uint64_t>(i),
+                max_steps);
+  }
+  std::vector<TransitionBatch> episodes;
+  for (const auto& [begin, end] : buffer.episodes()) {
+    episodes.push_back(buffer.at(torch::arange(begin, end, torch::kInt64)));
+  }
+  auto gen = run.context().generator("diagnose");
+  const ModelDiagnostics d = diagnose_model(
+      *run.model(), episodes,
+      ModelDiagnosticsOptions().horizon(options.horizon()).samples(options.samples()), gen);
+
+  const std::filesystem::path dir = run_dir / "diagnostics";
+  std::filesystem::create_directories(dir);
+  write_file_atomic(dir / "kstep_error.csv",
+                    table_csv(
+                        "k", [](int64_t r) { return std::to_string(r + 1); }, d.kstep_mse));
+  if (d.coverage.defined()) {
+    write_file_atomic(dir / "calibration.csv",
+                      table_csv(
+                          "level", [&](int64_t r) { return number(d.levels[r]); }, d.coverage));
+    std::string csv = "k,spearman\n";
+    for (int64_t k = 0; k < d.disagreement_spearman.size(0); ++k) {
+      csv += std::to_string(k + 1) + "," + number(d.disagreement_spearman[k].item<double>()) + "\n";
+    }
+    write_file_atomic(dir / "disagreement.csv", csv);
+  }
+  const std::string text = diagnostics_summary(d);
+  write_file_atomic(dir / "summary.txt", text);
+  plot_kstep(d, dir / "kstep_error.png");
+  if (summary != nullptr) *summary = text;
+  return d;
+}
+
+}  // namespace mbrl
