@@ -75,9 +75,45 @@ void plot_kstep(const ModelDiagnostics& d, const std::filesystem::path& path) {
   }
 }
 
+// the models the run kept (models/trial_<i>.pt), each scored on `held_out`, against the return of
+// its trial in metrics.csv
+std::vector<MismatchRow> mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
+                                        const TransitionBatch& held_out) {
+  const std::filesystem::path dir = run_dir / "models";
+  std::vector<MismatchRow> rows;
+  if (!std::filesystem::is_directory(dir)) return rows;
+  const RunCurve returns = read_run_curve(run_dir, "episode_return", "trial");
+  for (size_t i = 0; i < returns.x.size(); ++i) {
+    const auto trial = static_cast<int64_t>(std::llround(returns.x[i]));
+    const std::filesystem::path file = dir / ("trial_" + std::to_string(trial) + ".pt");
+    if (!std::filesystem::exists(file)) continue;
+    load_model(model, file);
+    torch::NoGradGuard no_grad;
+    const ModelLosses losses = model.loss(held_out);
+    MismatchRow row;
+    row.trial = trial;
+    row.holdout_loss = (losses.count("nll") ? losses.at("nll") : losses.at("loss")).item<double>();
+    row.holdout_mse = losses.count("mse") ? losses.at("mse").item<double>() : std::nan("");
+    row.episode_return = returns.y[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double rank_correlation(const std::vector<MismatchRow>& rows, double MismatchRow::*field) {
+  if (rows.size() < 2) return std::nan("");
+  std::vector<double> a, b;
+  for (const auto& r : rows) {
+    a.push_back(r.*field);
+    b.push_back(r.episode_return);
+  }
+  return spearman_correlation(torch::tensor(a, torch::kFloat64), torch::tensor(b, torch::kFloat64));
+}
+
 }  // namespace
 
-std::string diagnostics_summary(const ModelDiagnostics& d) {
+std::string diagnostics_summary(const RunDiagnostics& run) {
+  const ModelDiagnostics& d = run.model;
   std::ostringstream s;
   const at::Tensor all = d.kstep_mse.mean(1);
   const int64_t h = all.size(0);
@@ -85,6 +121,11 @@ std::string diagnostics_summary(const ModelDiagnostics& d) {
     << " start states): k=1 " << number(all[0].item<double>());
   if (h > 1) s << ", k=" << h << " " << number(all[h - 1].item<double>());
   s << "\n";
+  if (!run.mismatch.empty()) {
+    s << "objective mismatch over " << run.mismatch.size()
+      << " kept models: Spearman(held-out loss, return) " << number(run.loss_return_spearman)
+      << ", Spearman(held-out MSE, return) " << number(run.mse_return_spearman) << "\n";
+  }
   if (!d.missing.empty()) {
     s << "calibration and disagreement: not measured (" << d.missing << ")\n";
     return s.str();
@@ -102,8 +143,8 @@ std::string diagnostics_summary(const ModelDiagnostics& d) {
   return s.str();
 }
 
-ModelDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
-                              const std::vector<std::string>& overrides, std::string* summary) {
+RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
+                            const std::vector<std::string>& overrides, std::string* summary) {
   if (options.episodes() < 1) {
     throw ConfigError("--episodes", "",
                       "expected a positive integer, got " + std::to_string(options.episodes()));
@@ -138,9 +179,11 @@ ModelDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagno
     episodes.push_back(buffer.at(torch::arange(begin, end, torch::kInt64)));
   }
   auto gen = run.context().generator("diagnose");
-  const ModelDiagnostics d = diagnose_model(
+  RunDiagnostics result;
+  result.model = diagnose_model(
       *run.model(), episodes,
       ModelDiagnosticsOptions().horizon(options.horizon()).samples(options.samples()), gen);
+  const ModelDiagnostics& d = result.model;
 
   const std::filesystem::path dir = run_dir / "diagnostics";
   std::filesystem::create_directories(dir);
@@ -157,11 +200,24 @@ ModelDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagno
     }
     write_file_atomic(dir / "disagreement.csv", csv);
   }
-  const std::string text = diagnostics_summary(d);
-  write_file_atomic(dir / "summary.txt", text);
   plot_kstep(d, dir / "kstep_error.png");
+
+  // last: it loads each kept model into the run's model
+  result.mismatch = mismatch_table(run_dir, *run.model(), buffer.all());
+  if (!result.mismatch.empty()) {
+    result.loss_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_loss);
+    result.mse_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_mse);
+    std::string csv = "trial,holdout_loss,holdout_mse,episode_return\n";
+    for (const auto& r : result.mismatch) {
+      csv += std::to_string(r.trial) + "," + number(r.holdout_loss) + "," + number(r.holdout_mse) +
+             "," + number(r.episode_return) + "\n";
+    }
+    write_file_atomic(dir / "mismatch.csv", csv);
+  }
+  const std::string text = diagnostics_summary(result);
+  write_file_atomic(dir / "summary.txt", text);
   if (summary != nullptr) *summary = text;
-  return d;
+  return result;
 }
 
 }  // namespace mbrl

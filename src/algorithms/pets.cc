@@ -2,6 +2,8 @@
 #include "mbrl/algorithms/pets.h"
 
 #include <chrono>
+#include <filesystem>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -9,6 +11,7 @@
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/data/replay_buffer.h"
+#include "mbrl/io/run_dir.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/log/progress.h"
@@ -90,6 +93,13 @@ void PetsAlgorithm::run(RunContext& run) {
       episode = run_episode(*env_, explorer, ActMode::kExplore, &buffer);
     } else {
       train_model();
+      if (options_.keep_models() && run.run_dir != nullptr) {
+        const auto dir = run.run_dir->path() / "models";
+        std::filesystem::create_directories(dir);
+        save_model(
+            *learner_->model(),
+            dir / ("trial_" + std::to_string(trial - options_.initial_random_trials()) + ".pt"));
+      }
       const int64_t every = options_.train_every();
       episode = run_episode(*env_, *agent_, ActMode::kExplore, &buffer, std::nullopt, 0,
                             [&](int64_t steps) {
@@ -133,6 +143,7 @@ std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext&
   MBRL_READ_OPTION(node, o, initial_random_trials);
   MBRL_READ_OPTION(node, o, train_every);
   MBRL_READ_OPTION(node, o, replay_capacity);
+  MBRL_READ_OPTION(node, o, keep_models);
   const ConfigNode training = node.section("model_training");
   const auto& model = ctx.built.model;
   if (!model) throw node.error("algorithm 'pets' needs a 'model' section");

@@ -173,7 +173,11 @@ ModelLosses GaussianMlpEnsemble::loss(const TransitionBatch& batch_in) {
   losses["loss"] = loss(x, y, terminated) + weight_decay_penalty();
   {
     torch::NoGradGuard no_grad;
-    losses["mse"] = (forward(x).mean - y).square().mean();
+    const EnsembleOutput out = forward(x);
+    losses["mse"] = (out.mean - y).square().mean();
+    if (!options_.deterministic()) {
+      losses["nll"] = ((out.mean - y).square() * (-out.logvar).exp() + out.logvar).mean();
+    }
   }
   return losses;
 }

@@ -308,9 +308,10 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
   CliResult train =
       run_cli("train " + root +
                   "/configs/pets/cartpole_quick.yaml --set env.max_episode_steps=12 "
-                  "--set algorithm.num_trials=1 --set agent.optimizer.population_size=8 "
+                  "--set algorithm.num_trials=3 --set agent.optimizer.population_size=8 "
                   "--set agent.optimizer.num_iterations=1 --set agent.planning_horizon=2 "
-                  "--set algorithm.model_training.num_epochs=1 --set threads=1 --run-dir pets",
+                  "--set algorithm.model_training.num_epochs=1 --set algorithm.keep_models=true "
+                  "--set threads=1 --run-dir pets",
               dir);
   ASSERT_EQ(train.exit_code, 0) << train.err;
   CliResult r = run_cli("diagnose pets --episodes 2 --horizon 4 --samples 8", dir);
@@ -326,6 +327,12 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
   EXPECT_EQ(kstep.substr(0, kstep.find('\n')), "k,obs_0,obs_1,obs_2,obs_3,all");
   EXPECT_EQ(std::count(kstep.begin(), kstep.end(), '\n'), 5);
   EXPECT_EQ(fs::exists(diag / "kstep_error.png"), gnuplot_available());  // else a warning
+  // the objective-mismatch table: one row per kept model (trials 1..3), and its correlation
+  const std::string mismatch = read_file(diag / "mismatch.csv");
+  EXPECT_EQ(mismatch.substr(0, mismatch.find('\n')),
+            "trial,holdout_loss,holdout_mse,episode_return");
+  EXPECT_EQ(std::count(mismatch.begin(), mismatch.end(), '\n'), 4) << mismatch;
+  EXPECT_NE(r.out.find("objective mismatch over 3 kept models"), std::string::npos) << r.out;
 
   // a bad option and a run without a model: one line, exit 2
   CliResult bad = run_cli("diagnose pets --horizon 0", dir);

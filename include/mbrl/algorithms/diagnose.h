@@ -23,6 +23,27 @@ struct DiagnoseOptions {
   TORCH_ARG(uint64_t, seed) = 0;
 };
 
+/// One saved model of a run against the return of the trial that planned on it.
+struct MismatchRow {
+  int64_t trial = 0;
+  // on the held-out transitions: the model's "nll" when it reports one, else its "loss"
+  double holdout_loss = 0;
+  double holdout_mse = 0;  // its one-step MSE ("mse") there
+  double episode_return = 0;
+};
+
+/// What diagnose_run measured.
+struct RunDiagnostics {
+  ModelDiagnostics model;  // of the run's final model
+  /// The objective-mismatch table (Lambert et al., L4DC 2020): one row per model the run kept
+  /// (PETS `keep_models: true`), empty when it kept none.
+  std::vector<MismatchRow> mismatch;
+  /// Spearman correlation over those rows of holdout_loss (and of holdout_mse) with the return:
+  /// strongly negative when a better likelihood means better control; NaN with fewer than 2.
+  double loss_return_spearman = 0;
+  double mse_return_spearman = 0;
+};
+
 /// Loads the trained run in `run_dir` (load_trained_run, with `overrides` in --set syntax),
 /// collects the held-out episodes, runs diagnose_model on the run's model and writes into
 /// `<run_dir>/diagnostics/` (each file atomically):
@@ -31,12 +52,15 @@ struct DiagnoseOptions {
 ///   calibration.csv   level, then the coverage of each obs dim and their mean (when measured);
 ///   disagreement.csv  k, spearman (when measured);
 ///   summary.txt       the figures of the three tables in a few lines (also returned);
-///   kstep_error.png   the k-step error of each dim and their mean (when gnuplot is installed).
+///   kstep_error.png   the k-step error of each dim and their mean (when gnuplot is installed);
+///   mismatch.csv      trial, holdout_loss, holdout_mse, episode_return of every model in
+///                     `<run_dir>/models/trial_<i>.pt`, all scored on the held-out transitions
+///                     (when the run kept its models).
 /// Throws ConfigError naming the option on a bad value, DataError when the run has no model.
-ModelDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
-                              const std::vector<std::string>& overrides, std::string* summary);
+RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
+                            const std::vector<std::string>& overrides, std::string* summary);
 
-/// The short text summary of `d` that diagnose_run prints and writes.
-std::string diagnostics_summary(const ModelDiagnostics& d);
+/// The short text summary that diagnose_run prints and writes.
+std::string diagnostics_summary(const RunDiagnostics& d);
 
 }  // namespace mbrl

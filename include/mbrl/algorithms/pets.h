@@ -26,6 +26,11 @@ struct PetsOptions {
   TORCH_ARG(int64_t, train_every) = 0;
   /// Replay capacity in transitions (>= 1); PETS keeps every transition by default.
   TORCH_ARG(int64_t, replay_capacity) = 1000000;
+  /// Save the model trained before each MPC trial as `models/trial_<i>.pt` in the run folder (i
+  /// the metrics' `trial`): the model the trial's first plans use (with train_every > 0 the
+  /// trial's later plans use its retrainings). `mbrl diagnose` then tables each one's held-out
+  /// loss against its trial's return (the objective-mismatch table).
+  TORCH_ARG(bool, keep_models) = false;
   /// PETS's defaults for a gradient-trained model's learner (the `model_training` section, read
   /// by the learner that model_learner_registry() makes for the model's type).
   TORCH_ARG(ModelTrainerOptions,

@@ -15,26 +15,26 @@ class RunDir;
 
 /// One row of a table: a config, its seeds and budget, and the published number to compare with.
 struct ReproduceEntry {
-  std::string name;                     // the key under `entries:`
-  std::filesystem::path config;         // relative paths are relative to the table file
-  std::vector<uint64_t> seeds;          // >= 1 seed
-  std::string budget_key;               // the `--set` key of the run length, e.g.
-                                        // algorithm.num_steps
-  int64_t budget = 0;                   // its published value, >= 1
-  std::vector<std::string> overrides;   // further `--set key=value` for every run
-  std::string metric = "eval_return";   // a metrics column
-  std::string x = "env_steps";          // its step column (curves)
-  std::string statistic = "last";       // last | max: one number per run from the column
-  double published = 0;                 // the published value of `statistic`
-  std::optional<double> published_at;   // its x, for the marker on the curve
-  std::string source;                   // where the published number comes from
-  double tolerance = 0;                 // >= 0
-  std::string comparison = "within";    // within: |ours - published| <= tolerance;
-                                        // at_least: ours >= published - tolerance
+  std::string name;                    // the key under `entries:`
+  std::filesystem::path config;        // relative paths are relative to the table file
+  std::vector<uint64_t> seeds;         // >= 1 seed
+  std::string budget_key;              // the `--set` key of the run length, e.g.
+                                       // algorithm.num_steps
+  int64_t budget = 0;                  // its published value, >= 1
+  std::vector<std::string> overrides;  // further `--set key=value` for every run
+  std::string metric = "eval_return";  // a metrics column
+  std::string x = "env_steps";         // its step column (curves)
+  std::string statistic = "last";      // last | max: one number per run from the column
+  double published = 0;                // the published value of `statistic`
+  std::optional<double> published_at;  // its x, for the marker on the curve
+  std::string source;                  // where the published number comes from
+  double tolerance = 0;                // >= 0
+  std::string comparison = "within";   // within: |ours - published| <= tolerance;
+                                       // at_least: ours >= published - tolerance
 };
 
 struct ReproduceTable {
-  std::string name;   // the file's stem
+  std::string name;  // the file's stem
   std::string title;
   std::vector<ReproduceEntry> entries;
 };
@@ -44,8 +44,8 @@ struct ReproduceTable {
 ReproduceTable load_reproduce_table(const std::filesystem::path& path);
 
 struct ReproduceOptions {
-  int64_t seeds = 0;     // use the first N seeds of each entry; 0: all of them
-  double budget = 1.0;   // fraction of each published budget, in (0, 1]
+  int64_t seeds = 0;    // use the first N seeds of each entry; 0: all of them
+  double budget = 1.0;  // fraction of each published budget, in (0, 1]
   std::filesystem::path runs_root = "runs/reproduce";
   /// Called with each run folder before its run starts or resumes (the CLI adds its log.txt).
   std::function<void(const RunDir&)> before_run;
@@ -53,16 +53,16 @@ struct ReproduceOptions {
 
 struct ReproduceResult {
   const ReproduceEntry* entry = nullptr;
-  int64_t budget = 0;                          // the budget the runs used
-  std::vector<std::filesystem::path> run_dirs; // one per seed
-  std::vector<double> values;                  // the statistic of each run
+  int64_t budget = 0;                           // the budget the runs used
+  std::vector<std::filesystem::path> run_dirs;  // one per seed
+  std::vector<double> values;                   // the statistic of each run
   double mean = 0, std = 0;
-  bool within = false;                         // the comparison held
+  bool within = false;  // the comparison held
 };
 
 struct ReproduceReport {
   std::vector<ReproduceResult> results;
-  std::string markdown;                // also written to <runs_root>/<table>/results.md
+  std::string markdown;  // also written to <runs_root>/<table>/results.md
   std::filesystem::path markdown_path;
   std::vector<std::filesystem::path> plots;  // <runs_root>/<table>/<entry>.png (with gnuplot)
 };

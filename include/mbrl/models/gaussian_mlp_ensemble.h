@@ -152,8 +152,9 @@ class GaussianMlpEnsemble : public DynamicsModel, public UncertaintyAware {
   MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
                                at::Generator& gen) override;
   /// DynamicsModel: "loss", the training objective of every member on every row of `batch`
-  /// (`loss` below plus the weight-decay penalty), and "mse", the mean squared error of the
-  /// members' means over rows and target dims.
+  /// (`loss` below plus the weight-decay penalty), "mse", the mean squared error of the
+  /// members' means over rows and target dims, and (with the variance head) "nll", the Gaussian
+  /// NLL without its constant, mean over members, rows and target dims.
   ModelLosses loss(const TransitionBatch& batch) override;
 
   /// obs: [..., obs_dim], act: [..., act_dim] -> raw (unnormalized) inputs [..., input_dim].
