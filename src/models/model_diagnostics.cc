@@ -67,6 +67,9 @@ double spearman_correlation(const at::Tensor& a, const at::Tensor& b) {
   MBRL_CHECK(a.dim() == 1 && b.dim() == 1 && a.numel() == b.numel() && a.numel() >= 2,
              "spearman_correlation: expected two [N] tensors with N >= 2, got ", a.sizes(), " and ",
              b.sizes());
+  if (!a.isfinite().all().item<bool>() || !b.isfinite().all().item<bool>()) {
+    return std::numeric_limits<double>::quiet_NaN();  // no order to rank (a diverged model)
+  }
   const std::vector<double> ra = ranks(a), rb = ranks(b);
   const double n = static_cast<double>(ra.size());
   const double mean = (n + 1.0) / 2.0;
@@ -139,8 +142,9 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
     }
     const at::Tensor error = (step.next_obs - rows.real[k]).to(torch::kFloat64);
     mse.push_back(error.square().mean(0).cpu());
-    if (disagreement.defined() && n >= 2) {
-      correlation.push_back(spearman_correlation(disagreement, error.norm(2, 1)));
+    if (disagreement.defined()) {  // a rank correlation needs two start states
+      correlation.push_back(n >= 2 ? spearman_correlation(disagreement, error.norm(2, 1))
+                                   : std::numeric_limits<double>::quiet_NaN());
     }
     state = std::move(step.state);
   }

@@ -165,6 +165,12 @@ TEST(ModelDiagnosticsTest, DisagreementThatIsTheErrorRanksPerfectly) {
                                             ModelDiagnosticsOptions().horizon(3).samples(2), gen);
   ASSERT_EQ(d.disagreement_spearman.size(0), 3);
   EXPECT_NEAR(d.disagreement_spearman[0].item<double>(), 1.0, 1e-9);
+  // one start state (an episode exactly `horizon` long): no ranking, NaN at every k
+  const ModelDiagnostics one = diagnose_model(model, episodes(1, 3, 0.0, 3),
+                                              ModelDiagnosticsOptions().horizon(3).samples(2), gen);
+  EXPECT_EQ(one.kstep_starts, 1);
+  ASSERT_EQ(one.disagreement_spearman.size(0), 3);
+  EXPECT_TRUE(std::isnan(one.disagreement_spearman[2].item<double>()));
 }
 
 TEST(ModelDiagnosticsTest, ADeterministicPredictorHasNoCalibrationSaidPlainly) {
@@ -193,6 +199,7 @@ TEST(ModelDiagnosticsTest, SpearmanAndCoverageOnHandCases) {
                                    torch::tensor({1.0, 2.0, 3.0, 4.0})),
               4.5 / std::sqrt(4.5 * 5.0), 1e-12);
   EXPECT_TRUE(std::isnan(spearman_correlation(a, torch::ones({3}))));
+  EXPECT_TRUE(std::isnan(spearman_correlation(a, torch::tensor({1.0, std::nan(""), 2.0}))));
 
   // 100 draws 0..99: 49.5 is the median (inside every central interval), 200 is outside all,
   // 94.5 sits at u = 0.95 (inside the 90 % interval only from level 0.9 up)

@@ -44,7 +44,8 @@ struct ModelDiagnostics {
   /// |coverage - level|. NaN when `coverage` is undefined.
   double calibration_error = 0.0;
   /// [H]: Spearman rank correlation, over start states, between the ensemble's epistemic std and
-  /// the norm of the actual error after k steps. Undefined when the model is not UncertaintyAware.
+  /// the norm of the actual error after k steps (NaN with a single start state). Undefined when
+  /// the model is not UncertaintyAware.
   at::Tensor disagreement_spearman;
   /// Why calibration and disagreement are missing (empty when they were measured).
   std::string missing;
@@ -58,7 +59,7 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
                                 const ModelDiagnosticsOptions& options, at::Generator& gen);
 
 /// Spearman rank correlation of a and b ([N], N >= 2; ties get their average rank): the Pearson
-/// correlation of the ranks. NaN when either is constant.
+/// correlation of the ranks. NaN when either is constant or holds a non-finite value.
 double spearman_correlation(const at::Tensor& a, const at::Tensor& b);
 
 /// Empirical coverage: samples [S, N, D] of a predictive distribution and real values [N, D] ->
