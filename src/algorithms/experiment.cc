@@ -256,6 +256,32 @@ void Experiment::load_agent(const fs::path& path) {
   }
 }
 
+RunCompletion complete_run(const fs::path& config_path, const std::vector<std::string>& overrides,
+                           const fs::path& dir, const std::string& name,
+                           const std::function<void(const RunDir&)>& before_run) {
+  auto logger = log::logger("run");
+  std::error_code ec;
+  if (fs::exists(dir / "agent.pt", ec)) {
+    logger->info("{}: done earlier ({})", name, dir.string());
+    return RunCompletion::kAlreadyDone;
+  }
+  if (fs::exists(dir / "checkpoints" / "checkpoint.pt", ec)) {
+    RunDir run_dir = RunDir::open(dir);
+    Experiment experiment(load_config(run_dir.config_path().string()), name);
+    if (before_run) before_run(run_dir);
+    logger->info("{}: resuming {}", name, dir.string());
+    experiment.resume(run_dir);
+    return RunCompletion::kResumed;
+  }
+  fs::remove_all(dir, ec);  // an interrupted run without a checkpoint starts again
+  Experiment experiment(load_config(config_path.string(), overrides), name);
+  RunDir run_dir = experiment.create_run_dir(dir);
+  if (before_run) before_run(run_dir);
+  logger->info("{}: starting in {}", name, dir.string());
+  experiment.run(run_dir);
+  return RunCompletion::kStarted;
+}
+
 Experiment load_trained_run(const fs::path& run_dir, const std::vector<std::string>& overrides) {
   const RunDir dir = RunDir::open(run_dir);
   Experiment experiment(load_config(dir.config_path().string(), overrides), "trained");

@@ -66,29 +66,10 @@ ReproduceEntry read_entry(const ConfigNode& node, const std::string& name,
 // runs (or resumes) one seed of an entry in `dir`; a finished run (agent.pt) is left as it is
 void run_one(const ReproduceEntry& e, uint64_t seed, int64_t budget, const fs::path& dir,
              const ReproduceOptions& options) {
-  auto logger = log::logger("reproduce");
-  std::error_code ec;
-  if (fs::exists(dir / "agent.pt", ec)) {
-    logger->info("{} seed {}: done earlier ({})", e.name, seed, dir.string());
-    return;
-  }
-  if (fs::exists(dir / "checkpoints" / "checkpoint.pt", ec)) {
-    RunDir run_dir = RunDir::open(dir);
-    Experiment experiment(load_config(run_dir.config_path().string()), e.name);
-    if (options.before_run) options.before_run(run_dir);
-    logger->info("{} seed {}: resuming {}", e.name, seed, dir.string());
-    experiment.resume(run_dir);
-    return;
-  }
-  fs::remove_all(dir, ec);  // an interrupted run without a checkpoint starts again
   std::vector<std::string> sets = e.overrides;
   sets.push_back("seed=" + std::to_string(seed));
   sets.push_back(e.budget_key + "=" + std::to_string(budget));
-  Experiment experiment(load_config(e.config.string(), sets), e.name);
-  RunDir run_dir = experiment.create_run_dir(dir);
-  if (options.before_run) options.before_run(run_dir);
-  logger->info("{} seed {}: {}={} in {}", e.name, seed, e.budget_key, budget, dir.string());
-  experiment.run(run_dir);
+  complete_run(e.config, sets, dir, e.name, options.before_run);
 }
 
 double statistic_of(const ReproduceEntry& e, const RunCurve& curve) {
@@ -129,8 +110,8 @@ ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& o
     ReproduceResult r;
     r.entry = &e;
     r.budget = std::max<int64_t>(1, std::llround(options.budget * static_cast<double>(e.budget)));
-    const size_t n = options.seeds > 0 ? std::min<size_t>(options.seeds, e.seeds.size())
-                                       : e.seeds.size();
+    const size_t n =
+        options.seeds > 0 ? std::min<size_t>(options.seeds, e.seeds.size()) : e.seeds.size();
     std::vector<RunCurve> curves;
     for (size_t i = 0; i < n; ++i) {
       const uint64_t seed = e.seeds[i];
@@ -147,8 +128,8 @@ ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& o
     for (double v : r.values) sum += v, sum_sq += v * v;
     r.mean = sum / static_cast<double>(r.values.size());
     r.std = r.values.size() > 1
-                ? std::sqrt(std::max(0.0, sum_sq / static_cast<double>(r.values.size()) -
-                                              r.mean * r.mean))
+                ? std::sqrt(std::max(
+                      0.0, sum_sq / static_cast<double>(r.values.size()) - r.mean * r.mean))
                 : 0.0;
     r.within = e.comparison == "at_least" ? r.mean >= e.published - e.tolerance
                                           : std::fabs(r.mean - e.published) <= e.tolerance;
@@ -188,8 +169,8 @@ ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& o
     if (!full) verdict += " (at " + format_number(100.0 * options.budget) + "% budget)";
     md << "| " << e.name << " | " << e.config.filename().string() << " | " << r.values.size()
        << " | " << e.budget_key << "=" << r.budget << " | " << format_number(r.mean) << " ± "
-       << format_number(r.std) << " | " << format_number(e.published) << " | " << tolerance
-       << " | " << verdict << " | " << e.source << " |\n";
+       << format_number(r.std) << " | " << format_number(e.published) << " | " << tolerance << " | "
+       << verdict << " | " << e.source << " |\n";
   }
   md << "\nOurs: each run's `statistic` (last or max) of the entry's metric column; mean and "
         "population std over seeds. Run folders: "

@@ -4,17 +4,8 @@
 // must then produce exactly the rows of an uninterrupted run (wall-time columns aside). Also the
 // guard rail: a non-finite loss stops the run naming component and step, and the last good
 // checkpoint stays intact and resumable.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -24,6 +15,7 @@
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/error.h"
 #include "mbrl/envs/env_registry.h"
+#include "tests/support/cli.h"
 #include "tests/support/csv.h"
 #include "tests/support/d4rl_fixtures.h"
 #include "tests/support/expect_throw.h"
@@ -34,57 +26,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 using test::rows_without_times;
-
-fs::path cli() {
-  const fs::path p = test::binary_path("apps/mbrl");
-  if (!fs::exists(p)) ADD_FAILURE() << p << " is missing: build the mbrl_cli target first";
-  return p;
-}
-
-// runs `mbrl args...` to completion; returns the exit code
-int run_cli(const std::vector<std::string>& args, const fs::path& log) {
-  std::string cmd = "'" + cli().string() + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " > '" + log.string() + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// starts `mbrl args...`, waits for `checkpoint` to appear (and a little longer, so the kill
-// lands between checkpoints), then SIGKILLs it; returns whether it died by the signal
-bool run_cli_and_kill(const std::vector<std::string>& args, const fs::path& checkpoint,
-                      const fs::path& log) {
-  const std::string bin = cli().string();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv{const_cast<char*>(bin.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return false;  // ended on its own
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-}
+using test::run_cli;
+using test::run_cli_and_kill;
+using test::slurp;
 
 // `config` with `overrides`: an uninterrupted run, and a run killed after its first checkpoint
 // then resumed; every metrics file must match row for row

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -96,6 +97,18 @@ class Experiment {
   std::shared_ptr<Agent> agent_;
   std::shared_ptr<Algorithm> algorithm_;
 };
+
+/// Brings the run folder `dir` to its end: a finished run (agent.pt) is left as it is, an
+/// interrupted one with a checkpoint resumes from it (with its own config.yaml), and anything
+/// else (no folder, or one without a checkpoint) is removed and starts afresh from
+/// `config_path` with `overrides` (`--set` syntax). `before_run` is called with the run folder
+/// before the run starts or resumes (the CLI adds its log.txt); `name` is the Experiment's
+/// default name (used when the config has no `name` key) and names the run in the log.
+enum class RunCompletion { kAlreadyDone, kResumed, kStarted };
+RunCompletion complete_run(const std::filesystem::path& config_path,
+                           const std::vector<std::string>& overrides,
+                           const std::filesystem::path& dir, const std::string& name,
+                           const std::function<void(const RunDir&)>& before_run = {});
 
 /// The checkpoint file of a run folder.
 std::filesystem::path checkpoint_path(const RunDir& run_dir);
