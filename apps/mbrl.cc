@@ -18,6 +18,9 @@
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/algorithms/normalized_score.h"
 #include "mbrl/algorithms/reproduce.h"
+#include "mbrl/algorithms/sweep.h"
+#include "mbrl/algorithms/sweep_local.h"
+#include "mbrl/algorithms/sweep_slurm.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/error.h"
@@ -89,6 +92,15 @@ struct DiagnoseArgs {
   int64_t samples = 100;
   uint64_t seed = 0;
   std::string device;
+};
+
+struct SweepArgs {
+  std::string target;  // a sweep file, or a sweep folder to continue
+  std::string backend = "local";
+  std::string dir;
+  int64_t jobs = 0;
+  std::string status_dir, collect_dir, task_dir;
+  int64_t task_index = -1;
 };
 
 // --seed/--device/--log-level are shorthands for --set overrides
@@ -302,6 +314,104 @@ int reproduce(const ReproduceArgs& args) {
   return kExitOk;
 }
 
+// this program, for the sweep backends to run as `mbrl sweep task`
+std::filesystem::path this_program() { return std::filesystem::read_symlink("/proc/self/exe"); }
+
+void print_sweep_status(const std::filesystem::path& dir,
+                        const std::vector<mbrl::JobStatus>& status) {
+  std::printf("%-6s %-32s %-6s %-12s %s\n", "index", "variant", "seed", "state", "detail");
+  for (const auto& s : status) {
+    std::string detail = s.detail.substr(0, s.detail.find('\n'));
+    std::printf("%-6lld %-32s %-6llu %-12s %s\n", static_cast<long long>(s.job.index),
+                s.job.variant.c_str(), static_cast<unsigned long long>(s.job.seed),
+                mbrl::to_string(s.state).c_str(), detail.c_str());
+  }
+  std::printf("%s: %s\n", dir.string().c_str(), mbrl::summarize(status).c_str());
+}
+
+// the queue of a sweep submitted to Slurm; empty (with a warning) when squeue cannot be read
+std::map<int64_t, std::string> slurm_queue_or_warn(const std::filesystem::path& dir) {
+  try {
+    return mbrl::slurm_queue(dir);
+  } catch (const mbrl::IoError& e) {
+    std::fprintf(stderr, "mbrl: warning: Slurm's queue is unknown (%s)\n", e.what());
+    return {};
+  }
+}
+
+int sweep(const SweepArgs& args) {
+  namespace fs = std::filesystem;
+  mbrl::log::configure("info", console_sinks());
+  if (!args.task_dir.empty()) {  // one job, as the backends run it
+    mbrl::run_sweep_task(args.task_dir, args.task_index, [](const mbrl::RunDir& run_dir) {
+      auto sinks = console_sinks();
+      sinks.push_back(
+          std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
+      mbrl::log::configure("info", sinks);
+    });
+    return kExitOk;
+  }
+  if (!args.status_dir.empty()) {
+    print_sweep_status(args.status_dir,
+                       mbrl::sweep_status(args.status_dir, slurm_queue_or_warn(args.status_dir)));
+    return kExitOk;
+  }
+  if (!args.collect_dir.empty()) {
+    const mbrl::SweepResults results = mbrl::collect_sweep(args.collect_dir);
+    std::printf("%s\nwrote %s, %s%s\n", results.markdown_text.c_str(), results.csv.c_str(),
+                results.markdown.c_str(),
+                results.plot.empty() ? "" : (", " + results.plot.string()).c_str());
+    return kExitOk;
+  }
+  if (args.target.empty())
+    throw mbrl::ConfigError("mbrl sweep", "", "expected a SWEEP.yaml file or a sweep folder");
+  if (args.backend != "local" && args.backend != "slurm")
+    throw mbrl::ConfigError("--backend", "", "expected local or slurm, got '" + args.backend + "'");
+  fs::path dir;
+  if (fs::is_directory(args.target)) {  // continue a sweep folder
+    if (!args.dir.empty())
+      throw mbrl::ConfigError("--dir", "", "a sweep folder continues in place; drop --dir");
+    dir = args.target;
+    mbrl::open_sweep_dir(dir);
+  } else {
+    const mbrl::SweepSpec spec = mbrl::load_sweep(args.target);
+    dir = args.dir.empty() ? fs::path("runs") / "sweeps" / spec.name : fs::path(args.dir);
+    mbrl::create_sweep_dir(spec, dir);
+  }
+  if (args.backend == "slurm") {
+    mbrl::SlurmSweepOptions options;
+    options.executable = this_program();
+    const auto submission = mbrl::submit_sweep_slurm(dir, options);
+    if (!submission) {
+      std::printf("%s: nothing to submit (%s)\n", dir.string().c_str(),
+                  mbrl::summarize(mbrl::sweep_status(dir, slurm_queue_or_warn(dir))).c_str());
+    } else {
+      std::printf(
+          "submitted job array %s: %zu task(s), array %s, script %s\nwatch it with `mbrl "
+          "sweep status %s`; summarise it with `mbrl sweep collect %s`\n",
+          submission->job_id.c_str(), submission->indices.size(),
+          mbrl::array_ranges(submission->indices).c_str(), submission->script.c_str(), dir.c_str(),
+          dir.c_str());
+    }
+    return kExitOk;
+  }
+  mbrl::LocalSweepOptions options;
+  options.executable = this_program();
+  options.jobs = args.jobs;
+  if (std::filesystem::exists(dir / "slurm")) options.queued = slurm_queue_or_warn(dir);
+  const mbrl::LocalSweepReport report = mbrl::run_sweep_local(dir, options);
+  const auto status = mbrl::sweep_status(dir);
+  std::printf("%s: %s\n", dir.c_str(), mbrl::summarize(status).c_str());
+  if (std::any_of(status.begin(), status.end(),
+                  [](const auto& s) { return s.state == mbrl::JobState::kDone; })) {
+    const mbrl::SweepResults results = mbrl::collect_sweep(dir);
+    std::printf("%s\nwrote %s, %s%s\n", results.markdown_text.c_str(), results.csv.c_str(),
+                results.markdown.c_str(),
+                results.plot.empty() ? "" : (", " + results.plot.string()).c_str());
+  }
+  return report.failed > 0 ? kExitFailure : kExitOk;
+}
+
 template <class Base, class... Args>
 void print_registry(const mbrl::Registry<Base, Args...>& r) {
   std::printf("%s:\n", r.kind().c_str());
@@ -442,6 +552,30 @@ int main(int argc, char** argv) {
                         "Act with the policy's mean (default: sample, as D4RL did)");
   collect_cmd->add_option("--device", collect_args.device, "auto, cpu or cuda");
 
+  SweepArgs sweep_args;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep",
+      "Run a base config over a grid of --set overrides and seeds: on this machine (local) or as "
+      "one Slurm job array (slurm); each job is an ordinary run folder");
+  sweep_cmd->add_option("target", sweep_args.target,
+                        "A sweep file (YAML), or a sweep folder to continue (unfinished jobs "
+                        "start or resume)");
+  sweep_cmd->add_option("--backend", sweep_args.backend, "local (default) or slurm");
+  sweep_cmd->add_option("--dir", sweep_args.dir,
+                        "The sweep folder to create (default runs/sweeps/<name>)");
+  sweep_cmd->add_option("--jobs", sweep_args.jobs,
+                        "local: jobs at once (default: cores / resources.cpus_per_task)");
+  auto* sweep_status_cmd =
+      sweep_cmd->add_subcommand("status", "State of every job of a sweep folder");
+  sweep_status_cmd->add_option("sweep_dir", sweep_args.status_dir, "A sweep folder")->required();
+  auto* sweep_collect_cmd = sweep_cmd->add_subcommand(
+      "collect", "Summarise a sweep folder: results.csv, results.md and curves.png");
+  sweep_collect_cmd->add_option("sweep_dir", sweep_args.collect_dir, "A sweep folder")->required();
+  auto* sweep_task_cmd = sweep_cmd->add_subcommand(
+      "task", "Run (or resume) one job of a sweep folder in this process (what backends run)");
+  sweep_task_cmd->add_option("sweep_dir", sweep_args.task_dir, "A sweep folder")->required();
+  sweep_task_cmd->add_option("index", sweep_args.task_index, "The job's index")->required();
+
   std::string list_kind;
   auto* list_cmd = app.add_subcommand("list", "List registered components");
   list_cmd->add_option(
@@ -466,6 +600,7 @@ int main(int argc, char** argv) {
     if (*list_cmd) return list(list_kind);
     if (*plot_cmd) return plot(plot_args);
     if (*reproduce_cmd) return reproduce(reproduce_args);
+    if (*sweep_cmd) return sweep(sweep_args);
   } catch (const mbrl::ConfigError& e) {
     std::fprintf(stderr, "mbrl: error: %s\n", e.what());
     return kExitBadInput;

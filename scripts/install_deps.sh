@@ -15,6 +15,8 @@ packages=(
   libhdf5-dev             # D4RL datasets (src/io/d4rl_dataset.cc), through the HDF5 C API
   python3-h5py            # tests only: D4RL files written by h5py, as D4RL's own were
   libgtest-dev libgmock-dev libbenchmark-dev
+  slurmctld slurmd slurm-client munge  # `mbrl sweep --backend slurm` and its test, on a private
+                                       # one-node cluster (scripts/local_slurm.sh)
 )
 
 missing=()

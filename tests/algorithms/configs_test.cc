@@ -22,7 +22,8 @@ std::vector<std::string> shipped_configs() {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(test::source_path("configs"))) {
     const auto folder = e.path().parent_path().filename();
-    const bool fragment = folder == "blocks" || folder == "reproduce";  // tables, not configs
+    // fragments, reproduction tables and sweeps are not configs (sweep_test.cc loads sweeps)
+    const bool fragment = folder == "blocks" || folder == "reproduce" || folder == "sweeps";
     if (e.is_regular_file() && e.path().extension() == ".yaml" && !fragment) {
       out.push_back(fs::relative(e.path(), test::source_path("")).string());
     }
