@@ -1,8 +1,13 @@
 // The mbrl command-line app: parse arguments, build from config, run. Kept thin; the work is
 // in the library.
+#include <sched.h>
+#include <signal.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include <mujoco/mujoco.h>
@@ -23,8 +28,10 @@
 #include "mbrl/algorithms/sweep_slurm.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/core/error.h"
 #include "mbrl/core/freed_memory.h"
+#include "mbrl/core/subprocess.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/log/learning_curves.h"
@@ -49,6 +56,7 @@ struct TrainArgs {
   std::string device;
   std::string run_dir;
   std::string log_level;
+  int64_t nproc = 1;
 };
 
 struct PlotArgs {
@@ -118,19 +126,120 @@ std::vector<spdlog::sink_ptr> console_sinks() {
   return {mbrl::progress_aware_sink(std::make_shared<spdlog::sinks::stdout_color_sink_mt>())};
 }
 
+// this program, for the sweep backends to run as `mbrl sweep task` and for --nproc's ranks
+std::filesystem::path this_program() { return std::filesystem::read_symlink("/proc/self/exe"); }
+
+// `mbrl train --nproc N`: this process becomes rank 0 of a loopback rendezvous, pinned to its
+// share of the cores; after it has written the run folder, ranks 1..N-1 start as children that
+// run the folder's config.yaml into <run>/ranks/<r>/ (their output in <run>/ranks/<r>.log)
+struct Ranks {
+  int64_t world = 1;
+  int port = 0;
+  std::vector<std::vector<int>> cores;  // per rank
+  std::vector<pid_t> children;          // ranks 1..N-1
+
+  explicit Ranks(int64_t nproc) : world(nproc) {
+    if (nproc < 1) throw mbrl::ConfigError("--nproc", "", "expected a rank count >= 1");
+    if (nproc == 1) return;
+    if (mbrl::rendezvous_from_environment()) {
+      throw mbrl::ConfigError(
+          "--nproc", "",
+          "this process is already a rank (WORLD_SIZE or SLURM_STEP_NUM_TASKS > 1 "
+          "in the environment): drop --nproc");
+    }
+    if (!mbrl::DataParallel::available()) {
+      throw mbrl::ConfigError("--nproc", "",
+                              "this build has no c10d Gloo backend (Debian: install libgloo-dev "
+                              "and rebuild)");
+    }
+    port = mbrl::free_loopback_port();
+    const std::vector<int> cpus = mbrl::affinity_cpu_ids();
+    const auto per_rank = std::max<size_t>(1, cpus.size() / static_cast<size_t>(nproc));
+    for (int64_t r = 0; r < nproc; ++r) {
+      std::vector<int> mine;
+      for (size_t c = 0; c < per_rank; ++c) mine.push_back(cpus[(r * per_rank + c) % cpus.size()]);
+      cores.push_back(mine);
+    }
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    for (int c : cores[0]) CPU_SET(c, &mask);
+    sched_setaffinity(0, sizeof(mask), &mask);
+    setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+    setenv("RANK", "0", 1);
+    setenv("MASTER_ADDR", "127.0.0.1", 1);
+    setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+  }
+
+  // starts ranks 1..N-1; `resume`: each resumes from a copy of rank 0's files (its checkpoint
+  // and metrics), so that all ranks continue from the same step whatever point each had reached
+  void start_others(const mbrl::RunDir& run_dir, bool resume) {
+    namespace fs = std::filesystem;
+    if (world == 1) return;
+    fs::create_directories(run_dir.path() / "ranks");
+    for (int64_t r = 1; r < world; ++r) {
+      const fs::path dir = run_dir.path() / "ranks" / std::to_string(r);
+      std::vector<std::string> argv{this_program().string(), "train"};
+      if (resume) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        for (const auto& entry : fs::directory_iterator(run_dir.path())) {
+          if (entry.path().filename() == "ranks") continue;
+          fs::copy(entry.path(), dir / entry.path().filename(), fs::copy_options::recursive);
+        }
+        argv.insert(argv.end(), {"--resume", dir.string()});
+      } else {
+        argv.insert(argv.end(), {run_dir.config_path().string(), "--run-dir", dir.string()});
+      }
+      children.push_back(
+          mbrl::start_process(argv, run_dir.path() / "ranks" / (std::to_string(r) + ".log"),
+                              cores[r], {{"RANK", std::to_string(r)}}));
+    }
+  }
+
+  // runs `rank_zero` (this process's run) with the other ranks started beside it; they are
+  // stopped when it throws, and a rank that failed is an error naming its log
+  void run(const mbrl::RunDir& run_dir, bool resume, const std::function<void()>& rank_zero) {
+    start_others(run_dir, resume);
+    try {
+      rank_zero();
+    } catch (...) {
+      finish(run_dir, /*stop=*/true);
+      throw;
+    }
+    finish(run_dir, /*stop=*/false);
+  }
+
+  // waits for every other rank; `stop` first ends them (rank 0 failed)
+  void finish(const mbrl::RunDir& run_dir, bool stop) {
+    std::string failed;
+    for (size_t i = 0; i < children.size(); ++i) {
+      if (stop) kill(children[i], SIGTERM);
+      const int code = mbrl::wait_process(children[i]);
+      if (code != 0 && !stop) {
+        failed += (failed.empty() ? "" : "; ") + std::string("rank ") + std::to_string(i + 1) +
+                  " exited with " + std::to_string(code) + " (see " +
+                  (run_dir.path() / "ranks" / (std::to_string(i + 1) + ".log")).string() + ")";
+      }
+    }
+    children.clear();
+    if (!failed.empty()) throw mbrl::Error("data-parallel run: " + failed);
+  }
+};
+
 int resume(const TrainArgs& args) {
   if (!args.config.empty() || !args.sets.empty() || args.seed || !args.run_dir.empty()) {
     throw mbrl::ConfigError("--resume", "",
                             "takes only the run folder: the run continues with its own config");
   }
   mbrl::RunDir run_dir = mbrl::RunDir::open(args.resume);
+  Ranks ranks(args.nproc);
   mbrl::ConfigNode config = mbrl::load_config(run_dir.config_path().string(),
                                               overrides_of({}, {}, args.device, args.log_level));
   mbrl::Experiment experiment(config, "resume");
   auto sinks = console_sinks();
   sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
   mbrl::log::configure(experiment.options().log_level, sinks);
-  experiment.resume(run_dir);
+  ranks.run(run_dir, /*resume=*/true, [&] { experiment.resume(run_dir); });
   std::cout << "run written to " << run_dir.path().string() << "\n";
   return kExitOk;
 }
@@ -139,6 +248,7 @@ int train(const TrainArgs& args) {
   if (!args.resume.empty()) return resume(args);
   if (args.config.empty())
     throw mbrl::ConfigError("mbrl train", "", "expected a CONFIG file or --resume RUN_DIR");
+  Ranks ranks(args.nproc);
   mbrl::ConfigNode config = mbrl::load_config(
       args.config, overrides_of(args.sets, args.seed, args.device, args.log_level));
   mbrl::Experiment experiment(config, mbrl::default_run_name(args.config));
@@ -147,7 +257,7 @@ int train(const TrainArgs& args) {
   auto sinks = console_sinks();
   sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(run_dir.log_path().string()));
   mbrl::log::configure(experiment.options().log_level, sinks);
-  experiment.run(run_dir);
+  ranks.run(run_dir, /*resume=*/false, [&] { experiment.run(run_dir); });
   std::cout << "run written to " << run_dir.path().string() << "\n";
   return kExitOk;
 }
@@ -314,9 +424,6 @@ int reproduce(const ReproduceArgs& args) {
   return kExitOk;
 }
 
-// this program, for the sweep backends to run as `mbrl sweep task`
-std::filesystem::path this_program() { return std::filesystem::read_symlink("/proc/self/exe"); }
-
 void print_sweep_status(const std::filesystem::path& dir,
                         const std::vector<mbrl::JobStatus>& status) {
   std::printf("%-6s %-32s %-6s %-12s %s\n", "index", "variant", "seed", "state", "detail");
@@ -475,6 +582,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--device", train_args.device,
                         "auto, cpu or cuda (same as --set device=...)");
   train_cmd->add_option("--run-dir", train_args.run_dir, "Write the run into exactly this folder");
+  train_cmd->add_option("--nproc", train_args.nproc,
+                        "Data-parallel model training on N processes of this machine (c10d "
+                        "Gloo on loopback), each on its share of the cores (default 1)");
   train_cmd->add_option("--log-level", train_args.log_level,
                         "trace, debug, info, warn, error, off");
 

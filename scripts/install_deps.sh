@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
+  libgloo-dev             # the <gloo/...> headers of LibTorch's c10d Gloo backend (data parallelism)
   libopenblas0-openmp     # without it LibTorch's matrix work falls back to the ~12x slower reference BLAS
   libmujoco-dev libqhull-dev  # Debian's mujocoConfig.cmake names /usr/include/libqhull_r
   libgl-dev libglx-dev libopengl-dev  # ... and calls find_dependency(OpenGL): GL/gl.h, GLX, OpenGL

@@ -4,11 +4,13 @@
 #include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/error.h"
 #include "mbrl/core/freed_memory.h"
 #include "mbrl/core/registry.h"
 #include "mbrl/core/rng.h"
+#include "mbrl/core/subprocess.h"
 #include "mbrl/core/thread_pool.h"
 #include "mbrl/core/types.h"
 

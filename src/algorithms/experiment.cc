@@ -7,6 +7,7 @@
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/config/loader.h"
 #include "mbrl/core/blas_kernels.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/core/thread_pool.h"
@@ -59,6 +60,10 @@ Experiment::Experiment(ConfigNode config, const std::string& default_name)
     ctx_.thread_pool = std::make_shared<ThreadPool>(threads);
   });
   ctx_.seed = options_.seed;
+  // a rank of a data-parallel run (mbrl train --nproc, torchrun, srun): it joins the group at
+  // the first gradient all-reduce
+  if (const auto rendezvous = rendezvous_from_environment())
+    ctx_.data_parallel = std::make_shared<DataParallel>(*rendezvous);
   seed_global_generators(derive_seed(options_.seed, "torch_global"));
 
   // env first: its spec and task functions are what every other component is sized by
@@ -86,6 +91,12 @@ Experiment::Experiment(ConfigNode config, const std::string& default_name)
       algorithm_registry().create(config_.child("algorithm"), ctx_, config_.child("agent"));
   agent_ = algorithm_->agent();
   MBRL_ASSERT(agent_ != nullptr, "the algorithm built no agent");
+  // ranks without a model to train would only repeat one another
+  if (ctx_.data_parallel && !model_) {
+    throw ConfigError(config_.where(), "",
+                      "data-parallel training (mbrl train --nproc, WORLD_SIZE > 1) divides the "
+                      "training of the `model:` section, and this config has none");
+  }
 
   config_.check_all_read();
 }
@@ -166,6 +177,12 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
   logger->info("run folder: {}", run_dir.path().string());
   logger->info("device {}, {} threads, seed {}", ctx_.device.str(), at::get_num_threads(),
                options_.seed);
+  if (ctx_.data_parallel) {
+    logger->info(
+        "data-parallel rank {} of {}: model training computes its shard of each "
+        "minibatch",
+        ctx_.data_parallel->rank(), ctx_.data_parallel->world_size());
+  }
   const BlasKernels blas = blas_kernels();
   if (blas.fell_back()) {
     logger->warn("{}", describe(blas));

@@ -165,7 +165,8 @@ std::shared_ptr<Algorithm> make_fit_model(const ConfigNode& node, const BuildCon
   const ConfigNode training = node.section("model_training");
   const auto& model = ctx.built.model;
   if (!model) throw node.error("algorithm 'fit_model' needs a 'model' section");
-  auto learner = model_learner_registry().create(training, model, ModelTrainerOptions());
+  auto learner =
+      model_learner_registry().create(training, model, ModelTrainerOptions(), ctx.data_parallel);
   refuse_value_gradient_loss(*learner, node, "fit_model");
   return std::make_shared<FitModelAlgorithm>(o, ctx.built.env, agent_registry().create(agent, ctx),
                                              learner, ctx.cpu_generator("fit_model"));

@@ -136,7 +136,8 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
   if (!model) throw node.error("algorithm 'mbpo' needs a 'model' section");
   if (!model->learns_reward())
     throw node.error("algorithm 'mbpo' needs a model with learn_reward: true");
-  auto learner = model_learner_registry().create(training, model, o.model_training());
+  auto learner =
+      model_learner_registry().create(training, model, o.model_training(), ctx.data_parallel);
   if (learner->needs_value_gradients()) {
     auto values = std::dynamic_pointer_cast<ValueGradientSource>(agent);
     if (!values) {

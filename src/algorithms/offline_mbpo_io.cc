@@ -151,8 +151,8 @@ std::shared_ptr<Algorithm> make_offline(const ConfigNode& node, const BuildConte
     if (!model) throw node.error("algorithm '" + type + "' needs a 'model' section");
     if (!model->learns_reward())
       throw node.error("algorithm '" + type + "' needs a model with learn_reward: true");
-    learner =
-        model_learner_registry().create(node.section("model_training"), model, o.model_training());
+    learner = model_learner_registry().create(node.section("model_training"), model,
+                                              o.model_training(), ctx.data_parallel);
     refuse_value_gradient_loss(*learner, node, type);
   } else if (model) {
     throw node.error("algorithm '" + type +

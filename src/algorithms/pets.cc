@@ -153,7 +153,8 @@ std::shared_ptr<Algorithm> make_pets(const ConfigNode& node, const BuildContext&
                       "algorithm 'pets' needs an agent of type 'mpc', got '" + agent_type + "'");
   }
   auto mpc = with_config_context(agent, [&] { return make_mpc_agent(agent, ctx); });
-  auto learner = model_learner_registry().create(training, model, o.model_training());
+  auto learner =
+      model_learner_registry().create(training, model, o.model_training(), ctx.data_parallel);
   refuse_value_gradient_loss(*learner, node, "pets");
   return std::make_shared<PetsAlgorithm>(o, ctx.built.env, mpc, learner, ctx.cpu_generator("pets"));
 }

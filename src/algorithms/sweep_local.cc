@@ -1,10 +1,7 @@
 // The local sweep backend: a pool of `mbrl sweep task` child processes, each pinned to its cores.
 #include "mbrl/algorithms/sweep_local.h"
 
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <string>
@@ -12,58 +9,12 @@
 
 #include "mbrl/algorithms/sweep.h"
 #include "mbrl/core/error.h"
-#include "mbrl/core/thread_pool.h"
+#include "mbrl/core/subprocess.h"
 #include "mbrl/log/log.h"
 
 namespace fs = std::filesystem;
 
 namespace mbrl {
-namespace {
-
-// the cores this process may run on (its affinity mask), in order
-std::vector<int> usable_core_ids() {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  std::vector<int> cores;
-  if (sched_getaffinity(0, sizeof(mask), &mask) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &mask)) cores.push_back(c);
-    }
-  }
-  if (cores.empty()) cores.push_back(0);
-  return cores;
-}
-
-// forks `executable sweep task <dir> <index>` with its output in `log` and its affinity `cores`
-pid_t start_task(const fs::path& executable, const fs::path& dir, int64_t index,
-                 const fs::path& log, const std::vector<int>& cores) {
-  // everything the child needs is built before fork: after it only system calls
-  const std::vector<std::string> args{executable.string(), "sweep", "task", dir.string(),
-                                      std::to_string(index)};
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  for (int c : cores) CPU_SET(c, &mask);
-  const std::string log_path = log.string();
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(executable.string(), "cannot start a sweep task: fork failed");
-  if (pid == 0) {
-    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    sched_setaffinity(0, sizeof(mask), &mask);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-}  // namespace
 
 LocalSweepReport run_sweep_local(const fs::path& dir, const LocalSweepOptions& options) {
   auto logger = log::logger("sweep");
@@ -86,7 +37,7 @@ LocalSweepReport run_sweep_local(const fs::path& dir, const LocalSweepOptions& o
       todo.push_back(s.job);
     }
   }
-  const std::vector<int> cores = usable_core_ids();
+  const std::vector<int> cores = affinity_cpu_ids();
   const int64_t per_job = spec.resources.cpus_per_task;
   const int64_t slots = options.jobs > 0
                             ? options.jobs
@@ -106,7 +57,9 @@ LocalSweepReport run_sweep_local(const fs::path& dir, const LocalSweepOptions& o
         slot_cores.push_back(cores[(slot * per_job + c) % cores.size()]);
       const SweepJob& job = todo[next++];
       const fs::path log = dir / "logs" / (std::to_string(job.index) + ".log");
-      const pid_t pid = start_task(options.executable, dir, job.index, log, slot_cores);
+      const pid_t pid = start_process(
+          {options.executable.string(), "sweep", "task", dir.string(), std::to_string(job.index)},
+          log, slot_cores);
       slot_busy[slot] = true;
       running.emplace(pid, std::make_pair(job, slot));
       logger->info("job {} ({}, seed {}) started on core(s) {}{}", job.index, job.variant, job.seed,

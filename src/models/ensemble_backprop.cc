@@ -62,7 +62,8 @@ void EnsembleBackprop::allocate(int64_t batch, int64_t parts) {
 }
 
 double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
-                                 const at::Tensor& terminated, const at::Tensor& weights) {
+                                 const at::Tensor& terminated, const at::Tensor& weights,
+                                 int64_t total_rows, bool add_bound_term) {
   torch::NoGradGuard no_grad;
   const int64_t e = model_->ensemble_size(), batch = x.size(1);
   MBRL_CHECK_SHAPE(x, {e, -1, model_->input_dim()}, "x");
@@ -76,6 +77,9 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
 
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), batch));
   allocate(batch, parts);
+  // the rows every per-row term is averaged over: this batch, or the minibatch it is a shard of
+  const int64_t mean_rows = total_rows > 0 ? total_rows : batch;
+  MBRL_CHECK(mean_rows >= batch, "EnsembleBackprop: total_rows ", total_rows, " < batch ", batch);
   const bool bounds = model_->options().learn_logvar_bounds();
   if (bounds) {
     for (auto& g : grad_parts_) {
@@ -92,21 +96,22 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t r0 = p * batch / parts, r1 = (p + 1) * batch / parts;
       for (int64_t m = 0; m < e; ++m)
-        sums[p][m] = run_tile(p, m, r0, r1 - r0, batch, x, y, term, w);
+        sums[p][m] = run_tile(p, m, r0, r1 - r0, mean_rows, x, y, term, w);
     }
   });
 
   // per-member means; the bound regularizer enters once (through part 0)
-  const double inv = 1.0 / static_cast<double>(batch * model_->target_dim());
+  const double inv = 1.0 / static_cast<double>(mean_rows * model_->target_dim());
   double total = 0.0;
   member_losses_.assign(e, 0.0);
   for (int64_t m = 0; m < e; ++m) {
     for (int64_t p = 0; p < parts; ++p) {
-      member_losses_[m] += sums[p][m].first * inv + sums[p][m].second / static_cast<double>(batch);
+      member_losses_[m] +=
+          sums[p][m].first * inv + sums[p][m].second / static_cast<double>(mean_rows);
     }
     total += member_losses_[m];
   }
-  if (bounds) {
+  if (bounds && add_bound_term) {
     auto& g = grad_parts_[0];
     g[g.size() - 2].add_(0.01);
     g[g.size() - 1].sub_(0.01);

@@ -90,12 +90,18 @@ void ModelLearnerRegistry::add(const std::string& model_type, ModelLearnerFactor
 
 std::shared_ptr<ModelLearner> ModelLearnerRegistry::create(
     const ConfigNode& section, std::shared_ptr<DynamicsModel> model,
-    const ModelTrainerOptions& defaults) const {
+    const ModelTrainerOptions& defaults, std::shared_ptr<DataParallel> data_parallel) const {
   MBRL_ASSERT(model != nullptr, "ModelLearnerRegistry::create without a model");
   auto it = factories_.find(model->type());
   if (it == factories_.end())
     throw section.error("model type '" + model->type() + "' has no registered learner");
-  return with_config_context(section, [&] { return it->second(section, model, defaults); });
+  auto learner = with_config_context(section, [&] { return it->second(section, model, defaults); });
+  if (data_parallel && !learner->set_data_parallel(data_parallel)) {
+    throw section.error("the learner of model type '" + model->type() +
+                        "' trains in one process; data-parallel training (mbrl train --nproc, "
+                        "WORLD_SIZE > 1) supports gaussian_mlp_ensemble and sequence_model");
+  }
+  return learner;
 }
 
 void refuse_value_gradient_loss(const ModelLearner& learner, const ConfigNode& node,

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
@@ -162,9 +163,16 @@ void ModelTrainer::ensure_optimizer() {
   }
 }
 
+bool ModelTrainer::set_data_parallel(std::shared_ptr<DataParallel> group) {
+  data_parallel_ = std::move(group);
+  return true;
+}
+
 double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
                                    const at::Tensor& terminated, const at::Tensor& weights) {
   ensure_optimizer();
+  if (data_parallel_ && data_parallel_->world_size() > 1)
+    return data_parallel_step(x, y, terminated, weights);
   if (use_fused()) {
     const double loss = backprop_->compute(x, y, terminated, weights);
     fused_adam_->step(backprop_->grad_parts());
@@ -173,6 +181,56 @@ double ModelTrainer::gradient_step(const at::Tensor& x, const at::Tensor& y,
   adam_->zero_grad();
   at::Tensor loss = model_->loss(x, y, terminated, weights);
   (loss + model_->weight_decay_penalty()).backward();
+  adam_->step();
+  return loss.item<double>();
+}
+
+double ModelTrainer::data_parallel_step(const at::Tensor& x, const at::Tensor& y,
+                                        const at::Tensor& terminated, const at::Tensor& weights) {
+  const int64_t batch = x.size(1);
+  const auto [begin, end] = data_parallel_->shard(batch);
+  const int64_t rows = end - begin;
+  auto shard = [&, begin = begin](const at::Tensor& t) {
+    return t.defined() ? t.narrow(1, begin, rows).contiguous() : t;
+  };
+  // the shards' losses and gradients sum to the whole minibatch's; the last rank's shard is
+  // never empty, so it adds the terms that do not depend on rows (the bound term)
+  const bool last = data_parallel_->rank() == data_parallel_->world_size() - 1;
+  at::Tensor loss = torch::zeros({1}, x.options().dtype(torch::kFloat32));
+  std::vector<at::Tensor> grads;
+  if (use_fused()) {
+    if (rows > 0) {
+      loss.fill_(
+          backprop_->compute(shard(x), shard(y), shard(terminated), shard(weights), batch, last));
+    }
+    const auto& parts = backprop_->grad_parts();
+    for (size_t i = 0; i < backprop_->parameters().size(); ++i) {
+      at::Tensor g = torch::zeros_like(backprop_->parameters()[i]);
+      if (rows > 0) {
+        for (const auto& part : parts) g.add_(part[i]);
+      }
+      grads.push_back(g);
+    }
+    grads.push_back(loss);
+    data_parallel_->all_reduce_sum(grads);
+    grads.pop_back();
+    fused_adam_->step({grads});
+    return loss.item<double>();
+  }
+  adam_->zero_grad();
+  const double share = static_cast<double>(rows) / static_cast<double>(batch);
+  if (rows > 0) {
+    // the mean over this shard, weighted by its share of the minibatch; decay and bound terms
+    // are weighted the same, so the shares sum to one of each
+    at::Tensor shard_loss = model_->loss(shard(x), shard(y), shard(terminated), shard(weights));
+    ((shard_loss + model_->weight_decay_penalty()) * share).backward();
+    loss.fill_(shard_loss.item<double>() * share);
+  }
+  std::vector<at::Tensor> params;
+  for (auto& group : adam_->param_groups()) {
+    for (auto& p : group.params()) params.push_back(p);
+  }
+  data_parallel_->sum_gradients(params, {loss});
   adam_->step();
   return loss.item<double>();
 }

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/config/loader.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/memory/delayed_recall.h"
@@ -16,6 +17,7 @@
 #include "mbrl/register_builtins.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
+#include "tests/support/ranks.h"
 #include "tests/support/tensor_matchers.h"
 #include "tests/support/testdata.h"
 
@@ -152,6 +154,49 @@ TEST(SequenceModelConfigTest, BadSectionsAreConfigErrorsNamingTheKey) {
 
 // A delay of 3 steps: the reward at the recall step needs the cue, 3 steps back. A learner that
 // fits the memory explains far more of that reward than the chance level 1/num_cues = 0.25.
+// Two ranks, each computing the loss of its columns of every batch of sequences and summing
+// gradients before clipping, reach the weights one process reaches on the whole batches.
+TEST(SequenceModelLearnerTest, DataParallelRanksTrainAsOneProcess) {
+  DelayedRecallEnv env(DelayedRecallOptions().delay(3).num_cues(4), 1);
+  ReplayBuffer buffer(2000, env.spec().obs_dim(), env.spec().act_dim());
+  auto episodes_gen = make_generator(3, torch::kCPU);
+  for (int e = 0; e < 200; ++e) {
+    at::Tensor obs = env.reset();
+    for (bool done = false; !done;) {
+      const at::Tensor act = torch::rand({4}, episodes_gen) * 2 - 1;
+      StepResult r = env.step(act);
+      buffer.add(obs, act, r.obs, r.reward, r.terminated, r.truncated);
+      obs = r.obs;
+      done = r.terminated;
+    }
+  }
+  const BuildContext ctx = context(env.spec().obs_dim(), env.spec().act_dim());
+  const std::string yaml = model_yaml("  type: gru\n  hidden_size: 16\n  blocks: 1\n");
+  // 9 sequences a batch: shards of 4 and 5
+  const auto options =
+      SequenceModelLearnerOptions().gradient_steps(20).batch_size(9).sequence_length(6).lr(3e-3);
+  auto one = make(yaml, ctx);
+  auto gen = make_generator(7, torch::kCPU);
+  const ModelTrainResult alone = SequenceModelLearner(options, one).train(buffer, gen);
+
+  std::vector<std::shared_ptr<SequenceModel>> models{make(yaml, ctx), make(yaml, ctx)};
+  std::vector<ModelTrainResult> results(2);
+  test::on_ranks(2, [&](DataParallel& group) {
+    SequenceModelLearner learner(options, models[group.rank()]);
+    EXPECT_TRUE(learner.set_data_parallel(std::shared_ptr<DataParallel>(&group, [](auto*) {})));
+    auto rank_gen = make_generator(7, torch::kCPU);
+    results[group.rank()] = learner.train(buffer, rank_gen);
+  });
+  EXPECT_EQ(results[0].train_loss, results[1].train_loss);
+  EXPECT_NEAR(results[0].train_loss.at(0), alone.train_loss.at(0),
+              1e-4 * std::abs(alone.train_loss.at(0)));
+  auto p1 = models[1]->named_parameters(), p_alone = one->named_parameters();
+  for (const auto& p : models[0]->named_parameters()) {
+    EXPECT_TRUE(torch::equal(p.value(), p1[p.key()])) << p.key();
+    EXPECT_TENSOR_CLOSE(p.value(), p_alone[p.key()], 1e-4, 1e-5) << p.key();
+  }
+}
+
 TEST(SequenceModelLearnerTest, LearnsToRecallACueAcrossEpisodes) {
   torch::manual_seed(0);
   DelayedRecallEnv env(DelayedRecallOptions().delay(3).num_cues(4), 1);

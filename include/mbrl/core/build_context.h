@@ -16,6 +16,7 @@
 
 namespace mbrl {
 
+class DataParallel;
 class DynamicsModel;
 class Env;
 struct EnvMaker;
@@ -41,6 +42,9 @@ struct BuildContext {
   uint64_t seed = 0;                        // the run seed; see generator()
   std::shared_ptr<ThreadPool> thread_pool;  // may be null: single-threaded
   std::optional<EnvSpec> env_spec;          // set once the env is built
+  /// This process's rank of a data-parallel run (mbrl train --nproc, WORLD_SIZE > 1), else null:
+  /// model learners then train on their shard of each minibatch (ModelLearner::set_data_parallel).
+  std::shared_ptr<DataParallel> data_parallel;
   BuiltComponents built;
 
   /// The env's spec; throws InternalError when no env has been built yet.

@@ -24,6 +24,12 @@ struct SequenceBatch {
 
   int64_t length() const { return obs.defined() ? obs.size(0) : 0; }
   int64_t batch() const { return obs.defined() ? obs.size(1) : 0; }
+  /// Sequences [begin, begin + count) of the batch (every field narrowed along dim 1).
+  SequenceBatch columns(int64_t begin, int64_t count) const {
+    auto part = [&](const at::Tensor& t) { return t.defined() ? t.narrow(1, begin, count) : t; };
+    return {part(obs),        part(act),       part(next_obs), part(reward),
+            part(terminated), part(truncated), part(is_first)};
+  }
   SequenceBatch to(const c10::Device& device) const {
     return {obs.to(device),        act.to(device),       next_obs.to(device), reward.to(device),
             terminated.to(device), truncated.to(device), is_first.to(device)};

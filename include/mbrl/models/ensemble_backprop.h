@@ -38,8 +38,12 @@ class EnsembleBackprop {
   /// weights: [E, B, d] float32 or undefined, as in GaussianMlpEnsemble::loss.
   /// Returns the loss (the value of GaussianMlpEnsemble::loss, without weight decay) and leaves
   /// the gradient of parameters()[i] as the sum over parts p of grad_parts()[p][i].
+  /// For one shard of a data-parallel minibatch: `total_rows` > 0 is the whole minibatch's B, by
+  /// which the per-row terms are averaged (the shards' results then sum to the whole's), and
+  /// `add_bound_term` false leaves the log-variance bound term (loss and gradient) to one shard.
   double compute(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
-                 const at::Tensor& weights = {});
+                 const at::Tensor& weights = {}, int64_t total_rows = 0,
+                 bool add_bound_term = true);
   /// Per-member losses of the last `compute` ([E] values, summing to its loss minus the
   /// log-variance bound term).
   const std::vector<double>& member_losses() const { return member_losses_; }

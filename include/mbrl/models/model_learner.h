@@ -18,6 +18,7 @@
 namespace mbrl {
 
 class ConfigNode;
+class DataParallel;
 class DynamicsModel;
 class MetricsWriter;
 class ReplayBuffer;
@@ -68,6 +69,11 @@ class ModelLearner {
   /// The value functions `train` takes the gradients from; kept for the learner's lifetime.
   /// Learners that do not need them ignore it.
   virtual void set_value_gradient_source(std::shared_ptr<ValueGradientSource> /*source*/) {}
+
+  /// Trains data-parallel from now on: each gradient step computes this rank's shard of the
+  /// minibatch and all ranks sum their gradients, so every rank takes the step one process would
+  /// take on the whole minibatch. Returns false when this learner cannot (it then trains alone).
+  virtual bool set_data_parallel(std::shared_ptr<DataParallel> /*group*/) { return false; }
 };
 
 /// Throws ConfigError at `node` when `learner` needs value gradients (a `loss: vagram` model)
@@ -103,10 +109,13 @@ class ModelLearnerRegistry {
   }
   bool contains(const std::string& model_type) const { return factories_.count(model_type) > 0; }
   /// The learner of `model` (by its type()); a model type without a learner is a ConfigError at
-  /// `section`, and an InvalidArgument while building becomes a ConfigError at the key.
+  /// `section`, and an InvalidArgument while building becomes a ConfigError at the key. With
+  /// `data_parallel` (BuildContext::data_parallel) the learner trains data-parallel; a learner
+  /// that cannot is a ConfigError at `section`.
   std::shared_ptr<ModelLearner> create(const ConfigNode& section,
                                        std::shared_ptr<DynamicsModel> model,
-                                       const ModelTrainerOptions& defaults) const;
+                                       const ModelTrainerOptions& defaults,
+                                       std::shared_ptr<DataParallel> data_parallel = nullptr) const;
 
  private:
   std::map<std::string, ModelLearnerFactory> factories_;

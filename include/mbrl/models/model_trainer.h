@@ -120,6 +120,12 @@ class ModelTrainer : public ModelLearner {
   /// True for `loss: vagram`.
   bool needs_value_gradients() const override;
   void set_value_gradient_source(std::shared_ptr<ValueGradientSource> source) override;
+  /// Data-parallel: each gradient step computes this rank's rows of the minibatch
+  /// (DataParallel::shard) and sums gradients and loss over the ranks before the optimizer step.
+  /// Every rank draws the same splits and minibatches (the same generator), so all ranks hold
+  /// the same weights, those one process would reach on the whole minibatches up to float
+  /// rounding. The holdout is scored whole on every rank.
+  bool set_data_parallel(std::shared_ptr<DataParallel> group) override;
 
   const ModelTrainerOptions& options() const { return options_; }
   std::shared_ptr<DynamicsModel> model() const override;
@@ -161,6 +167,9 @@ class ModelTrainer : public ModelLearner {
   // one gradient step on [E, B, ...] tensors (weights undefined: unweighted); returns the loss
   double gradient_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
                        const at::Tensor& weights);
+  // gradient_step on this rank's shard, gradients and loss summed over the ranks
+  double data_parallel_step(const at::Tensor& x, const at::Tensor& y, const at::Tensor& terminated,
+                            const at::Tensor& weights);
   bool use_fused() const;
   // creates the optimizer of the path in use on first need
   void ensure_optimizer();
@@ -172,6 +181,7 @@ class ModelTrainer : public ModelLearner {
   std::unique_ptr<FusedAdam> fused_adam_;
   std::unique_ptr<torch::optim::Adam> adam_;
   std::shared_ptr<ValueGradientSource> value_source_;
+  std::shared_ptr<DataParallel> data_parallel_;
   int64_t rounds_ = 0;
 };
 

@@ -8,6 +8,7 @@
 
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/data_parallel.h"
 #include "mbrl/data/replay_buffer.h"
 
 namespace mbrl {
@@ -42,9 +43,25 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   at::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(model_->device()));
   for (int64_t i = 0; i < options_.gradient_steps(); ++i) {
     const SequenceBatch batch = replay.sample_sequences(options_.batch_size(), length, gen);
-    const at::Tensor loss = model_->sequence_loss(batch).at("loss");
     adam_->zero_grad();
-    loss.backward();
+    at::Tensor loss;
+    if (data_parallel_ && data_parallel_->world_size() > 1) {
+      // this rank's columns, weighted by their share: the ranks' sum is the whole batch's mean
+      const auto [begin, end] = data_parallel_->shard(batch.batch());
+      const double share = static_cast<double>(end - begin) / static_cast<double>(batch.batch());
+      loss = torch::zeros({}, torch::TensorOptions().device(model_->device()));
+      if (end > begin) {
+        const at::Tensor part = model_->sequence_loss(batch.columns(begin, end - begin)).at("loss");
+        (part * share).backward();
+        loss = part.detach() * share;
+      }
+      loss = loss.reshape({1});
+      data_parallel_->sum_gradients(model_->parameters(), {loss});
+      loss = loss.squeeze(0);
+    } else {
+      loss = model_->sequence_loss(batch).at("loss");
+      loss.backward();
+    }
     torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip());
     adam_->step();
     loss_sum += loss.detach();
@@ -63,6 +80,11 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   result.epochs = 1;
   result.gradient_steps = options_.gradient_steps();
   return result;
+}
+
+bool SequenceModelLearner::set_data_parallel(std::shared_ptr<DataParallel> group) {
+  data_parallel_ = std::move(group);
+  return true;
 }
 
 void SequenceModelLearner::save(torch::serialize::OutputArchive& archive) const {

@@ -48,11 +48,16 @@ class SequenceModelLearner : public ModelLearner {
                          MetricsWriter* metrics = nullptr) override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
+  /// Data-parallel: every rank samples the same sequences and computes the loss of its columns
+  /// (DataParallel::shard of the batch), weighted by their share; gradients are summed over the
+  /// ranks before clipping, so every rank takes the step one process takes on the whole batch.
+  bool set_data_parallel(std::shared_ptr<DataParallel> group) override;
 
  private:
   SequenceModelLearnerOptions options_;
   std::shared_ptr<SequenceModel> model_;
   std::unique_ptr<torch::optim::Adam> adam_;
+  std::shared_ptr<DataParallel> data_parallel_;
   int64_t total_steps_ = 0;
 };
 
