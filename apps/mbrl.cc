@@ -95,7 +95,8 @@ struct EvalArgs {
 
 struct DiagnoseArgs {
   std::string run_dir;
-  int64_t episodes = 10;
+  std::string episodes = "10";  // a count, or a D4RL file
+  int64_t max_transitions = 100000;
   int64_t horizon = 10;
   int64_t samples = 100;
   uint64_t seed = 0;
@@ -292,9 +293,23 @@ int diagnose(const DiagnoseArgs& args) {
   mbrl::RunDir run_dir = mbrl::RunDir::open(args.run_dir);
   mbrl::log::configure("info", console_sinks());
   std::string summary;
+  mbrl::DiagnoseOptions options;
+  const std::string& e = args.episodes;
+  const bool count = !e.empty() && e.find_first_not_of("-0123456789") == std::string::npos;
+  if (count) {
+    try {
+      options.episodes(std::stoll(e));
+    } catch (const std::exception&) {
+      throw mbrl::ConfigError("--episodes", "", "expected a count, got '" + e + "'");
+    }
+  } else if (std::filesystem::is_regular_file(e)) {
+    options.episodes_file(e);
+  } else {
+    throw mbrl::ConfigError(
+        "--episodes", "", "expected a count or a D4RL-layout file, got '" + e + "' (no such file)");
+  }
   mbrl::diagnose_run(run_dir.path(),
-                     mbrl::DiagnoseOptions()
-                         .episodes(args.episodes)
+                     options.max_transitions(args.max_transitions)
                          .horizon(args.horizon)
                          .samples(args.samples)
                          .seed(args.seed),
@@ -604,7 +619,11 @@ int main(int argc, char** argv) {
   diagnose_cmd->add_option("run_dir", diagnose_args.run_dir, "A run folder written by mbrl train")
       ->required();
   diagnose_cmd->add_option("--episodes", diagnose_args.episodes,
-                           "Held-out episodes collected with the run's agent (default 10)");
+                           "Held-out episodes: a count collected with the run's agent (default "
+                           "10), or a D4RL-layout HDF5 file of episodes the run never trained on");
+  diagnose_cmd->add_option("--max-transitions", diagnose_args.max_transitions,
+                           "With a file: its episodes in order up to this many transitions "
+                           "(default 100000)");
   diagnose_cmd->add_option("--horizon", diagnose_args.horizon,
                            "Open-loop steps of the k-step error (default 10)");
   diagnose_cmd->add_option("--samples", diagnose_args.samples,

@@ -14,6 +14,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/io/d4rl_dataset.h"
 #include "mbrl/log/learning_curves.h"
 #include "mbrl/log/log.h"
 #include "mbrl/models/dynamics_model.h"
@@ -115,6 +116,7 @@ double rank_correlation(const std::vector<MismatchRow>& rows, double MismatchRow
 std::string diagnostics_summary(const RunDiagnostics& run) {
   const ModelDiagnostics& d = run.model;
   std::ostringstream s;
+  if (!run.held_out.empty()) s << "held out: " << run.held_out << "\n";
   const at::Tensor all = d.kstep_mse.mean(1);
   const int64_t h = all.size(0);
   s << "k-step open-loop MSE (mean over " << d.kstep_mse.size(1) << " obs dims, " << d.kstep_starts
@@ -143,26 +145,9 @@ std::string diagnostics_summary(const RunDiagnostics& run) {
   return s.str();
 }
 
-RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
-                            const std::vector<std::string>& overrides, std::string* summary) {
-  if (options.episodes() < 1) {
-    throw ConfigError("--episodes", "",
-                      "expected a positive integer, got " + std::to_string(options.episodes()));
-  }
-  if (options.horizon() < 1) {
-    throw ConfigError("--horizon", "",
-                      "expected a positive integer, got " + std::to_string(options.horizon()));
-  }
-  if (options.samples() < 1) {
-    throw ConfigError("--samples", "",
-                      "expected a positive integer, got " + std::to_string(options.samples()));
-  }
-  Experiment run = load_trained_run(run_dir, overrides);
-  if (!run.model()) {
-    throw DataError(run_dir.string() +
-                    ": the run has no learned model (no 'model' section) to "
-                    "diagnose");
-  }
+// `options.episodes` episodes of the run's agent on a fresh env, seeded apart from training
+std::vector<TransitionBatch> collect_episodes(Experiment& run, const DiagnoseOptions& options,
+                                              std::string* description) {
   const auto& maker = run.context().built.env_maker;
   MBRL_ASSERT(maker != nullptr, "diagnose: the experiment has no env maker");
   std::shared_ptr<Env> env = maker->make("diagnose");
@@ -178,8 +163,66 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   for (const auto& [begin, end] : buffer.episodes()) {
     episodes.push_back(buffer.at(torch::arange(begin, end, torch::kInt64)));
   }
-  auto gen = run.context().generator("diagnose");
+  *description = std::to_string(episodes.size()) + " episodes (" + std::to_string(buffer.size()) +
+                 " transitions) of the run's agent";
+  return episodes;
+}
+
+// the episodes of a D4RL file, in file order until options.max_transitions
+std::vector<TransitionBatch> file_episodes(Experiment& run, const DiagnoseOptions& options,
+                                           std::string* description) {
+  const std::string& file = options.episodes_file();
+  const D4rlDataset data = read_d4rl(file);
+  const EnvSpec& spec = run.env()->spec();
+  if (data.obs_dim() != spec.obs_dim() || data.act_dim() != spec.act_dim()) {
+    throw DataError(file + ": observations and actions have " + std::to_string(data.obs_dim()) +
+                    " and " + std::to_string(data.act_dim()) + " columns; the run's env '" +
+                    spec.name + "' has obs " + std::to_string(spec.obs_dim()) + " and act " +
+                    std::to_string(spec.act_dim()));
+  }
+  std::vector<TransitionBatch> episodes;
+  int64_t transitions = 0;
+  for (auto& ep : d4rl_episodes(data)) {
+    if (transitions >= options.max_transitions()) break;
+    transitions += ep.size();
+    episodes.push_back(std::move(ep));
+  }
+  if (episodes.empty()) throw DataError(file + ": no episode with a transition");
+  *description = std::to_string(episodes.size()) + " episodes (" + std::to_string(transitions) +
+                 " transitions) of " + file;
+  return episodes;
+}
+
+RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
+                            const std::vector<std::string>& overrides, std::string* summary) {
+  if (options.episodes() < 1) {
+    throw ConfigError("--episodes", "",
+                      "expected a positive integer, got " + std::to_string(options.episodes()));
+  }
+  if (options.max_transitions() < 1) {
+    throw ConfigError(
+        "max_transitions", "",
+        "expected a positive integer, got " + std::to_string(options.max_transitions()));
+  }
+  if (options.horizon() < 1) {
+    throw ConfigError("--horizon", "",
+                      "expected a positive integer, got " + std::to_string(options.horizon()));
+  }
+  if (options.samples() < 1) {
+    throw ConfigError("--samples", "",
+                      "expected a positive integer, got " + std::to_string(options.samples()));
+  }
+  Experiment run = load_trained_run(run_dir, overrides);
+  if (!run.model()) {
+    throw DataError(run_dir.string() +
+                    ": the run has no learned model (no 'model' section) to "
+                    "diagnose");
+  }
   RunDiagnostics result;
+  const std::vector<TransitionBatch> episodes =
+      options.episodes_file().empty() ? collect_episodes(run, options, &result.held_out)
+                                      : file_episodes(run, options, &result.held_out);
+  auto gen = run.context().generator("diagnose");
   result.model = diagnose_model(
       *run.model(), episodes,
       ModelDiagnosticsOptions().horizon(options.horizon()).samples(options.samples()), gen);
@@ -203,7 +246,7 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   plot_kstep(d, dir / "kstep_error.png");
 
   // last: it loads each kept model into the run's model
-  result.mismatch = mismatch_table(run_dir, *run.model(), buffer.all());
+  result.mismatch = mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes));
   if (!result.mismatch.empty()) {
     result.loss_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_loss);
     result.mse_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_mse);

@@ -134,6 +134,36 @@ TransitionBatch d4rl_transitions(const D4rlDataset& data) {
   return out;
 }
 
+std::vector<TransitionBatch> d4rl_episodes(const D4rlDataset& data) {
+  data.check("d4rl_episodes");
+  const int64_t n = data.size();
+  const bool has_next = data.next_observations.defined();
+  const at::Tensor ends_at = data.terminals.logical_or(data.timeouts).nonzero().reshape({-1});
+  std::vector<int64_t> ends(ends_at.data_ptr<int64_t>(),
+                            ends_at.data_ptr<int64_t>() + ends_at.numel());
+  if (ends.empty() || ends.back() != n - 1) ends.push_back(n - 1);  // the unfinished rest
+  std::vector<TransitionBatch> episodes;
+  int64_t begin = 0;
+  for (int64_t last : ends) {
+    // rows [begin, end): every row of the episode, or all but its last without next_observations
+    const int64_t end = has_next ? last + 1 : last;
+    if (end > begin) {
+      const at::Tensor rows = at::arange(begin, end, at::kLong);
+      TransitionBatch ep;
+      ep.obs = data.observations.index_select(0, rows);
+      ep.act = data.actions.index_select(0, rows);
+      ep.next_obs = has_next ? data.next_observations.index_select(0, rows)
+                             : data.observations.index_select(0, rows + 1);
+      ep.reward = data.rewards.reshape({-1}).index_select(0, rows);
+      ep.terminated = data.terminals.index_select(0, rows);
+      ep.truncated = data.timeouts.index_select(0, rows);
+      episodes.push_back(std::move(ep));
+    }
+    begin = last + 1;
+  }
+  return episodes;
+}
+
 std::vector<double> d4rl_episode_returns(const D4rlDataset& data) {
   const at::Tensor ends = data.terminals.logical_or(data.timeouts).nonzero().reshape({-1});
   const at::Tensor cumulative = data.rewards.to(at::kDouble).cumsum(0);

@@ -334,6 +334,24 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
   EXPECT_EQ(std::count(mismatch.begin(), mismatch.end(), '\n'), 4) << mismatch;
   EXPECT_NE(r.out.find("objective mismatch over 3 kept models"), std::string::npos) << r.out;
 
+  // held-out episodes from a D4RL file: the agent's own rollouts, 4 episodes of 12 steps
+  ASSERT_EQ(run_cli("collect pets -o held.hdf5 --transitions 48", dir).exit_code, 0);
+  CliResult from_file = run_cli("diagnose pets --episodes held.hdf5 --horizon 4 --samples 8", dir);
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_NE(from_file.out.find("held out: 4 episodes (48 transitions) of held.hdf5"),
+            std::string::npos)
+      << from_file.out;
+  EXPECT_NE(from_file.out.find("objective mismatch over 3 kept models"), std::string::npos);
+  CliResult capped = run_cli(
+      "diagnose pets --episodes held.hdf5 --max-transitions 12 --horizon 4 --samples 8", dir);
+  EXPECT_NE(capped.out.find("held out: 1 episodes (12 transitions)"), std::string::npos)
+      << capped.out << capped.err;
+  CliResult missing = run_cli("diagnose pets --episodes nowhere.hdf5", dir);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--episodes: expected a count or a D4RL-layout file"),
+            std::string::npos)
+      << missing.err;
+
   // a bad option and a run without a model: one line, exit 2
   CliResult bad = run_cli("diagnose pets --horizon 0", dir);
   EXPECT_EQ(bad.exit_code, 2);
@@ -345,6 +363,13 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
   EXPECT_EQ(no_model.exit_code, 2);
   EXPECT_NE(no_model.err.find("the run has no learned model"), std::string::npos) << no_model.err;
   EXPECT_EQ(std::count(no_model.err.begin(), no_model.err.end(), '\n'), 1) << no_model.err;
+  // episodes of another env (pendulum: obs 3, act 1) do not fit the cart-pole run's model
+  ASSERT_EQ(run_cli("collect random -o pendulum.hdf5 --transitions 20", dir).exit_code, 0);
+  CliResult other_env = run_cli("diagnose pets --episodes pendulum.hdf5", dir);
+  EXPECT_EQ(other_env.exit_code, 2);
+  EXPECT_NE(other_env.err.find("pendulum.hdf5: observations and actions have 3 and 1 columns"),
+            std::string::npos)
+      << other_env.err;
 }
 
 TEST(CliTest, BadReproduceTableIsOneLineExitTwo) {

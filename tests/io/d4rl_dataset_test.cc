@@ -228,5 +228,31 @@ TEST(D4rlDatasetTest, TransitionsFollowQlearningDataset) {
   EXPECT_TRUE(torch::equal(from_rows.obs, with_next.obs));
 }
 
+TEST(D4rlDatasetTest, EpisodesAreTheRowsBetweenEnds) {
+  // rows 0..8; timeout at 2, terminal at 4, then rows 5..8 with no end: an unfinished episode
+  D4rlDataset data = small_dataset(9);
+  data.timeouts[8] = false;
+  const std::vector<TransitionBatch> with_next = d4rl_episodes(data);
+  ASSERT_EQ(with_next.size(), 3u);
+  EXPECT_EQ(with_next[0].size(), 3);  // rows 0-2, the timeout row kept as truncated
+  EXPECT_EQ(with_next[1].size(), 2);  // rows 3-4
+  EXPECT_EQ(with_next[2].size(), 4);  // rows 5-8
+  EXPECT_TRUE(torch::equal(with_next[1].obs, data.observations.slice(0, 3, 5)));
+  EXPECT_TRUE(torch::equal(with_next[1].next_obs, data.next_observations.slice(0, 3, 5)));
+  EXPECT_TRUE(torch::equal(with_next[0].truncated, torch::tensor({false, false, true})));
+  EXPECT_TRUE(torch::equal(with_next[1].terminated, torch::tensor({false, true})));
+  EXPECT_TRUE(torch::equal(with_next[2].reward, data.rewards.slice(0, 5, 9)));
+
+  // without next_observations the next row is the next state, so each episode loses its last row
+  data.next_observations = torch::Tensor();
+  const std::vector<TransitionBatch> from_rows = d4rl_episodes(data);
+  ASSERT_EQ(from_rows.size(), 3u);
+  EXPECT_EQ(from_rows[0].size(), 2);
+  EXPECT_EQ(from_rows[1].size(), 1);
+  EXPECT_EQ(from_rows[2].size(), 3);
+  EXPECT_TRUE(torch::equal(from_rows[2].next_obs, data.observations.slice(0, 6, 9)));
+  EXPECT_TRUE(torch::equal(from_rows[0].act, data.actions.slice(0, 0, 2)));
+}
+
 }  // namespace
 }  // namespace mbrl

@@ -17,6 +17,11 @@ struct DiagnoseOptions {
   /// episode i reset with seed derive_seed(seed, "diagnose") + i, a stream no training or
   /// evaluation episode draws from.
   TORCH_ARG(int64_t, episodes) = 10;
+  /// Held-out episodes from this D4RL-layout file instead (d4rl_episodes: e.g. a dataset the
+  /// run never trained on, or `mbrl collect` rollouts of another agent), in file order until
+  /// `max_transitions`; `episodes` is then unused. Its obs and act dims must be the run's env's.
+  TORCH_ARG(std::string, episodes_file) = "";
+  TORCH_ARG(int64_t, max_transitions) = 100000;
   /// See ModelDiagnosticsOptions.
   TORCH_ARG(int64_t, horizon) = 10;
   TORCH_ARG(int64_t, samples) = 100;
@@ -34,6 +39,7 @@ struct MismatchRow {
 
 /// What diagnose_run measured.
 struct RunDiagnostics {
+  std::string held_out;    // where the held-out episodes came from, in words
   ModelDiagnostics model;  // of the run's final model
   /// The objective-mismatch table (Lambert et al., L4DC 2020): one row per model the run kept
   /// (PETS `keep_models: true`), empty when it kept none.
@@ -45,7 +51,8 @@ struct RunDiagnostics {
 };
 
 /// Loads the trained run in `run_dir` (load_trained_run, with `overrides` in --set syntax),
-/// collects the held-out episodes, runs diagnose_model on the run's model and writes into
+/// collects the held-out episodes (or reads them from `episodes_file`), runs diagnose_model on the
+/// run's model and writes into
 /// `<run_dir>/diagnostics/` (each file atomically):
 ///   kstep_error.csv   k, then the mean squared open-loop error of each obs dim (obs_0, ...) and
 ///                     their mean (all), k = 1..horizon;
@@ -56,7 +63,8 @@ struct RunDiagnostics {
 ///   mismatch.csv      trial, holdout_loss, holdout_mse, episode_return of every model in
 ///                     `<run_dir>/models/trial_<i>.pt`, all scored on the held-out transitions
 ///                     (when the run kept its models).
-/// Throws ConfigError naming the option on a bad value, DataError when the run has no model.
+/// Throws ConfigError naming the option on a bad value, DataError when the run has no model or
+/// the episodes file does not fit it (IoError/DataError naming the file when it is unreadable).
 RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
                             const std::vector<std::string>& overrides, std::string* summary);
 

@@ -61,6 +61,14 @@ void write_d4rl(const std::filesystem::path& path, const D4rlDataset& data);
 /// Returns [M] rows (M < N): obs, act, next_obs, reward, terminated = terminals, truncated false.
 TransitionBatch d4rl_transitions(const D4rlDataset& data);
 
+/// The dataset as episodes of consecutive transitions, in file order (for what needs the steps
+/// of an episode in sequence: k-step model errors, sequence models). An episode ends at a row
+/// with a terminal or timeout; rows after the last such row form a final, unfinished episode.
+/// next_obs = next_observations[i] when the file has them, else observations[i + 1] of the same
+/// episode (an episode's last row then has no next state and is left out); terminated =
+/// terminals, truncated = timeouts. Episodes left with no row are skipped.
+std::vector<TransitionBatch> d4rl_episodes(const D4rlDataset& data);
+
 /// Undiscounted returns of the complete episodes of `data` (each ends at a row with a terminal
 /// or timeout), in order; rows after the last complete episode are left out.
 std::vector<double> d4rl_episode_returns(const D4rlDataset& data);
