@@ -1,6 +1,7 @@
 // diagnose_run: held-out episodes of a trained run's agent, its model's diagnostics, the files.
 #include "mbrl/algorithms/diagnose.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -76,29 +77,65 @@ void plot_kstep(const ModelDiagnostics& d, const std::filesystem::path& path) {
   }
 }
 
-// the models the run kept (models/trial_<i>.pt), each scored on `held_out`, against the return of
-// its trial in metrics.csv
-std::vector<MismatchRow> mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
-                                        const TransitionBatch& held_out) {
+// the models the run kept, each scored on `held_out`, against the return it is paired with:
+// PETS's models/trial_<i>.pt with trial i's episode_return (metrics.csv), MBPO's
+// models/step_<t>.pt with the eval_return at env step t (eval.csv)
+void mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
+                    const TransitionBatch& held_out, RunDiagnostics* out) {
   const std::filesystem::path dir = run_dir / "models";
-  std::vector<MismatchRow> rows;
-  if (!std::filesystem::is_directory(dir)) return rows;
-  const RunCurve returns = read_run_curve(run_dir, "episode_return", "trial");
+  if (!std::filesystem::is_directory(dir)) return;
+  const bool pets = std::filesystem::exists(run_dir / "metrics.csv") &&
+                    !std::filesystem::exists(run_dir / "eval.csv");
+  out->mismatch_step = pets ? "trial" : "env_steps";
+  out->mismatch_return = pets ? "episode_return" : "eval_return";
+  const std::string prefix = pets ? "trial_" : "step_";
+  const RunCurve returns = read_run_curve(run_dir, out->mismatch_return, out->mismatch_step);
   for (size_t i = 0; i < returns.x.size(); ++i) {
-    const auto trial = static_cast<int64_t>(std::llround(returns.x[i]));
-    const std::filesystem::path file = dir / ("trial_" + std::to_string(trial) + ".pt");
+    const auto step = static_cast<int64_t>(std::llround(returns.x[i]));
+    const std::filesystem::path file = dir / (prefix + std::to_string(step) + ".pt");
     if (!std::filesystem::exists(file)) continue;
     load_model(model, file);
     torch::NoGradGuard no_grad;
     const ModelLosses losses = model.loss(held_out);
     MismatchRow row;
-    row.trial = trial;
+    row.step = step;
     row.holdout_loss = (losses.count("nll") ? losses.at("nll") : losses.at("loss")).item<double>();
     row.holdout_mse = losses.count("mse") ? losses.at("mse").item<double>() : std::nan("");
     row.episode_return = returns.y[i];
-    rows.push_back(row);
+    out->mismatch.push_back(row);
   }
-  return rows;
+}
+
+// the return against the held-out loss of each kept model: the models in order of their loss,
+// joined by a line, each marked
+void plot_mismatch(const RunDiagnostics& d, const std::filesystem::path& path) {
+  if (!gnuplot_available() || d.mismatch.size() < 2) return;
+  std::vector<MismatchRow> rows = d.mismatch;
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.holdout_loss < b.holdout_loss; });
+  CurveBand band;
+  band.label = "kept models, in order of held-out loss";
+  band.runs = 1;
+  PublishedPoints points;
+  points.source = "one model (" + d.mismatch_step + " of the run)";
+  for (const auto& r : rows) {
+    band.x.push_back(r.holdout_loss);
+    band.mean.push_back(r.episode_return);
+    band.std.push_back(0.0);
+    points.x.push_back(r.holdout_loss);
+    points.y.push_back(r.episode_return);
+  }
+  band.published = points;
+  PlotOptions o;
+  o.metric = d.mismatch_return;
+  o.x = "held-out loss (NLL where the model has one)";
+  o.output = path;
+  o.title = "objective mismatch: return against the model's held-out loss";
+  try {
+    plot_curves({band}, o);
+  } catch (const Error& e) {
+    log::logger("diagnose")->warn("no {}: {}", path.string(), e.what());
+  }
 }
 
 double rank_correlation(const std::vector<MismatchRow>& rows, double MismatchRow::*field) {
@@ -246,16 +283,18 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   plot_kstep(d, dir / "kstep_error.png");
 
   // last: it loads each kept model into the run's model
-  result.mismatch = mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes));
+  mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes), &result);
   if (!result.mismatch.empty()) {
     result.loss_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_loss);
     result.mse_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_mse);
-    std::string csv = "trial,holdout_loss,holdout_mse,episode_return\n";
+    std::string csv =
+        result.mismatch_step + ",holdout_loss,holdout_mse," + result.mismatch_return + "\n";
     for (const auto& r : result.mismatch) {
-      csv += std::to_string(r.trial) + "," + number(r.holdout_loss) + "," + number(r.holdout_mse) +
+      csv += std::to_string(r.step) + "," + number(r.holdout_loss) + "," + number(r.holdout_mse) +
              "," + number(r.episode_return) + "\n";
     }
     write_file_atomic(dir / "mismatch.csv", csv);
+    plot_mismatch(result, dir / "mismatch.png");
   }
   const std::string text = diagnostics_summary(result);
   write_file_atomic(dir / "summary.txt", text);

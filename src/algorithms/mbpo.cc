@@ -2,6 +2,7 @@
 #include "mbrl/algorithms/mbpo.h"
 
 #include <chrono>
+#include <filesystem>
 #include <numeric>
 
 #include <torch/torch.h>
@@ -9,8 +10,10 @@
 #include "mbrl/core/check.h"
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/io/run_dir.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/log/progress.h"
+#include "mbrl/models/dynamics_model.h"
 
 namespace mbrl {
 namespace {
@@ -285,8 +288,15 @@ void Mbpo::run(RunContext& run) {
     if (t >= initial && (t - initial) % options_.model_train_freq() == 0 && replay_->size() >= 2)
       train_model_and_roll_out(t, metrics, clock.seconds());
     if (model_buffer_ && model_buffer_->size() > 0) update_agent(t);
+    const size_t evaluations_before = evaluations_.size();
     const bool checkpoint_due =
         after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_);
+    if (options_.keep_models() && run.run_dir != nullptr &&
+        evaluations_.size() > evaluations_before) {
+      const auto dir = run.run_dir->path() / "models";
+      std::filesystem::create_directories(dir);
+      save_model(*learner_->model(), dir / ("step_" + std::to_string(t) + ".pt"));
+    }
     progress.update(t, evaluation_status(evaluations_));
     if (checkpoint_due) {
       elapsed_s_ = clock.seconds();

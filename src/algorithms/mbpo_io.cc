@@ -114,6 +114,7 @@ MbpoOptions read_options(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, real_ratio);
   MBRL_READ_OPTION(node, o, sac_updates_per_step);
   MBRL_READ_OPTION(node, o, eval_every);
+  MBRL_READ_OPTION(node, o, keep_models);
   MBRL_READ_OPTION(node, o, eval_episodes);
   MBRL_READ_OPTION(node, o, checkpoint_every);
   MBRL_READ_OPTION(node, o, replay_capacity);

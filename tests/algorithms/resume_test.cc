@@ -20,6 +20,7 @@
 #include "tests/support/d4rl_fixtures.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/testdata.h"
+#include "tests/support/tiny_configs.h"
 
 namespace mbrl {
 namespace {
@@ -100,34 +101,13 @@ TEST(ResumeTest, KilledDreamerRunResumesExactly) {
                                {"metrics.csv", "eval.csv"});
 }
 
-const std::vector<std::string> kTinyMbpoOverrides{"threads=1",
-                                                  "env.max_episode_steps=50",
-                                                  "model.ensemble_size=3",
-                                                  "model.num_elites=2",
-                                                  "model.num_layers=2",
-                                                  "model.hidden_size=16",
-                                                  "model.weight_decay=1.0e-5",
-                                                  "agent.hidden_size=16",
-                                                  "agent.batch_size=32",
-                                                  "algorithm.num_steps=1200",
-                                                  "algorithm.initial_random_steps=100",
-                                                  "algorithm.epoch_length=100",
-                                                  "algorithm.model_train_freq=50",
-                                                  "algorithm.rollout_batch_size=20",
-                                                  "algorithm.rollout_schedule=[1, 3, 1, 3]",
-                                                  "algorithm.sac_updates_per_step=2",
-                                                  "algorithm.eval_every=100",
-                                                  "algorithm.eval_episodes=1",
-                                                  "algorithm.model_training.num_epochs=3",
-                                                  "algorithm.model_training.batch_size=32"};
-
 TEST(ResumeTest, KilledMbpoRunResumesExactly) {
-  expect_kill_and_resume_exact("configs/mbpo/pendulum.yaml", kTinyMbpoOverrides,
+  expect_kill_and_resume_exact("configs/mbpo/pendulum.yaml", test::tiny_mbpo_overrides(),
                                {"metrics.csv", "eval.csv", "model.csv", "model_train.csv"});
 }
 
 TEST(ResumeTest, KilledCoplannerMbpoRunResumesExactly) {
-  std::vector<std::string> overrides = kTinyMbpoOverrides;
+  std::vector<std::string> overrides = test::tiny_mbpo_overrides();
   overrides.insert(overrides.end(),
                    {"algorithm.coplanner.candidates=3", "algorithm.coplanner.horizon=2"});
   expect_kill_and_resume_exact("configs/mbpo_coplanner/pendulum.yaml", overrides,
@@ -206,7 +186,7 @@ TEST(ResumeTest, KilledMorecRunResumesExactly) {
 // weights up, so the second update's loss is not finite: deterministically at env step 100, the
 // first step with updates (two per step); the checkpoint of step 50 is the last good one
 TEST(ResumeTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
-  std::vector<std::string> overrides = kTinyMbpoOverrides;
+  std::vector<std::string> overrides = test::tiny_mbpo_overrides();
   overrides.insert(overrides.end(), {"agent.critic_lr=1.0e30", "agent.actor_lr=1.0e30",
                                      "algorithm.checkpoint_every=50", "algorithm.num_steps=300",
                                      "run_root=" + test::scratch_dir().string()});

@@ -12,6 +12,7 @@
 #include "mbrl/io/atomic_file.h"
 #include "mbrl/log/learning_curves.h"
 #include "tests/support/testdata.h"
+#include "tests/support/tiny_configs.h"
 
 namespace mbrl {
 namespace {
@@ -333,6 +334,7 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
             "trial,holdout_loss,holdout_mse,episode_return");
   EXPECT_EQ(std::count(mismatch.begin(), mismatch.end(), '\n'), 4) << mismatch;
   EXPECT_NE(r.out.find("objective mismatch over 3 kept models"), std::string::npos) << r.out;
+  EXPECT_EQ(fs::exists(diag / "mismatch.png"), gnuplot_available());
 
   // held-out episodes from a D4RL file: the agent's own rollouts, 4 episodes of 12 steps
   ASSERT_EQ(run_cli("collect pets -o held.hdf5 --transitions 48", dir).exit_code, 0);
@@ -370,6 +372,28 @@ TEST(CliTest, DiagnoseWritesTheTablesOfATrainedModel) {
   EXPECT_NE(other_env.err.find("pendulum.hdf5: observations and actions have 3 and 1 columns"),
             std::string::npos)
       << other_env.err;
+}
+
+// MBPO with keep_models: one model per evaluation, paired with that evaluation's return
+TEST(CliTest, DiagnoseScoresTheModelOfEachMbpoEvaluation) {
+  auto dir = test::scratch_dir();
+  std::string args = "train " + test::source_path("configs/mbpo/pendulum.yaml").string() +
+                     " --run-dir mbpo --set algorithm.keep_models=true";
+  std::vector<std::string> overrides = test::tiny_mbpo_overrides();
+  overrides.insert(overrides.end(), {"algorithm.num_steps=400", "algorithm.sac_updates_per_step=1",
+                                     "algorithm.model_training.num_epochs=2"});
+  for (const auto& o : overrides) args += " --set '" + o + "'";
+  CliResult train = run_cli(args, dir);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  for (int step : {100, 200, 300, 400})
+    EXPECT_TRUE(fs::exists(dir / "mbpo" / "models" / ("step_" + std::to_string(step) + ".pt")));
+  CliResult r = run_cli("diagnose mbpo --episodes 2 --horizon 4 --samples 8", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string mismatch = read_file(dir / "mbpo" / "diagnostics" / "mismatch.csv");
+  EXPECT_EQ(mismatch.substr(0, mismatch.find('\n')),
+            "env_steps,holdout_loss,holdout_mse,eval_return");
+  EXPECT_EQ(std::count(mismatch.begin(), mismatch.end(), '\n'), 5) << mismatch;
+  EXPECT_NE(r.out.find("objective mismatch over 4 kept models"), std::string::npos) << r.out;
 }
 
 TEST(CliTest, BadReproduceTableIsOneLineExitTwo) {

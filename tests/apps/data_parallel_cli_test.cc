@@ -10,6 +10,7 @@
 #include "tests/support/cli.h"
 #include "tests/support/csv.h"
 #include "tests/support/testdata.h"
+#include "tests/support/tiny_configs.h"
 
 namespace mbrl {
 namespace {
@@ -72,16 +73,7 @@ TEST(DataParallelCliTest, KilledTwoRankRunResumesExactly) {
         "train",     test::source_path("configs/mbpo/pendulum.yaml").string(),
         "--run-dir", run_dir.string(),
         "--nproc",   "2"};
-    for (const char* o :
-         {"threads=1", "env.max_episode_steps=50", "model.ensemble_size=3", "model.num_elites=2",
-          "model.num_layers=2", "model.hidden_size=16", "model.weight_decay=1.0e-5",
-          "agent.hidden_size=16", "agent.batch_size=32", "algorithm.num_steps=1200",
-          "algorithm.initial_random_steps=100", "algorithm.epoch_length=100",
-          "algorithm.model_train_freq=50", "algorithm.rollout_batch_size=20",
-          "algorithm.sac_updates_per_step=2", "algorithm.eval_every=100",
-          "algorithm.eval_episodes=1", "algorithm.model_training.num_epochs=3",
-          "algorithm.model_training.batch_size=32"})
-      a.insert(a.end(), {"--set", o});
+    for (const auto& o : test::tiny_mbpo_overrides()) a.insert(a.end(), {"--set", o});
     a.insert(a.end(), {"--set", "algorithm.checkpoint_every=" + std::to_string(checkpoint_every)});
     return a;
   };

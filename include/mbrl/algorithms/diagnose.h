@@ -28,9 +28,10 @@ struct DiagnoseOptions {
   TORCH_ARG(uint64_t, seed) = 0;
 };
 
-/// One saved model of a run against the return of the trial that planned on it.
+/// One saved model of a run against the return it is paired with: the return of the PETS trial
+/// that planned on it, or the MBPO evaluation after the policy last trained on its rollouts.
 struct MismatchRow {
-  int64_t trial = 0;
+  int64_t step = 0;  // the PETS trial, or the MBPO env step
   // on the held-out transitions: the model's "nll" when it reports one, else its "loss"
   double holdout_loss = 0;
   double holdout_mse = 0;  // its one-step MSE ("mse") there
@@ -42,8 +43,10 @@ struct RunDiagnostics {
   std::string held_out;    // where the held-out episodes came from, in words
   ModelDiagnostics model;  // of the run's final model
   /// The objective-mismatch table (Lambert et al., L4DC 2020): one row per model the run kept
-  /// (PETS `keep_models: true`), empty when it kept none.
+  /// (`keep_models: true` of PETS or MBPO), empty when it kept none.
   std::vector<MismatchRow> mismatch;
+  std::string mismatch_step = "trial";  // what MismatchRow::step counts: trial, env_steps
+  std::string mismatch_return = "episode_return";  // the return column: episode_return, eval_return
   /// Spearman correlation over those rows of holdout_loss (and of holdout_mse) with the return:
   /// strongly negative when a better likelihood means better control; NaN with fewer than 2.
   double loss_return_spearman = 0;
@@ -61,8 +64,10 @@ struct RunDiagnostics {
 ///   summary.txt       the figures of the three tables in a few lines (also returned);
 ///   kstep_error.png   the k-step error of each dim and their mean (when gnuplot is installed);
 ///   mismatch.csv      trial, holdout_loss, holdout_mse, episode_return of every model in
-///                     `<run_dir>/models/trial_<i>.pt`, all scored on the held-out transitions
-///                     (when the run kept its models).
+///                     `<run_dir>/models/trial_<i>.pt` (PETS), or env_steps, ..., eval_return of
+///                     every `models/step_<t>.pt` (MBPO), all scored on the held-out transitions
+///                     (when the run kept its models);
+///   mismatch.png      the return against the held-out loss of those models (with gnuplot).
 /// Throws ConfigError naming the option on a bad value, DataError when the run has no model or
 /// the episodes file does not fit it (IoError/DataError naming the file when it is unreadable).
 RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,

@@ -60,6 +60,9 @@ struct MbpoOptions {
   TORCH_ARG(int64_t, eval_every) = 1000;
   /// Deterministic episodes per evaluation, on a separate env, >= 1.
   TORCH_ARG(int64_t, eval_episodes) = 1;
+  /// Save the model at each evaluation to <run>/models/step_<env steps>.pt, for `mbrl diagnose`'s
+  /// objective-mismatch table (the model the policy last trained on, against its evaluation).
+  TORCH_ARG(bool, keep_models) = false;
   /// Checkpoint at the first episode end at or after every this many env steps, >= 0 (0: only
   /// at the end of the run).
   TORCH_ARG(int64_t, checkpoint_every) = 10000;
