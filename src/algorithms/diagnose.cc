@@ -106,26 +106,18 @@ void mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
   }
 }
 
-// the return against the held-out loss of each kept model: the models in order of their loss,
-// joined by a line, each marked
+// the return against the held-out loss of each kept model, one marker per model
 void plot_mismatch(const RunDiagnostics& d, const std::filesystem::path& path) {
   if (!gnuplot_available() || d.mismatch.size() < 2) return;
-  std::vector<MismatchRow> rows = d.mismatch;
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.holdout_loss < b.holdout_loss; });
   CurveBand band;
-  band.label = "kept models, in order of held-out loss";
+  band.label = "one kept model (its " + d.mismatch_step + ")";
   band.runs = 1;
-  PublishedPoints points;
-  points.source = "one model (" + d.mismatch_step + " of the run)";
-  for (const auto& r : rows) {
+  band.points = true;
+  for (const auto& r : d.mismatch) {
     band.x.push_back(r.holdout_loss);
     band.mean.push_back(r.episode_return);
     band.std.push_back(0.0);
-    points.x.push_back(r.holdout_loss);
-    points.y.push_back(r.episode_return);
   }
-  band.published = points;
   PlotOptions o;
   o.metric = d.mismatch_return;
   o.x = "held-out loss (NLL where the model has one)";

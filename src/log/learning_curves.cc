@@ -316,7 +316,8 @@ void plot_curves(const std::vector<CurveBand>& bands, const PlotOptions& options
                         "rgb '" +
                         color + "' notitle");
       }
-      plots.push_back(gnuplot_quote(data.string()) + " using 1:2 with lines lw 2 lc rgb '" + color +
+      plots.push_back(gnuplot_quote(data.string()) + " using 1:2 with " +
+                      (b.points ? "points pt 7 ps 1.2" : "lines lw 2") + " lc rgb '" + color +
                       "' title " + gnuplot_quote(title));
     }
     if (b.published) {

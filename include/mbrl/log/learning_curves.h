@@ -51,6 +51,7 @@ struct CurveBand {
   std::string label;
   int64_t runs = 0;
   std::vector<double> x, mean, std;
+  bool points = false;  // plot_curves draws the means as markers without a line (a scatter)
   std::optional<PublishedPoints> published;
 };
 
