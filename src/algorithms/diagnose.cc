@@ -203,12 +203,7 @@ std::vector<TransitionBatch> file_episodes(Experiment& run, const DiagnoseOption
   const std::string& file = options.episodes_file();
   const D4rlDataset data = read_d4rl(file);
   const EnvSpec& spec = run.env()->spec();
-  if (data.obs_dim() != spec.obs_dim() || data.act_dim() != spec.act_dim()) {
-    throw DataError(file + ": observations and actions have " + std::to_string(data.obs_dim()) +
-                    " and " + std::to_string(data.act_dim()) + " columns; the run's env '" +
-                    spec.name + "' has obs " + std::to_string(spec.obs_dim()) + " and act " +
-                    std::to_string(spec.act_dim()));
-  }
+  data.check_dims(file, spec.obs_dim(), spec.act_dim(), spec.name);
   std::vector<TransitionBatch> episodes;
   int64_t transitions = 0;
   for (auto& ep : d4rl_episodes(data)) {

@@ -10,7 +10,9 @@
 #include "mbrl/algorithms/run_clock.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/error.h"
 #include "mbrl/data/replay_buffer.h"
+#include "mbrl/io/d4rl_dataset.h"
 #include "mbrl/io/run_dir.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
@@ -64,6 +66,19 @@ double last_or_nan(const at::Tensor& t) {
   return t.defined() ? t[-1].item<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
+// the episodes of a D4RL file in a replay buffer, in file order (their bounds kept)
+std::unique_ptr<ReplayBuffer> read_episodes(const std::string& file, const EnvSpec& spec) {
+  const D4rlDataset data = read_d4rl(file);
+  data.check_dims(file, spec.obs_dim(), spec.act_dim(), spec.name);
+  const std::vector<TransitionBatch> episodes = d4rl_episodes(data);
+  auto buffer = std::make_unique<ReplayBuffer>(std::max<int64_t>(1, data.size()), spec.obs_dim(),
+                                               spec.act_dim());
+  for (const auto& ep : episodes) buffer->add_batch(ep);
+  log::logger("fit_model")
+      ->info("read {} episodes ({} transitions) from {}", episodes.size(), buffer->size(), file);
+  return buffer;
+}
+
 }  // namespace
 
 FitModelAlgorithm::FitModelAlgorithm(FitModelOptions options, std::shared_ptr<Env> env,
@@ -106,7 +121,9 @@ void FitModelAlgorithm::run(RunContext& run) {
     }
     return buffer;
   };
-  const auto train_data = collect(options_.train_episodes(), "train episodes");
+  const auto train_data = options_.dataset().empty()
+                              ? collect(options_.train_episodes(), "train episodes")
+                              : read_episodes(options_.dataset(), spec);
   const auto eval_data = collect(options_.eval_episodes(), "eval episodes");
   const SequenceBatch eval = whole_episodes(*eval_data);
   MBRL_CHECK_ARG(options_.context() < eval.length(), "context", "expected a context below ",
@@ -159,6 +176,7 @@ std::shared_ptr<Algorithm> make_fit_model(const ConfigNode& node, const BuildCon
                                           const ConfigNode& agent) {
   FitModelOptions o;
   MBRL_READ_OPTION(node, o, train_episodes);
+  MBRL_READ_OPTION(node, o, dataset);
   MBRL_READ_OPTION(node, o, eval_episodes);
   MBRL_READ_OPTION(node, o, rounds);
   MBRL_READ_OPTION(node, o, context);

@@ -134,6 +134,14 @@ TransitionBatch d4rl_transitions(const D4rlDataset& data) {
   return out;
 }
 
+void D4rlDataset::check_dims(const std::string& source, int64_t obs, int64_t act,
+                             const std::string& env) const {
+  if (obs_dim() == obs && act_dim() == act) return;
+  throw DataError(source + ": observations and actions have " + std::to_string(obs_dim()) +
+                  " and " + std::to_string(act_dim()) + " columns; the env '" + env + "' has obs " +
+                  std::to_string(obs) + " and act " + std::to_string(act));
+}
+
 std::vector<TransitionBatch> d4rl_episodes(const D4rlDataset& data) {
   data.check("d4rl_episodes");
   const int64_t n = data.size();
@@ -157,6 +165,8 @@ std::vector<TransitionBatch> d4rl_episodes(const D4rlDataset& data) {
       ep.reward = data.rewards.reshape({-1}).index_select(0, rows);
       ep.terminated = data.terminals.index_select(0, rows);
       ep.truncated = data.timeouts.index_select(0, rows);
+      // the data of the episode stops here: a cut, unless it ended there
+      if (!ep.terminated[-1].item<bool>()) ep.truncated[-1] = true;
       episodes.push_back(std::move(ep));
     }
     begin = last + 1;

@@ -2,20 +2,29 @@
 // `mbrl train` does, scaled down by overrides.
 #include "mbrl/algorithms/fit_model.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
+#include "mbrl/core/error.h"
+#include "mbrl/envs/env_registry.h"
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/model_registry.h"
 #include "tests/support/csv.h"
+#include "tests/support/d4rl_fixtures.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
 
 namespace mbrl {
 namespace {
+
+namespace fs = std::filesystem;
 
 class FitModelTest : public test::MbrlTest {};
 
@@ -75,6 +84,31 @@ TEST_F(FitModelTest, TheMemorylessEnsembleBaselineRunsThroughTheSameLoop) {
   const test::Csv fit = test::read_csv(dir.path() / "metrics.csv");
   ASSERT_EQ(fit.rows.size(), 2u);
   EXPECT_NE(fit.column(1, "open_loop_final_reward_r2"), "");
+}
+
+// a D4RL file of episodes instead of collected ones (outside the scratch folder config() clears)
+TEST_F(FitModelTest, TrainsOnTheEpisodesOfADatasetFile) {
+  const fs::path file =
+      fs::temp_directory_path() / ("mbrl_fit_model_" + std::to_string(::getpid()) + ".hdf5");
+  auto env = make_env(load_config_string("type: delayed_recall\ndelay: 5", "env"), BuildContext{});
+  test::write_random_d4rl(*env, file, 90);  // 15 episodes of 6 steps
+  const std::vector<std::string> small{
+      "algorithm.model_training.gradient_steps=3", "algorithm.model_training.sequence_length=10",
+      "model.backbone.hidden_size=16", "algorithm.dataset=" + file.string()};
+  Experiment e = experiment("delayed_recall_gru.yaml", small);
+  RunDir dir = e.create_run_dir();
+  e.run(dir);
+  const test::Csv fit = test::read_csv(dir.path() / "metrics.csv");
+  ASSERT_EQ(fit.rows.size(), 2u);
+  EXPECT_EQ(fit.column(1, "env_steps"), "90");  // every row of the file, not train_episodes' 120
+
+  // a file of another env is one error naming it
+  auto pendulum = make_env(load_config_string("type: pendulum", "env"), BuildContext{});
+  test::write_random_d4rl(*pendulum, file, 20);
+  Experiment other = experiment("delayed_recall_gru.yaml", small);
+  EXPECT_THROW_WITH(other.run(other.create_run_dir()), DataError,
+                    file.string() + ": observations and actions have 3 and 1 columns");
+  fs::remove(file);
 }
 
 TEST_F(FitModelTest, AContextAsLongAsTheEpisodesIsAConfigError) {

@@ -242,6 +242,7 @@ TEST(D4rlDatasetTest, EpisodesAreTheRowsBetweenEnds) {
   EXPECT_TRUE(torch::equal(with_next[0].truncated, torch::tensor({false, false, true})));
   EXPECT_TRUE(torch::equal(with_next[1].terminated, torch::tensor({false, true})));
   EXPECT_TRUE(torch::equal(with_next[2].reward, data.rewards.slice(0, 5, 9)));
+  EXPECT_TRUE(torch::equal(with_next[2].truncated, torch::tensor({false, false, false, true})));
 
   // without next_observations the next row is the next state, so each episode loses its last row
   data.next_observations = torch::Tensor();
@@ -252,6 +253,10 @@ TEST(D4rlDatasetTest, EpisodesAreTheRowsBetweenEnds) {
   EXPECT_EQ(from_rows[2].size(), 3);
   EXPECT_TRUE(torch::equal(from_rows[2].next_obs, data.observations.slice(0, 6, 9)));
   EXPECT_TRUE(torch::equal(from_rows[0].act, data.actions.slice(0, 0, 2)));
+  // each episode still ends where its data does, so a replay buffer keeps the bounds
+  EXPECT_TRUE(torch::equal(from_rows[0].truncated, torch::tensor({false, true})));
+  EXPECT_TRUE(torch::equal(from_rows[1].truncated, torch::tensor({true})));
+  EXPECT_FALSE(from_rows[1].terminated.any().item<bool>());
 }
 
 }  // namespace

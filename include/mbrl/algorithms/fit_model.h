@@ -18,6 +18,10 @@ namespace mbrl {
 struct FitModelOptions {
   /// Episodes collected for training, >= 1.
   TORCH_ARG(int64_t, train_episodes) = 100;
+  /// A D4RL-layout file to train on instead of collecting: its episodes (d4rl_episodes) in a
+  /// replay buffer whose sequences respect their bounds; `train_episodes` is then unused. The
+  /// evaluation episodes are still collected with the agent. Empty: collect.
+  TORCH_ARG(std::string, dataset) = "";
   /// Further episodes collected for evaluation only (never trained on), >= 1.
   TORCH_ARG(int64_t, eval_episodes) = 20;
   /// Training calls of the model's learner, each followed by an evaluation, >= 1.

@@ -36,6 +36,10 @@ struct D4rlDataset {
   /// Throws DataError naming `source`, the key and the first bad row unless every present key
   /// has the documented dtype and shape with one common N >= 1 and all values are finite.
   void check(const std::string& source) const;
+  /// Throws DataError naming `source` unless observations and actions are `obs` and `act`
+  /// columns wide, the dims of `env` (its name, for the message).
+  void check_dims(const std::string& source, int64_t obs, int64_t act,
+                  const std::string& env) const;
 };
 
 /// Reads a D4RL-layout HDF5 file. Required keys: observations, actions, rewards, terminals,
@@ -65,8 +69,10 @@ TransitionBatch d4rl_transitions(const D4rlDataset& data);
 /// of an episode in sequence: k-step model errors, sequence models). An episode ends at a row
 /// with a terminal or timeout; rows after the last such row form a final, unfinished episode.
 /// next_obs = next_observations[i] when the file has them, else observations[i + 1] of the same
-/// episode (an episode's last row then has no next state and is left out); terminated =
-/// terminals, truncated = timeouts. Episodes left with no row are skipped.
+/// episode (an episode's last row then has no next state and is left out, and the row before it
+/// becomes the episode's truncated end); terminated = terminals, truncated = timeouts (and the
+/// last row of the unfinished episode). Episodes left with no row are skipped. Loaded in order
+/// into a ReplayBuffer (add_batch), they keep their bounds for sample_sequences.
 std::vector<TransitionBatch> d4rl_episodes(const D4rlDataset& data);
 
 /// Undiscounted returns of the complete episodes of `data` (each ends at a row with a terminal
