@@ -41,6 +41,10 @@ std::string small_yaml(const std::string& type) {
            "discretization: bilinear\n";
   if (type == "transformer")
     return "type: transformer\nd_model: 16\nnum_layers: 2\nnum_heads: 2\ncontext: 12\n";
+  // a window of 4: the parallel form is banded for T > 4 (T = 6 here: two blocks, the second
+  // padded; T = 64: sixteen)
+  if (type == "transformer_banded")
+    return "type: transformer\nd_model: 16\nnum_layers: 2\nnum_heads: 2\ncontext: 4\n";
   if (type == "transformer_learned")
     return "type: transformer\nd_model: 16\nnum_layers: 2\nnum_heads: 4\ncontext: 12\n"
            "positions: learned\nmax_positions: 40\n";
@@ -173,7 +177,8 @@ TEST_P(SequenceBackboneTest, SaveLoadRoundTrip) {
 
 INSTANTIATE_TEST_SUITE_P(Backbones, SequenceBackboneTest,
                          ::testing::Values("gru", "gru_plain", "mamba", "s4d", "s4d_inv_bilinear",
-                                           "transformer", "transformer_learned"));
+                                           "transformer", "transformer_banded",
+                                           "transformer_learned"));
 
 TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   register_builtins();

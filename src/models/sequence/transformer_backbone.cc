@@ -81,14 +81,41 @@ at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Te
   const at::Tensor values = torch::cat({cache_v.transpose(0, 1), qkv[2]});  // [K + T, B, D]
   cache_k = keys.narrow(0, T, K).transpose(0, 1);
   cache_v = values.narrow(0, T, K).transpose(0, 1);
-  // heads: [B, H, T, dh] queries against [B, H, K + T, dh] keys
-  const at::Tensor q = qkv[0].reshape({T, B, H, dh}).permute({1, 2, 0, 3});
-  const at::Tensor k = keys.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
-  const at::Tensor v = values.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
-  const at::Tensor logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dh));
-  const at::Tensor weights = torch::softmax(
-      logits.masked_fill(~allowed.unsqueeze(1), -std::numeric_limits<double>::infinity()), -1);
-  const at::Tensor attended = torch::matmul(weights, v).permute({2, 0, 1, 3}).reshape({T, B, D});
+  const double scale = 1.0 / std::sqrt(double(dh));
+  const double minus_inf = -std::numeric_limits<double>::infinity();
+  if (allowed.dim() == 3) {
+    // heads: [B, H, T, dh] queries against [B, H, K + T, dh] keys
+    const at::Tensor q = qkv[0].reshape({T, B, H, dh}).permute({1, 2, 0, 3});
+    const at::Tensor k = keys.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
+    const at::Tensor v = values.reshape({K + T, B, H, dh}).permute({1, 2, 0, 3});
+    const at::Tensor logits = torch::matmul(q, k.transpose(-2, -1)) * scale;
+    const at::Tensor weights =
+        torch::softmax(logits.masked_fill(~allowed.unsqueeze(1), minus_inf), -1);
+    const at::Tensor attended = torch::matmul(weights, v).permute({2, 0, 1, 3}).reshape({T, B, D});
+    return l.out->forward(attended);
+  }
+  // banded: n blocks of P = W queries, block j against keys jP .. jP + P + K - 1
+  const int64_t n = allowed.size(1), P = allowed.size(2), Tp = n * P;
+  auto pad = [&](const at::Tensor& t, int64_t length) {  // [L, B, D] -> [length, B, D]
+    return length > t.size(0)
+               ? torch::cat({t, torch::zeros({length - t.size(0), B, D}, t.options())})
+               : t;
+  };
+  // [n, B, D, P + K] windows -> [B, H, n, P + K, dh]
+  auto windows = [&](const at::Tensor& t) {
+    return pad(t, Tp + K)
+        .unfold(0, P + K, P)
+        .reshape({n, B, H, dh, P + K})
+        .permute({1, 2, 0, 4, 3});
+  };
+  const at::Tensor q = pad(qkv[0], Tp).reshape({n, P, B, H, dh}).permute({2, 3, 0, 1, 4});
+  const at::Tensor logits = torch::matmul(q, windows(keys).transpose(-2, -1)) * scale;
+  const at::Tensor weights =
+      torch::softmax(logits.masked_fill(~allowed.unsqueeze(1), minus_inf), -1);  // [B,H,n,P,P+K]
+  const at::Tensor attended = torch::matmul(weights, windows(values))            // [B,H,n,P,dh]
+                                  .permute({2, 3, 0, 1, 4})
+                                  .reshape({Tp, B, D})
+                                  .narrow(0, 0, T);
   return l.out->forward(attended);
 }
 
@@ -115,12 +142,35 @@ std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::forward(const at::
   const at::Tensor key_seg = torch::cat({torch::zeros({K, B}, long_opts), seg});  // [K + T, B]
   const at::Tensor key_valid =
       torch::cat({state.tensors[1].t() > 0.5, torch::ones({T, B}, starts.options())});
-  const at::Tensor lag = torch::arange(T, long_opts).unsqueeze(1) -
-                         torch::arange(-K, T, long_opts).unsqueeze(0);  // [T, K + T]
-  const at::Tensor in_window = (lag >= 0).logical_and(lag < W);
-  const at::Tensor allowed = in_window.unsqueeze(0)
-                                 .logical_and(seg.t().unsqueeze(2) == key_seg.t().unsqueeze(1))
-                                 .logical_and(key_valid.t().unsqueeze(1));  // [B, T, K + T]
+  at::Tensor allowed;
+  if (T <= W) {
+    const at::Tensor lag = torch::arange(T, long_opts).unsqueeze(1) -
+                           torch::arange(-K, T, long_opts).unsqueeze(0);  // [T, K + T]
+    const at::Tensor in_window = (lag >= 0).logical_and(lag < W);
+    allowed = in_window.unsqueeze(0)
+                  .logical_and(seg.t().unsqueeze(2) == key_seg.t().unsqueeze(1))
+                  .logical_and(key_valid.t().unsqueeze(1));  // [B, T, K + T]
+  } else {
+    // banded: n blocks of P = W queries; query p of block j is step jP + p, key m of its
+    // window is key jP + m, i.e. step jP + m - K, so the lag p - m + K is the same in every block
+    const int64_t P = W, n = (T + P - 1) / P, Tp = n * P;
+    const at::Tensor lag = torch::arange(P, long_opts).unsqueeze(1) -
+                           torch::arange(P + K, long_opts).unsqueeze(0) + K;  // [P, P + K]
+    const at::Tensor in_window = (lag >= 0).logical_and(lag < W);
+    // padding: queries past T see every key (kept finite, then dropped); padded keys are invalid
+    const at::Tensor q_seg = torch::cat({seg, torch::full({Tp - T, B}, -1, long_opts)});
+    const at::Tensor k_seg = torch::cat({key_seg, torch::full({Tp - T, B}, -2, long_opts)});
+    const at::Tensor k_valid =
+        torch::cat({key_valid, torch::zeros({Tp - T, B}, key_valid.options())});
+    const at::Tensor q_block = q_seg.reshape({n, P, B}).permute({2, 0, 1});     // [B, n, P]
+    const at::Tensor k_block = k_seg.unfold(0, P + K, P).permute({1, 0, 2});    // [B, n, P + K]
+    const at::Tensor v_block = k_valid.unfold(0, P + K, P).permute({1, 0, 2});  // [B, n, P + K]
+    const at::Tensor padded_query = (torch::arange(Tp, long_opts) >= T).reshape({1, n, P, 1});
+    allowed = in_window.reshape({1, 1, P, P + K})
+                  .logical_and(q_block.unsqueeze(3) == k_block.unsqueeze(2))
+                  .logical_and(v_block.unsqueeze(2))
+                  .logical_or(padded_query);  // [B, n, P, P + K]
+  }
 
   at::Tensor h = input_->forward(x) + encode_positions(position.to(x.dtype()));
   BackboneState next{{(position[T - 1] + 1).to(x.dtype()),

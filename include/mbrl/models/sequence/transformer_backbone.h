@@ -46,8 +46,10 @@ struct TransformerBackboneOptions {
 ///
 /// The state carries, per layer, the keys and values of the last W - 1 steps, their validity
 /// (false before the first step and across an episode start) and the next position p. The
-/// parallel form attends over [cache; chunk] with a mask (cost O(T (T + W)) per layer); the
-/// recurrent form is the parallel form on one step, so imagination costs O(W) per step.
+/// parallel form attends over [cache; chunk] with a mask; for T > W it is banded: the queries in
+/// blocks of W, each block against only the 2W - 1 keys its window can reach, so a layer costs
+/// O(T W) instead of O(T (T + W)). The recurrent form is the parallel form on one step, so
+/// imagination costs O(W) per step.
 /// Differs from TransDreamer/STORM in one place: positions count from the episode start instead
 /// of from the start of the training chunk, so that a chunk and its continuation in imagination
 /// see the same positions.
@@ -80,7 +82,9 @@ class TransformerBackboneImpl : public SequenceBackbone {
   // positions p: [T, B] float -> encodings [T, B, D]
   at::Tensor encode_positions(const at::Tensor& p);
   // one attention sublayer: u [T, B, D] (normalised); cache_k, cache_v [B, W-1, D] in, replaced
-  // by the last W - 1 keys and values; allowed [B, T, W-1+T] -> [T, B, D]
+  // by the last W - 1 keys and values; allowed: [B, T, W-1+T] (full), or [B, n, W, 2W-1] (banded:
+  // block j of W queries against keys jW .. jW + 2W - 2 of [cache; chunk] padded to nW + W - 1)
+  // -> [T, B, D]
   at::Tensor attend(Layer& l, const at::Tensor& u, at::Tensor& cache_k, at::Tensor& cache_v,
                     const at::Tensor& allowed);
 
