@@ -2,13 +2,16 @@
 // in the library.
 #include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <thread>
 
 #include <mujoco/mujoco.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -201,13 +204,43 @@ struct Ranks {
   // stopped when it throws, and a rank that failed is an error naming its log
   void run(const mbrl::RunDir& run_dir, bool resume, const std::function<void()>& rank_zero) {
     start_others(run_dir, resume);
+    // a rank that fails while rank 0 waits for it (to join, or in a collective) would leave rank
+    // 0 waiting for the group's timeout: the watcher ends the whole run at once instead
+    std::atomic<bool> done{false};
+    std::thread watcher;
+    if (!children.empty()) watcher = std::thread([&] { watch(run_dir, done); });
     try {
       rank_zero();
     } catch (...) {
+      done = true;
+      if (watcher.joinable()) watcher.join();
       finish(run_dir, /*stop=*/true);
       throw;
     }
+    done = true;
+    if (watcher.joinable()) watcher.join();
     finish(run_dir, /*stop=*/false);
+  }
+
+  // until `done`: a child that ended other than with exit code 0 stops every rank and this
+  // process (exit code 1), naming the rank and its log; children are looked at, not reaped
+  void watch(const mbrl::RunDir& run_dir, const std::atomic<bool>& done) const {
+    while (!done) {
+      for (size_t i = 0; i < children.size(); ++i) {
+        siginfo_t info{};
+        if (waitid(P_PID, children[i], &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+            info.si_pid != children[i] || (info.si_code == CLD_EXITED && info.si_status == 0))
+          continue;
+        std::fprintf(stderr,
+                     "mbrl: error: data-parallel run: rank %zu ended (%s %d) while the others "
+                     "ran; see %s\n",
+                     i + 1, info.si_code == CLD_EXITED ? "exit code" : "signal", info.si_status,
+                     (run_dir.path() / "ranks" / (std::to_string(i + 1) + ".log")).c_str());
+        for (pid_t pid : children) kill(pid, SIGTERM);
+        std::_Exit(kExitFailure);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
 
   // waits for every other rank; `stop` first ends them (rank 0 failed)

@@ -1,8 +1,13 @@
 // `mbrl train --nproc N`, run as a user runs it: two ranks of a data-parallel model fit write the
 // run one process writes (to float rounding), the second rank's own copy equals the first's, and
 // what cannot run data-parallel is one line with exit code 2.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -90,6 +95,46 @@ TEST(DataParallelCliTest, KilledTwoRankRunResumesExactly) {
     EXPECT_EQ(rows_without_times(killed / f), rows_without_times(dir / "full" / f)) << f;
     EXPECT_EQ(rows_without_times(killed / "ranks" / "1" / f), rows_without_times(killed / f)) << f;
   }
+}
+
+// the pid of the process whose command line holds `needle` (0 when none does)
+pid_t process_with(const std::string& needle) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = slurp(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos) return std::stoi(name);
+  }
+  return 0;
+}
+
+// rank 1 killed before it joins: rank 0 stops at once, naming it, instead of waiting for the
+// group's 30-minute timeout
+TEST(DataParallelCliTest, ARankThatDiesEndsTheRunAtOnce) {
+  const fs::path dir = test::scratch_dir();
+  std::vector<std::string> args = fit_args(dir / "run");
+  // thousands of episodes to collect before the first all-reduce: time to kill rank 1 first
+  args.insert(args.end(), {"--set", "algorithm.train_episodes=20000", "--nproc", "2"});
+  const auto start = std::chrono::steady_clock::now();
+  int code = -1;
+  std::thread launcher([&] { code = run_cli(args, dir / "run.log"); });
+  const std::string rank1 = (dir / "run" / "ranks" / "1").string();
+  pid_t pid = 0;
+  while (pid == 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pid = process_with(rank1);
+  }
+  ASSERT_GT(pid, 0) << "rank 1 never started:\n" << slurp(dir / "run.log");
+  kill(pid, SIGKILL);
+  launcher.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 1) << slurp(dir / "run.log");
+  EXPECT_NE(slurp(dir / "run.log").find("rank 1 ended (signal 9) while the others ran"),
+            std::string::npos)
+      << slurp(dir / "run.log");
+  EXPECT_LT(seconds, 120.0);  // not the 30 minutes of the group's timeout
 }
 
 TEST(DataParallelCliTest, WhatCannotRunDataParallelIsOneLine) {
