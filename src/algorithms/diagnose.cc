@@ -84,8 +84,10 @@ void mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
                     const TransitionBatch& held_out, RunDiagnostics* out) {
   const std::filesystem::path dir = run_dir / "models";
   if (!std::filesystem::is_directory(dir)) return;
-  const bool pets = std::filesystem::exists(run_dir / "metrics.csv") &&
-                    !std::filesystem::exists(run_dir / "eval.csv");
+  // PETS keeps one model per trial, MBPO one per evaluation: the files say which
+  bool pets = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    pets = pets || entry.path().filename().string().rfind("trial_", 0) == 0;
   out->mismatch_step = pets ? "trial" : "env_steps";
   out->mismatch_return = pets ? "episode_return" : "eval_return";
   const std::string prefix = pets ? "trial_" : "step_";

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -220,13 +219,6 @@ std::optional<TaskState> read_task_state(const fs::path& path) {
 
 bool process_alive(long pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 std::string format_number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), std::fabs(v) >= 100 ? "%.1f" : "%.4g", v);
@@ -364,7 +356,7 @@ void run_sweep_task(const fs::path& dir, int64_t index,
   const fs::path state = state_path(dir, index);
   fs::create_directories(state.parent_path());
   write_file_atomic(state, "running\nhost " + this_host() + "\npid " + std::to_string(getpid()) +
-                               "\nstarted " + utc_now() + "\n");
+                               "\nstarted " + utc_timestamp() + "\n");
   try {
     complete_run(spec.config, job.overrides, dir / job.run_dir, spec.name + "/" + job.variant,
                  before_run);
@@ -372,7 +364,7 @@ void run_sweep_task(const fs::path& dir, int64_t index,
     write_file_atomic(state, "failed\n" + std::string(e.what()) + "\n");
     throw;
   }
-  write_file_atomic(state, "done\nfinished " + utc_now() + "\n");
+  write_file_atomic(state, "done\nfinished " + utc_timestamp() + "\n");
 }
 
 std::string to_string(JobState state) {

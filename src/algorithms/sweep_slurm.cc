@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,6 +12,7 @@
 #include "mbrl/algorithms/sweep.h"
 #include "mbrl/core/error.h"
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/io/run_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -147,11 +147,8 @@ std::optional<SlurmSubmission> submit_sweep_slurm(const fs::path& dir_in,
       !std::all_of(submission.job_id.begin(), submission.job_id.end(), ::isdigit))
     throw IoError(options.sbatch, "printed no job id: " + line);
 
-  const std::time_t t = std::time(nullptr);
-  char utc[32];
-  std::strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   std::ofstream log(dir / "slurm" / "submissions.txt", std::ios::app);
-  log << submission.job_id << " " << utc << " " << array << "\n";
+  log << submission.job_id << " " << utc_timestamp() << " " << array << "\n";
   if (!log) throw IoError((dir / "slurm" / "submissions.txt").string(), "cannot append to it");
   return submission;
 }
