@@ -144,13 +144,16 @@ void DataParallel::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
     MBRL_CHECK(t.scalar_type() == at::kFloat, "DataParallel::all_reduce_sum: float32 tensors");
     flat_parts.push_back(t.reshape({-1}));
   }
-  std::vector<at::Tensor> buffer{at::cat(flat_parts)};
+  // one contiguous tensor is reduced in place; several are gathered into one buffer and back
+  const bool in_place = tensors.size() == 1 && tensors[0].is_contiguous();
+  std::vector<at::Tensor> buffer{in_place ? flat_parts[0] : at::cat(flat_parts)};
   try {
     group_->gloo->allreduce(buffer)->wait();
   } catch (const std::exception& e) {
     throw IoError(rendezvous_.master_addr + ":" + std::to_string(rendezvous_.master_port),
                   detail::str("all-reduce of rank ", rank(), " failed: ", e.what()));
   }
+  if (in_place) return;
   int64_t offset = 0;
   for (const auto& t : tensors) {
     t.copy_(buffer[0].narrow(0, offset, t.numel()).view(t.sizes()));

@@ -196,27 +196,33 @@ double ModelTrainer::data_parallel_step(const at::Tensor& x, const at::Tensor& y
   // the shards' losses and gradients sum to the whole minibatch's; the last rank's shard is
   // never empty, so it adds the terms that do not depend on rows (the bound term)
   const bool last = data_parallel_->rank() == data_parallel_->world_size() - 1;
-  at::Tensor loss = torch::zeros({1}, x.options().dtype(torch::kFloat32));
-  std::vector<at::Tensor> grads;
   if (use_fused()) {
-    if (rows > 0) {
-      loss.fill_(
-          backprop_->compute(shard(x), shard(y), shard(terminated), shard(weights), batch, last));
-    }
-    const auto& parts = backprop_->grad_parts();
-    for (size_t i = 0; i < backprop_->parameters().size(); ++i) {
-      at::Tensor g = torch::zeros_like(backprop_->parameters()[i]);
-      if (rows > 0) {
-        for (const auto& part : parts) g.add_(part[i]);
+    // one flat buffer of every parameter's gradient and the loss, kept between steps: the parts
+    // are summed into it and it is all-reduced in place
+    const auto& params = backprop_->parameters();
+    if (!dp_flat_.defined()) {
+      int64_t total = 1;
+      for (const auto& p : params) total += p.numel();
+      dp_flat_ = torch::empty({total});
+      int64_t offset = 0;
+      for (const auto& p : params) {
+        dp_grads_.push_back(dp_flat_.narrow(0, offset, p.numel()).view(p.sizes()));
+        offset += p.numel();
       }
-      grads.push_back(g);
     }
-    grads.push_back(loss);
-    data_parallel_->all_reduce_sum(grads);
-    grads.pop_back();
-    fused_adam_->step({grads});
-    return loss.item<double>();
+    dp_flat_.zero_();
+    if (rows > 0) {
+      dp_flat_[-1] =
+          backprop_->compute(shard(x), shard(y), shard(terminated), shard(weights), batch, last);
+      for (const auto& part : backprop_->grad_parts()) {
+        for (size_t i = 0; i < params.size(); ++i) dp_grads_[i].add_(part[i]);
+      }
+    }
+    data_parallel_->all_reduce_sum({dp_flat_});
+    fused_adam_->step({dp_grads_});
+    return dp_flat_[-1].item<double>();
   }
+  at::Tensor loss = torch::zeros({1}, x.options().dtype(torch::kFloat32));
   adam_->zero_grad();
   const double share = static_cast<double>(rows) / static_cast<double>(batch);
   if (rows > 0) {

@@ -58,7 +58,8 @@ class DataParallel {
   std::pair<int64_t, int64_t> shard(int64_t rows) const;
 
   /// Sums `tensors` over the ranks, in place: every rank gets the same sums (one all-reduce of
-  /// one flat float32 buffer). tensors: float32, same shapes on every rank.
+  /// one flat float32 buffer; a single contiguous tensor is that buffer, without a copy).
+  /// tensors: float32, same shapes on every rank.
   void all_reduce_sum(const std::vector<at::Tensor>& tensors);
   /// Sums the gradients of `parameters` (a missing gradient counts as zeros: a rank with no rows)
   /// and the tensors `also` (e.g. the loss) over the ranks, in one all-reduce.

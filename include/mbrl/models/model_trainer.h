@@ -182,6 +182,8 @@ class ModelTrainer : public ModelLearner {
   std::unique_ptr<torch::optim::Adam> adam_;
   std::shared_ptr<ValueGradientSource> value_source_;
   std::shared_ptr<DataParallel> data_parallel_;
+  at::Tensor dp_flat_;                // data parallel, fused path: every gradient, then the loss
+  std::vector<at::Tensor> dp_grads_;  // views of dp_flat_, one per backprop_->parameters()
   int64_t rounds_ = 0;
 };
 
