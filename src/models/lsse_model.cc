@@ -1,4 +1,4 @@
-// LsseModel: the sparse locality-sensitive encoding, linear predictions, rollout steps, save/load.
+// LsseModel: the grouped soft-binning encoding, linear predictions, rollout steps, save/load.
 #include "mbrl/models/lsse_model.h"
 
 #include <algorithm>
@@ -16,11 +16,21 @@ LsseModel::LsseModel(const LsseOptions& options, std::optional<at::Generator> in
   const auto& o = options_;
   MBRL_CHECK_ARG(o.obs_dim() >= 1, "obs_dim", "expected an integer >= 1, got ", o.obs_dim());
   MBRL_CHECK_ARG(o.act_dim() >= 1, "act_dim", "expected an integer >= 1, got ", o.act_dim());
-  MBRL_CHECK_ARG(o.num_projections() >= 1, "num_projections", "expected an integer >= 1, got ",
-                 o.num_projections());
+  MBRL_CHECK_ARG(o.num_groups() >= 1, "num_groups", "expected an integer >= 1, got ",
+                 o.num_groups());
+  MBRL_CHECK_ARG(o.bin_dim() >= 1 && o.bin_dim() <= 8, "bin_dim",
+                 "expected an integer in [1, 8], got ", o.bin_dim());
   MBRL_CHECK_ARG(o.num_bins() >= 2, "num_bins", "expected an integer >= 2, got ", o.num_bins());
+  MBRL_CHECK_ARG(o.squash() == "tanh" || o.squash() == "clamp", "squash",
+                 "expected 'tanh' or 'clamp', got '", o.squash(), "'");
   MBRL_CHECK_ARG(std::isfinite(o.bin_range()) && o.bin_range() > 0, "bin_range",
                  "expected a finite number > 0, got ", o.bin_range());
+  // D = G K^k must index a weight row with a 32-bit integer (the sparse solver's column type)
+  constexpr double kMaxFeatures = 2147483647.0;
+  const double cells = std::pow(static_cast<double>(o.num_bins()), o.bin_dim());
+  MBRL_CHECK_ARG(cells * static_cast<double>(o.num_groups()) <= kMaxFeatures, "num_bins",
+                 "expected num_groups * num_bins^bin_dim <= 2^31 - 1, got ", o.num_groups(), " * ",
+                 o.num_bins(), "^", o.bin_dim());
   std::vector<int64_t> keep;
   for (int64_t d = 0; d < o.obs_dim(); ++d) {
     const auto& a = o.angle_dims();
@@ -36,10 +46,17 @@ LsseModel::LsseModel(const LsseOptions& options, std::optional<at::Generator> in
   keep_dims_ = torch::tensor(keep, torch::kInt64);
   angle_dims_ = torch::tensor(o.angle_dims(), torch::kInt64);
   input_dim_ = o.obs_dim() + n_angles + o.act_dim();
-  num_features_ = o.num_projections() * o.num_bins() + 1;
+  std::vector<int64_t> strides(o.bin_dim(), 1), bits;
+  for (int64_t i = 1; i < o.bin_dim(); ++i) strides[i] = strides[i - 1] * o.num_bins();
+  for (int64_t c = 0; c < (int64_t{1} << o.bin_dim()); ++c) {
+    for (int64_t i = 0; i < o.bin_dim(); ++i) bits.push_back((c >> i) & 1);
+  }
+  axis_strides_ = torch::tensor(strides, torch::kInt64);
+  corner_bits_ = torch::tensor(bits, torch::kInt64).view({-1, o.bin_dim()});
+  num_features_ = o.num_groups() * strides.back() * o.num_bins();
   target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
 
-  at::Tensor p = torch::empty({o.num_projections(), input_dim_});
+  at::Tensor p = torch::empty({o.num_groups() * o.bin_dim(), input_dim_});
   if (init_gen) {
     p.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(input_dim_)), *init_gen);
   } else {
@@ -62,19 +79,25 @@ at::Tensor LsseModel::inputs(const at::Tensor& obs_in, const at::Tensor& act) co
 SparseFeatures LsseModel::features(const at::Tensor& obs, const at::Tensor& act) const {
   MBRL_CHECK_SHAPE(obs, {-1, obs_dim()}, "obs");
   MBRL_CHECK_SHAPE(act, {obs.size(0), act_dim()}, "act");
-  const int64_t n = obs.size(0), m = options_.num_projections(), k = options_.num_bins();
-  const double r = options_.bin_range(), delta = 2.0 * r / static_cast<double>(k - 1);
-  at::Tensor x = normalizer->forward(inputs(obs, act));
-  // grid coordinate of each projection in [0, K - 1]: its lower grid point and the fraction
-  at::Tensor u = at::matmul(x, projection.t()).clamp_(-r, r).add_(r).div_(delta);
-  at::Tensor lower = u.floor().clamp_(0, static_cast<double>(k - 2));
-  at::Tensor frac = u - lower;
-  at::Tensor base = torch::arange(m, lower.options().dtype(torch::kInt64)).mul_(k);
-  at::Tensor low_index = lower.to(torch::kInt64).add_(base);
+  const int64_t n = obs.size(0), g = options_.num_groups(), k = options_.bin_dim();
+  const int64_t bins = options_.num_bins();
+  const double r = options_.bin_range(), last = static_cast<double>(bins - 1);
+  at::Tensor z = at::matmul(normalizer->forward(inputs(obs, act)), projection.t());
+  // grid coordinate u of each projection in [0, K - 1]
+  at::Tensor u = options_.squash() == "tanh" ? z.div_(r).tanh_().add_(1.0).mul_(0.5 * last)
+                                             : z.clamp_(-r, r).add_(r).mul_(last / (2.0 * r));
+  // the cell of each group: its lower corner per axis and the fraction inside it
+  at::Tensor lower = u.floor().clamp_(0, static_cast<double>(bins - 2));
+  at::Tensor frac = (u - lower).view({n, g, 1, k});
+  at::Tensor bits = corner_bits_.to(u.device());  // [2^k, k]
+  at::Tensor corner = lower.to(torch::kInt64).view({n, g, 1, k}) + bits;
+  at::Tensor cell = (corner * axis_strides_.to(u.device())).sum(-1);  // [n, g, 2^k]
+  at::Tensor group_base = torch::arange(g, cell.options()).mul_(num_features_ / g).view({1, g, 1});
+  // multilinear weight of each corner: prod_i (frac_i if the corner is upper on axis i, else 1 -)
+  at::Tensor weight = torch::where(bits.to(torch::kBool), frac, 1.0 - frac).prod(-1);
   SparseFeatures f;
-  f.index = torch::cat(
-      {low_index, low_index + 1, torch::full({n, 1}, num_features_ - 1, low_index.options())}, 1);
-  f.value = torch::cat({1.0 - frac, frac, torch::ones({n, 1}, frac.options())}, 1);
+  f.index = (cell + group_base).view({n, -1});
+  f.value = weight.view({n, -1});
   return f;
 }
 
@@ -141,8 +164,10 @@ ModelArchitecture LsseModel::architecture() const {
   const auto& o = options_;
   return {{"obs_dim", std::to_string(o.obs_dim())},
           {"act_dim", std::to_string(o.act_dim())},
-          {"num_projections", std::to_string(o.num_projections())},
+          {"num_groups", std::to_string(o.num_groups())},
+          {"bin_dim", std::to_string(o.bin_dim())},
           {"num_bins", std::to_string(o.num_bins())},
+          {"squash", o.squash()},
           {"bin_range", detail::str(o.bin_range())},
           {"learn_reward", o.learn_reward() ? "true" : "false"},
           {"angle_dims", detail::list_text(o.angle_dims())}};
@@ -158,8 +183,10 @@ void LsseModel::load(torch::serialize::InputArchive& archive, const std::string&
 
 LsseOptions lsse_options_from_config(const ConfigNode& node, int64_t obs_dim, int64_t act_dim) {
   LsseOptions o(obs_dim, act_dim);
-  MBRL_READ_OPTION(node, o, num_projections);
+  MBRL_READ_OPTION(node, o, num_groups);
+  MBRL_READ_OPTION(node, o, bin_dim);
   MBRL_READ_OPTION(node, o, num_bins);
+  MBRL_READ_OPTION(node, o, squash);
   MBRL_READ_OPTION(node, o, bin_range);
   MBRL_READ_OPTION(node, o, learn_reward);
   MBRL_READ_OPTION(node, o, angle_dims);

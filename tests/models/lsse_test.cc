@@ -1,5 +1,9 @@
-// Tests for models/lsse_model.cc and lsse_learner.cc: the sparse encoding, exact recovery of a
-// linear system, FTL = batch least squares, incremental replay reads, save/load, bad options.
+// Tests for models/lsse_model.cc and lsse_learner.cc: the grouped soft-binning encoding (cells,
+// multilinear weights, locality, capacity), exact recovery of a linear system, FTL = batch least
+// squares, incremental replay reads, save/load, bad options.
+#include <set>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -35,34 +39,131 @@ TransitionBatch affine_system(int64_t n, uint64_t seed) {
   return t;
 }
 
-std::shared_ptr<LsseModel> model(int64_t projections = 16, double range = 8.0) {
+// the clamp squash with a range the data never reaches: affine functions are in the span
+std::shared_ptr<LsseModel> model(int64_t groups = 8, double range = 8.0, int64_t bin_dim = 2) {
   return std::make_shared<LsseModel>(LsseOptions(3, 2)
-                                         .num_projections(projections)
+                                         .num_groups(groups)
+                                         .bin_dim(bin_dim)
                                          .num_bins(8)
+                                         .squash("clamp")
                                          .bin_range(range)
                                          .learn_reward(true),
                                      make_generator(0, torch::kCPU));
 }
 
-TEST_F(LsseTest, FeaturesAreSparseHatFunctionsThatSumToOnePerProjection) {
-  auto m = model();
-  TransitionBatch d = affine_system(50, 1);
+// every row's set of active feature indices
+std::vector<std::set<int64_t>> active_sets(const SparseFeatures& f) {
+  std::vector<std::set<int64_t>> sets;
+  at::Tensor index = f.index.contiguous();
+  for (int64_t i = 0; i < index.size(0); ++i) {
+    const int64_t* row = index[i].data_ptr<int64_t>();
+    sets.emplace_back(row, row + index.size(1));
+  }
+  return sets;
+}
+
+size_t shared(const std::set<int64_t>& a, const std::set<int64_t>& b) {
+  size_t n = 0;
+  for (int64_t i : a) n += b.count(i);
+  return n;
+}
+
+TEST_F(LsseTest, EachGroupActivatesTheCornersOfOneCellWithWeightsSummingToOne) {
+  for (const char* squash : {"tanh", "clamp"}) {
+    auto m = std::make_shared<LsseModel>(
+        LsseOptions(3, 2).num_groups(6).bin_dim(3).num_bins(5).squash(squash).bin_range(1.0),
+        make_generator(0, torch::kCPU));
+    EXPECT_EQ(m->num_features(), 6 * 125);
+    TransitionBatch d = affine_system(50, 1);
+    m->fit_normalizer_once(d);
+    SparseFeatures f = m->features(d.obs, d.act);
+    ASSERT_EQ(f.index.sizes(), (std::vector<int64_t>{50, 6 * 8}));
+    EXPECT_TRUE((f.value >= 0).all().item<bool>()) << squash;
+    // the 8 corners of a group lie in that group's block of 125 features and weigh 1 in all
+    at::Tensor group = f.index.view({50, 6, 8}).div(125, "floor");
+    EXPECT_TRUE(torch::equal(group, torch::arange(6).view({1, 6, 1}).expand({50, 6, 8})));
+    EXPECT_TRUE(torch::allclose(f.value.view({50, 6, 8}).sum(2), torch::ones({50, 6}), 1e-5, 1e-5))
+        << squash;
+    at::Tensor dense = m->dense_features(d.obs, d.act);
+    EXPECT_TRUE(torch::allclose(dense.sum(1), torch::full({50}, 6.0), 1e-4, 1e-4));
+    for (const auto& set : active_sets(f)) EXPECT_EQ(set.size(), 48u);  // distinct corners
+  }
+}
+
+TEST_F(LsseTest, MultilinearWeightsInterpolateAnAffineFunctionOfTheGridExactly) {
+  // clamp squash, range 8: the grid coordinate of projection j is u_j = (z_j + 8) (K - 1) / 16
+  auto m = model(4, 8.0, 3);
+  TransitionBatch d = affine_system(40, 2);
   m->fit_normalizer_once(d);
-  SparseFeatures f = m->features(d.obs, d.act);
-  EXPECT_EQ(f.index.sizes(), (std::vector<int64_t>{50, 2 * 16 + 1}));
-  EXPECT_TRUE((f.value >= 0).all().item<bool>());
-  at::Tensor dense = m->dense_features(d.obs, d.act);
-  EXPECT_EQ(dense.size(1), m->num_features());
-  // each projection's K features sum to 1; the bias is 1
-  at::Tensor per_projection = dense.narrow(1, 0, 16 * 8).view({50, 16, 8}).sum(2);
-  EXPECT_TRUE(torch::allclose(per_projection, torch::ones({50, 16}), 1e-5, 1e-5));
-  EXPECT_TRUE(torch::allclose(dense.select(1, m->num_features() - 1), torch::ones({50})));
-  // at most 2 m + 1 nonzeros per row
-  EXPECT_LE((dense > 0).sum(1).max().item<int64_t>(), 2 * 16 + 1);
+  const int64_t bins = 8, cells = 512;
+  // the weight of group 1's corner c: 0.5 + 1.5 c_0 - 2 c_1 + 0.25 c_2; other groups 0
+  at::Tensor w = torch::zeros({m->num_features(), m->target_dim()});
+  for (int64_t cell = 0; cell < cells; ++cell) {
+    const double c0 = cell % bins, c1 = (cell / bins) % bins, c2 = cell / (bins * bins);
+    w[cells + cell][0] = 0.5 + 1.5 * c0 - 2.0 * c1 + 0.25 * c2;
+  }
+  m->set_weight(w);
+  at::Tensor z = m->normalizer->forward(m->inputs(d.obs, d.act)).matmul(m->projection.t());
+  at::Tensor u = (z.narrow(1, 3, 3) + 8.0) * (bins - 1) / 16.0;  // group 1's three projections
+  ASSERT_TRUE((u > 0).all().item<bool>() && (u < bins - 1).all().item<bool>());
+  at::Tensor expected = 0.5 + 1.5 * u.select(1, 0) - 2.0 * u.select(1, 1) + 0.25 * u.select(1, 2);
+  at::Tensor predicted = m->predict(d.obs, d.act).select(1, 0);
+  EXPECT_TRUE(torch::allclose(predicted, expected, 1e-4, 1e-4));
+}
+
+TEST_F(LsseTest, NearbyInputsShareMostFeaturesAndDistantOnesShareNone) {
+  auto m = std::make_shared<LsseModel>(LsseOptions(3, 2).num_groups(16).num_bins(16),
+                                       make_generator(1, torch::kCPU));
+  TransitionBatch d = affine_system(200, 1);
+  m->fit_normalizer_once(d);
+  at::Tensor obs = d.obs.narrow(0, 0, 1), act = d.act.narrow(0, 0, 1);
+  // a step far below a cell's width moves few groups to another cell
+  auto near = active_sets(m->features(torch::cat({obs, obs + 0.003}), torch::cat({act, act})));
+  EXPECT_GE(shared(near[0], near[1]), 64u * 3 / 4);
+  // opposite points far out: every projection differs in sign by more than a cell, so no group
+  // shares a cell (checked on the projections first, so the test cannot pass by accident)
+  at::Tensor far_obs = torch::full({1, 3}, 6.0), far_act = torch::full({1, 2}, 6.0);
+  auto project = [&](const at::Tensor& o, const at::Tensor& a) {
+    return m->normalizer->forward(m->inputs(o, a)).matmul(m->projection.t()).tanh();
+  };
+  at::Tensor gap = (project(far_obs, far_act) - project(-far_obs, -far_act)).abs();
+  ASSERT_GT(gap.min().item<double>(), 2.0 * 2.0 / 15.0) << "a projection within 2 cells at both";
+  auto far =
+      active_sets(m->features(torch::cat({far_obs, -far_obs}), torch::cat({far_act, -far_act})));
+  EXPECT_EQ(shared(far[0], far[1]), 0u);
+  // an encoding that ignored its input would fail both: the near pair must differ somewhere too
+  EXPECT_LT(shared(near[0], near[1]) + shared(far[0], far[1]), 64u + 64u);
+}
+
+TEST_F(LsseTest, FitErrorFallsAsTheGridGetsFiner) {
+  // a 1-D non-linear target: next - obs = sin(3 obs), the action ignored
+  auto sine = [](int64_t n, uint64_t seed) {
+    auto gen = make_generator(seed, torch::kCPU);
+    TransitionBatch t;
+    t.obs = at::rand({n, 1}, gen) * 4 - 2;
+    t.act = at::rand({n, 1}, gen) * 2 - 1;
+    t.next_obs = t.obs + torch::sin(3 * t.obs);
+    t.reward = torch::zeros({n});
+    t.terminated = torch::zeros({n}, torch::kBool);
+    t.truncated = torch::zeros({n}, torch::kBool);
+    return t;
+  };
+  std::vector<double> errors;
+  for (int64_t bins : {3, 6, 12, 24}) {
+    auto m = std::make_shared<LsseModel>(LsseOptions(1, 1).num_groups(4).bin_dim(2).num_bins(bins),
+                                         make_generator(0, torch::kCPU));
+    LsseLearner(LsseLearnerOptions().ridge(1e-4), m).update(sine(4000, 1));
+    errors.push_back(m->loss(sine(1000, 2)).at("mse").item<double>());
+  }
+  for (size_t i = 1; i < errors.size(); ++i) EXPECT_LT(errors[i], 0.7 * errors[i - 1]) << i;
+  EXPECT_LT(errors.back(), 0.01);  // the target's variance is about 0.5
 }
 
 TEST_F(LsseTest, RecoversAKnownAffineSystemExactly) {
-  auto m = model();
+  // one projection per group: every grid point between the data's extremes is visited, so the
+  // affine target is pinned down everywhere the test points fall (with k = 2 a test point can
+  // fall in a cell with a corner no training row reached, whose weight the data leaves free)
+  auto m = model(16, 8.0, 1);
   LsseLearner learner(LsseLearnerOptions().ridge(1e-9), m);
   learner.update(affine_system(2000, 1));
   TransitionBatch test = affine_system(200, 2);
@@ -76,7 +177,7 @@ TEST_F(LsseTest, FollowTheLeaderEqualsBatchLeastSquares) {
   const double ridge = 0.1;
   TransitionBatch d = affine_system(600, 3);
   d.next_obs = d.next_obs + 0.1 * torch::sin(3 * d.obs);  // not in the span: a real fit
-  auto online = model(8, 2.0);
+  auto online = model(4, 2.0);
   LsseLearner ftl(LsseLearnerOptions().ridge(ridge), online);
   ftl.update(d.slice(0, 200));
   ftl.update(d.slice(200, 450));
@@ -121,7 +222,7 @@ TEST_F(LsseTest, SaveLoadRoundTripsModelAndLearner) {
   learner_out.save_to((dir / "l.pt").string());
 
   auto other = std::make_shared<LsseModel>(
-      LsseOptions(3, 2).num_projections(16).num_bins(8).bin_range(8.0).learn_reward(true),
+      LsseOptions(3, 2).num_groups(8).num_bins(8).squash("clamp").bin_range(8.0).learn_reward(true),
       make_generator(99, torch::kCPU));  // other projections until loaded
   LsseLearner other_learner(LsseLearnerOptions(), other);
   torch::serialize::InputArchive model_in, learner_in;
@@ -139,14 +240,14 @@ TEST_F(LsseTest, SaveLoadRoundTripsModelAndLearner) {
   EXPECT_EQ(other_learner.transitions_seen(), 400);
 
   // another architecture is named
-  auto wider = std::make_shared<LsseModel>(LsseOptions(3, 2).num_projections(32));
+  auto wider = std::make_shared<LsseModel>(LsseOptions(3, 2).num_groups(32));
   torch::serialize::InputArchive again;
   again.load_from((dir / "m.pt").string());
-  EXPECT_THROW_WITH(wider->load(again, "m.pt"), DataError, "num_projections is 16");
+  EXPECT_THROW_WITH(wider->load(again, "m.pt"), DataError, "num_groups is 8");
 }
 
 TEST_F(LsseTest, StepsPredictNextObservationAndReward) {
-  auto m = model();
+  auto m = model(16, 8.0, 1);
   LsseLearner(LsseLearnerOptions().ridge(1e-9), m).update(affine_system(2000, 1));
   TransitionBatch d = affine_system(10, 5);
   auto gen = make_generator(0, torch::kCPU);
@@ -160,8 +261,11 @@ TEST_F(LsseTest, StepsPredictNextObservationAndReward) {
 
 TEST_F(LsseTest, BadOptionsAreErrorsNamingTheOption) {
   EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).num_bins(1)), InvalidArgument, "num_bins");
-  EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).num_projections(0)), InvalidArgument,
-                    "num_projections");
+  EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).num_groups(0)), InvalidArgument, "num_groups");
+  EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).bin_dim(9)), InvalidArgument, "bin_dim");
+  EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).squash("sigmoid")), InvalidArgument, "squash");
+  EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).num_bins(1 << 16).bin_dim(2)), InvalidArgument,
+                    "num_bins^bin_dim");
   EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).bin_range(-1)), InvalidArgument, "bin_range");
   EXPECT_THROW_WITH(LsseLearner(LsseLearnerOptions().ridge(0), model()), InvalidArgument, "ridge");
 }

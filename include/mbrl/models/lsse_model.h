@@ -1,5 +1,6 @@
 // LsseModel: a linear world model on sparse, locality-sensitive random features (LSSE, Liu et
-// al., ICLR 2024), fitted online by exact least squares (LsseLearner), without replay retraining.
+// al., ICLR 2024), fitted online by follow-the-leader least squares (LsseLearner), without replay
+// retraining.
 #pragma once
 
 #include <cstdint>
@@ -26,12 +27,17 @@ struct LsseOptions {
   /// Observation and action widths, >= 1 (from the env, not YAML keys).
   TORCH_ARG(int64_t, obs_dim);
   TORCH_ARG(int64_t, act_dim);
-  /// Random projections m of the standardised input, >= 1.
-  TORCH_ARG(int64_t, num_projections) = 128;
-  /// Grid points K per projection, >= 2; the features are the m K hat functions plus a bias.
+  /// Groups G of random projections; each group is binned jointly in its own grid, >= 1.
+  TORCH_ARG(int64_t, num_groups) = 32;
+  /// Projections k per group (the grid's dimension), in [1, 8]; a group has 2^k active cells.
+  TORCH_ARG(int64_t, bin_dim) = 2;
+  /// Grid points K per axis, >= 2; the features are the G K^k grid points' hat functions.
   TORCH_ARG(int64_t, num_bins) = 16;
-  /// The grid spans [-bin_range, bin_range] of each projection (clamped outside), > 0.
-  TORCH_ARG(double, bin_range) = 3.0;
+  /// Squashing of each projection z before the grid: "tanh" (grid over tanh(z / bin_range) in
+  /// (-1, 1)) or "clamp" (grid over [-bin_range, bin_range], clamped outside).
+  TORCH_ARG(std::string, squash) = "tanh";
+  /// The squash's scale, > 0 (see squash).
+  TORCH_ARG(double, bin_range) = 1.0;
   /// Also predict the reward (a target column after the observation deltas).
   TORCH_ARG(bool, learn_reward) = false;
   /// Observation dims that are angles: the encoding sees (sin, cos) instead of the raw value
@@ -39,7 +45,7 @@ struct LsseOptions {
   TORCH_ARG(std::vector<int64_t>, angle_dims) = {};
 };
 
-/// The indices and values of the active features of N inputs: s = 2 m + 1 per row.
+/// The indices and values of the active features of N inputs: s = G 2^k per row.
 struct SparseFeatures {
   at::Tensor index;  // [N, s] int64 in [0, num_features)
   at::Tensor value;  // [N, s] float32
@@ -50,15 +56,23 @@ struct SparseFeatures {
 /// learner sees, then frozen: refitting would change every feature and void the accumulated
 /// least-squares statistics), y = [next_obs - obs, reward (if learned)] of width d.
 ///
-/// The encoding (LSSE's "locality sensitive sparse encoding": random projections, then a sparse
-/// bucketing of each one): z = P x with P [m, in] drawn once from N(0, 1/in); each z_j is
-/// clamped to [-r, r] and spread over a uniform grid c_0..c_{K-1} of spacing delta = 2r/(K-1)
-/// by the hat functions max(0, 1 - |z_j - c_k| / delta), so exactly two features are active
-/// per projection and they interpolate z_j linearly; one constant feature (bias) follows. Nearby
-/// inputs share their active features; an affine function of x lies in the span of the
-/// features whenever m >= in and no projection is clamped (the test that recovers a linear
-/// system relies on this). The paper's exact encoding sizes were not retrieved (algorithm specs
-/// section 10); this grid-and-hat bucketing is our choice within its description.
+/// The encoding (LSSE's "locality sensitive sparse encoding", Liu et al. 2024): z = P x
+/// with P [G k, in] drawn once from N(0, 1/in), split into G groups of k projections; each z_j is
+/// squashed into a bounded interval (tanh(z_j / r), or z_j clamped to [-r, r]) that a uniform grid
+/// of K points per axis covers, so each group is a k-dimensional grid of K^k points. A group's
+/// point u (in grid units) activates the 2^k corners of the cell it falls in, with multilinear
+/// (hat-function product) weights prod_i (1 - |u_i - c_i|): they sum to 1 and interpolate any
+/// affine function of u exactly inside a cell. Feature index of corner c of group g:
+/// g K^k + sum_i c_i K^i; D = G K^k features, s = G 2^k of them active per input. Nearby
+/// inputs share their active features in every group, inputs more than a cell apart in every
+/// group share none. There is no separate bias feature: the weights of each group already sum
+/// to 1. With k = 1 this is a sum of per-projection piecewise-linear functions; with "clamp" and
+/// no projection clamped, an affine function of x lies in the span whenever G k >= in (the test
+/// that recovers a linear system relies on this).
+///
+/// Where the paper was not retrieved (algorithm specs section 10: its encoding sizes, its exact
+/// squashing and grid range), these are our choices: tanh of the projection over its scale r,
+/// a grid spanning the squash's whole range, no hashing of the grid (every cell owns a weight row).
 ///
 /// Predictions are deterministic: the rollout spec's propagation and sampling are ignored, and
 /// termination comes from the task. Threading contract: one thread at a time.
@@ -76,7 +90,7 @@ class LsseModel : public DynamicsModel {
   c10::Device device() const override { return weight.device(); }
   const LsseOptions& options() const { return options_; }
 
-  /// Features D = num_projections * num_bins + 1.
+  /// Features D = num_groups * num_bins^bin_dim.
   int64_t num_features() const { return num_features_; }
   /// Target width d = obs_dim + learn_reward.
   int64_t target_dim() const { return target_dim_; }
@@ -116,7 +130,8 @@ class LsseModel : public DynamicsModel {
 
   LsseOptions options_;
   int64_t input_dim_, num_features_, target_dim_;
-  at::Tensor keep_dims_, angle_dims_;  // [o - n_angles], [n_angles] int64 (CPU)
+  at::Tensor keep_dims_, angle_dims_;      // [o - n_angles], [n_angles] int64 (CPU)
+  at::Tensor corner_bits_, axis_strides_;  // [2^k, k] int64 in {0, 1}; [k] int64: K^i
 };
 
 /// Reads the options of `model: {type: lsse, ...}` (every key but `type`) for an env with the
