@@ -78,6 +78,7 @@
 #include "mbrl/models/fused_adam.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/input_normalizer.h"
+#include "mbrl/models/lsse_ftl.h"
 #include "mbrl/models/lsse_learner.h"
 #include "mbrl/models/lsse_model.h"
 #include "mbrl/models/model_archive.h"

@@ -1,4 +1,4 @@
-// LsseLearner: sparse accumulation of the least-squares statistics and the exact FTL solve.
+// LsseLearner: new replay rows through the LSSE encoding into a follow-the-leader solver.
 #include "mbrl/models/lsse_learner.h"
 
 #include <algorithm>
@@ -13,22 +13,14 @@
 #include "mbrl/models/lsse_model.h"
 
 namespace mbrl {
-namespace {
-
-// outer-product entries accumulated per block of rows (8 MB of float64)
-constexpr int64_t kAccumulateEntries = 1 << 20;
-
-}  // namespace
 
 LsseLearner::LsseLearner(const LsseLearnerOptions& options, std::shared_ptr<LsseModel> model)
     : options_(options), model_(std::move(model)) {
   MBRL_ASSERT(model_ != nullptr, "LsseLearner needs a model");
   MBRL_CHECK_ARG(std::isfinite(options_.ridge()) && options_.ridge() > 0, "ridge",
                  "expected a finite number > 0, got ", options_.ridge());
-  const int64_t dim = model_->num_features();
-  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(model_->device());
-  gram_ = torch::eye(dim, f64).mul_(options_.ridge());
-  moments_ = torch::zeros({dim, model_->target_dim()}, f64);
+  solver_ = make_ftl_solver(options_.solver(), model_->num_features(), model_->target_dim(),
+                            options_.ridge(), model_->device());
 }
 
 std::shared_ptr<DynamicsModel> LsseLearner::model() const { return model_; }
@@ -53,26 +45,11 @@ ModelTrainResult LsseLearner::update(const TransitionBatch& batch_in) {
   ModelTrainResult result;
   const double before = (model_->predict(batch.obs, batch.act) - y).square().mean().item<double>();
 
-  // A += sum_t phi_t phi_t^T and B += sum_t phi_t y_t^T over the active entries only
   SparseFeatures f = model_->features(batch.obs, batch.act);
-  const int64_t n = f.index.size(0), s = f.index.size(1), dim = model_->num_features();
-  at::Tensor value = f.value.to(torch::kFloat64), target = y.to(torch::kFloat64);
-  at::Tensor gram = gram_.view(-1);
-  // in blocks of rows, so the s^2 outer-product entries of a block stay a few MB
-  const int64_t block = std::max<int64_t>(1, kAccumulateEntries / (s * s));
-  for (int64_t begin = 0; begin < n; begin += block) {
-    const int64_t rows = std::min(block, n - begin);
-    at::Tensor idx = f.index.narrow(0, begin, rows), val = value.narrow(0, begin, rows);
-    gram.index_add_(0, (idx.unsqueeze(2) * dim + idx.unsqueeze(1)).reshape(-1),
-                    (val.unsqueeze(2) * val.unsqueeze(1)).reshape(-1));
-    at::Tensor weighted = val.unsqueeze(2) * target.narrow(0, begin, rows).unsqueeze(1);
-    moments_.index_add_(0, idx.reshape(-1), weighted.reshape({rows * s, -1}));
-  }
+  const int64_t n = f.index.size(0);
+  solver_->add(f.index, f.value, y);
   seen_ += n;
-
-  // W = A^{-1} B through A = L L^T (A is symmetric positive definite: lambda > 0)
-  at::Tensor chol = at::linalg_cholesky(gram_);
-  at::Tensor w = at::cholesky_solve(moments_, chol);
+  at::Tensor w = solver_->weight();
   if (!torch::isfinite(w).all().item<bool>())
     throw NonFiniteError("lsse: non-finite least-squares solution after " + std::to_string(seen_) +
                          " transitions");
@@ -84,29 +61,22 @@ ModelTrainResult LsseLearner::update(const TransitionBatch& batch_in) {
   result.holdout_score = {before};
   result.best_holdout_score = {before};
   result.elites = {0};
-  log::logger("model")->debug("lsse: {} new transitions ({} in all), mse {:.5f} -> {:.5f}", n,
-                              seen_, before, after);
+  log::logger("model")->debug("lsse ({}): {} new transitions ({} in all), mse {:.5f} -> {:.5f}",
+                              solver_->kind(), n, seen_, before, after);
   return result;
 }
 
 void LsseLearner::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("lsse.gram", gram_.cpu());
-  archive.write("lsse.moments", moments_.cpu());
+  solver_->save(archive);
   archive.write("lsse.counts", torch::tensor({seen_, consumed_}, torch::kInt64));
 }
 
 void LsseLearner::load(torch::serialize::InputArchive& archive) {
-  at::Tensor gram, moments, counts;
-  if (!archive.try_read("lsse.gram", gram) || !archive.try_read("lsse.moments", moments) ||
-      !archive.try_read("lsse.counts", counts)) {
-    throw DataError("learner archive: not the state of an lsse learner (entry 'lsse.*' missing)");
+  at::Tensor counts;
+  if (!archive.try_read("lsse.counts", counts) || counts.numel() != 2) {
+    throw DataError("learner archive: not the state of an lsse learner (entry 'lsse.counts')");
   }
-  if (gram.sizes() != gram_.sizes() || moments.sizes() != moments_.sizes() || counts.numel() != 2) {
-    throw DataError(detail::str("learner archive: lsse statistics of shape ", gram.sizes(),
-                                ", expected ", gram_.sizes()));
-  }
-  gram_.copy_(gram);
-  moments_.copy_(moments);
+  solver_->load(archive);
   seen_ = counts[0].item<int64_t>();
   consumed_ = counts[1].item<int64_t>();
 }
@@ -114,6 +84,7 @@ void LsseLearner::load(torch::serialize::InputArchive& archive) {
 LsseLearnerOptions lsse_learner_options_from_config(const ConfigNode& node) {
   LsseLearnerOptions o;
   MBRL_READ_OPTION(node, o, ridge);
+  MBRL_READ_OPTION(node, o, solver);
   return o;
 }
 

@@ -164,7 +164,7 @@ TEST_F(LsseTest, RecoversAKnownAffineSystemExactly) {
   // affine target is pinned down everywhere the test points fall (with k = 2 a test point can
   // fall in a cell with a corner no training row reached, whose weight the data leaves free)
   auto m = model(16, 8.0, 1);
-  LsseLearner learner(LsseLearnerOptions().ridge(1e-9), m);
+  LsseLearner learner(LsseLearnerOptions().ridge(1e-9).solver("exact"), m);
   learner.update(affine_system(2000, 1));
   TransitionBatch test = affine_system(200, 2);
   at::Tensor err = (m->predict(test.obs, test.act) - m->targets(test)).abs().max();
@@ -178,7 +178,7 @@ TEST_F(LsseTest, FollowTheLeaderEqualsBatchLeastSquares) {
   TransitionBatch d = affine_system(600, 3);
   d.next_obs = d.next_obs + 0.1 * torch::sin(3 * d.obs);  // not in the span: a real fit
   auto online = model(4, 2.0);
-  LsseLearner ftl(LsseLearnerOptions().ridge(ridge), online);
+  LsseLearner ftl(LsseLearnerOptions().ridge(ridge).solver("exact"), online);
   ftl.update(d.slice(0, 200));
   ftl.update(d.slice(200, 450));
   ftl.update(d.slice(450, 600));
@@ -208,6 +208,38 @@ TEST_F(LsseTest, TrainReadsOnlyTheTransitionsAddedSinceTheLastCall) {
   EXPECT_EQ(learner.transitions_seen(), 130);
   // the previous W already predicts the new rows of the same system well
   EXPECT_LT(second.holdout_score.at(0), first.holdout_score.at(0));
+}
+
+TEST_F(LsseTest, EachTrainCallAddsExactlyTheNewRowsEvenWhenTheReplayWraps) {
+  for (const char* solver : {"sparse", "exact"}) {
+    auto m = model(4, 8.0);
+    LsseLearner learner(LsseLearnerOptions().solver(solver), m);
+    ReplayBuffer replay(150, 3, 2);
+    auto gen = make_generator(0, torch::kCPU);
+    auto phi = [&](const TransitionBatch& d) {
+      at::Tensor f = m->dense_features(d.obs, d.act).to(torch::kFloat64);
+      return f.t().matmul(f);
+    };
+    TransitionBatch first = affine_system(100, 1);
+    replay.add_batch(first);
+    learner.train(replay, gen);
+    at::Tensor gram = learner.gram();
+    // a different system, wrapping the ring (100 + 100 > 150): exactly its 100 rows are added
+    TransitionBatch other = affine_system(100, 2);
+    other.next_obs = other.obs - 2.0 * other.next_obs;
+    other.obs = other.obs * 0.5 + 1.0;
+    replay.add_batch(other);
+    learner.train(replay, gen);
+    EXPECT_TRUE(torch::allclose(learner.gram() - gram, phi(other), 1e-9, 1e-9)) << solver;
+    // 200 more than the ring holds: the 150 it still holds are read, the 50 overwritten are not
+    gram = learner.gram();
+    TransitionBatch more = affine_system(200, 3);
+    replay.add_batch(more);
+    learner.train(replay, gen);
+    EXPECT_TRUE(torch::allclose(learner.gram() - gram, phi(more.slice(50, 200)), 1e-9, 1e-9))
+        << solver;
+    EXPECT_EQ(learner.transitions_seen(), 350);
+  }
 }
 
 TEST_F(LsseTest, SaveLoadRoundTripsModelAndLearner) {
@@ -248,7 +280,7 @@ TEST_F(LsseTest, SaveLoadRoundTripsModelAndLearner) {
 
 TEST_F(LsseTest, StepsPredictNextObservationAndReward) {
   auto m = model(16, 8.0, 1);
-  LsseLearner(LsseLearnerOptions().ridge(1e-9), m).update(affine_system(2000, 1));
+  LsseLearner(LsseLearnerOptions().ridge(1e-9).solver("exact"), m).update(affine_system(2000, 1));
   TransitionBatch d = affine_system(10, 5);
   auto gen = make_generator(0, torch::kCPU);
   ModelState s = m->initial_state(d.obs, RolloutSpec{}, gen);
@@ -268,6 +300,8 @@ TEST_F(LsseTest, BadOptionsAreErrorsNamingTheOption) {
                     "num_bins^bin_dim");
   EXPECT_THROW_WITH(LsseModel(LsseOptions(3, 2).bin_range(-1)), InvalidArgument, "bin_range");
   EXPECT_THROW_WITH(LsseLearner(LsseLearnerOptions().ridge(0), model()), InvalidArgument, "ridge");
+  EXPECT_THROW_WITH(LsseLearner(LsseLearnerOptions().solver("cholesky"), model()), InvalidArgument,
+                    "solver");
 }
 
 }  // namespace

@@ -1,14 +1,16 @@
-// LsseLearner: LSSE's follow-the-leader update, the exact ridge least-squares solution on every
-// transition seen so far, accumulated incrementally from the new transitions only.
+// LsseLearner: LSSE's follow-the-leader update, the ridge least-squares fit to every transition
+// seen so far, updated incrementally from the new transitions only.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/models/lsse_ftl.h"
 #include "mbrl/models/model_learner.h"
 
 namespace mbrl {
@@ -20,18 +22,21 @@ class LsseModel;
 struct LsseLearnerOptions {
   /// Ridge lambda of A = sum phi phi^T + lambda I, > 0.
   TORCH_ARG(double, ridge) = 1e-3;
+  /// "sparse" (SparseFtl: per new transition, a block solve on its active features; cost
+  /// independent of D) or "exact" (ExactFtl: the full D x D solve per call, for checking).
+  TORCH_ARG(std::string, solver) = "sparse";
 };
 
-/// Follow-the-leader (Liu et al. 2024, section 3): after the transitions (x_t, y_t), t <= T,
+/// Follow-the-leader (Liu et al. 2024): after the transitions (x_t, y_t), t <= T,
 /// W_T = argmin_W sum_t |W^T phi(x_t) - y_t|^2 + lambda |W|^2 = A^{-1} B with
-/// A = lambda I + sum phi phi^T [D, D] and B = sum phi y^T [D, d], kept in double precision.
+/// A = lambda I + sum phi phi^T [D, D] and B = sum phi y^T [D, d], kept in double precision by
+/// the chosen FtlSolver (lsse_ftl.h): "exact" solves it in full, "sparse" updates only the
+/// weights of each new transition's active features.
 ///
 /// A `train` call reads only the transitions the replay gained since the previous call (by its
-/// num_added counter; rows already overwritten in a full ring are gone and are skipped), adds
-/// their outer products, which touch only the s^2 entries of each row's s = 2m + 1 active
-/// features, and solves for W by a Cholesky factorisation of A (O(D^3), once per call,
-/// independent of how much data came before). No replay retraining, no epochs, no randomness:
-/// `gen` is unused. The input normalizer is fitted on the first call's rows and then frozen.
+/// num_added counter; rows already overwritten in a full ring are gone and are skipped) and hands
+/// them to the solver. No replay retraining, no epochs, no randomness: `gen` is unused. The input
+/// normalizer is fitted on the first call's rows and then frozen.
 ///
 /// Result: one "epoch" per call; holdout_score is the mean squared error of the previous W on
 /// the new rows (a prequential, out-of-sample score), train_loss that of the new W.
@@ -52,14 +57,15 @@ class LsseLearner : public ModelLearner {
   const LsseLearnerOptions& options() const { return options_; }
   /// Transitions accumulated so far.
   int64_t transitions_seen() const { return seen_; }
-  /// The sufficient statistics: A [D, D] and B [D, d], float64 on the model's device.
-  const at::Tensor& gram() const { return gram_; }
-  const at::Tensor& moments() const { return moments_; }
+  /// The sufficient statistics: A as a dense [D, D] (tests, small D) and B [D, d], float64.
+  at::Tensor gram() const { return solver_->dense_gram(); }
+  at::Tensor moments() const { return solver_->moments(); }
+  const FtlSolver& solver() const { return *solver_; }
 
  private:
   const LsseLearnerOptions options_;
   std::shared_ptr<LsseModel> model_;
-  at::Tensor gram_, moments_;
+  std::unique_ptr<FtlSolver> solver_;
   int64_t seen_ = 0;      // transitions accumulated
   int64_t consumed_ = 0;  // the replay's num_added at the previous train call
 };
