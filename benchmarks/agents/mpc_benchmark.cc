@@ -3,8 +3,9 @@
 // act 1, 20 particles TS-inf, population 350, horizon 15, 5 CEM iterations) and a
 // HalfCheetah-sized one (obs 17, act 6, population 400, horizon 30, same ensemble and particles),
 // on 1 and 2 threads; and the README's configs/pets/cartpole_quick.yaml (5 x 3x200, 10 particles,
-// population 200, horizon 25). The reference is mbrl-lib on this machine type: 4.1 s / 2.6 s
-// (cart-pole, default / 2 threads) and 11.4 s / 6.3 s (HalfCheetah-sized).
+// population 200, horizon 25), and that planner on LSSE models of growing feature counts. The
+// reference is mbrl-lib on this machine type: 4.1 s / 2.6 s (cart-pole, default / 2 threads)
+// and 11.4 s / 6.3 s (HalfCheetah-sized).
 //
 // Unlike benchmarks/models/model_env_benchmark.cc (one ModelEnv::score call, i.e. one CEM
 // iteration) this times everything a decision costs: the 5 scoring calls, the optimizer's
@@ -17,6 +18,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
+#include "mbrl/models/lsse_model.h"
 #include "mbrl/models/model_env.h"
 #include "mbrl/planners/cem.h"
 #include "support/workloads.h"
@@ -106,6 +108,39 @@ BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_quick_P200_H25, kCartpoleQuick)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The same decision at configs/pets/cartpole_lsse.yaml's planner (population 200, horizon 25,
+// one particle: the model is deterministic) on an LSSE model of 32 groups of 2 projections with
+// K grid points per axis (D = 32 K^2: 2k, 8k, 32k, 128k features), random weights; one thread.
+// range(0): K.
+void BM_PetsMpcDecisionLsse(benchmark::State& state) {
+  at::set_num_threads(1);
+  auto model = std::make_shared<LsseModel>(
+      LsseOptions(4, 1).num_groups(32).bin_dim(2).num_bins(state.range(0)).angle_dims({1}),
+      make_generator(1, kCpu));
+  model->set_weight(
+      0.01 * torch::randn({model->num_features(), model->target_dim()}, make_generator(5, kCpu)));
+  auto scorer =
+      std::make_shared<ModelEnv>(ModelEnvOptions().particles(1), model,
+                                 std::make_shared<CartpoleSwingupTask>(), make_generator(2, kCpu));
+  auto cem = std::make_shared<CemOptimizer>(
+      CemOptions().num_iterations(5).population_size(200).elite_ratio(0.1).alpha(0.1).min_variance(
+          0.0),
+      Box::uniform(1, -1.0, 1.0), kCpu, make_generator(3, kCpu));
+  MpcAgent agent(TrajectoryOptimizerOptions().planning_horizon(25).replan_freq(1), cem, scorer);
+  at::Tensor obs = torch::randn({4}, make_generator(4, kCpu));
+  agent.act(obs);  // warm-up
+  for (auto _ : state) benchmark::DoNotOptimize(agent.act(obs));
+  state.counters["features"] = static_cast<double>(model->num_features());
+}
+BENCHMARK(BM_PetsMpcDecisionLsse)
+    ->ArgName("K")
+    ->Arg(8)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -252,6 +252,11 @@ TEST_F(ModelInterfaceTest, BadLsseOptionsAreConfigErrors) {
                     ConfigError, "algorithm.model_training.ridge");
   EXPECT_THROW_WITH(Experiment(load_config(path, {"model.hidden_size=3"}), "pets"), ConfigError,
                     "model.hidden_size");
+  EXPECT_THROW_WITH(
+      Experiment(load_config(path, {"algorithm.model_training.solver=cholesky"}), "pets"),
+      ConfigError, "algorithm.model_training.solver");
+  EXPECT_THROW_WITH(Experiment(load_config(path, {"model.squash=relu"}), "pets"), ConfigError,
+                    "model.squash");
 }
 
 }  // namespace
