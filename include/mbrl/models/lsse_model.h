@@ -121,7 +121,7 @@ class LsseModel : public DynamicsModel {
   void load(torch::serialize::InputArchive& archive, const std::string& source) override;
   using DynamicsModel::load;
 
-  at::Tensor projection;  // [m, in] buffer
+  at::Tensor projection;  // [G k, in] buffer
   at::Tensor weight;      // [D, d] buffer (fitted by the learner, not by gradients)
   InputNormalizer normalizer{nullptr};
 
