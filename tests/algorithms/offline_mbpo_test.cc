@@ -25,6 +25,7 @@
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
+#include "tests/support/tiny_configs.h"
 
 namespace mbrl {
 namespace {
@@ -52,24 +53,13 @@ void write_random_dataset(const std::string& env_type, const fs::path& file, int
 Experiment tiny_experiment(const fs::path& dataset, const fs::path& root,
                            std::vector<std::string> more = {},
                            const std::string& algorithm = "mopo") {
-  std::vector<std::string> overrides{"run_root=" + root.string(),
-                                     "env.max_episode_steps=50",
-                                     "model.ensemble_size=3",
-                                     "model.num_elites=2",
-                                     "model.num_layers=2",
-                                     "model.hidden_size=16",
-                                     "model.weight_decay=1.0e-5",
-                                     "agent.hidden_size=16",
-                                     "agent.batch_size=32",
-                                     "algorithm.dataset=" + dataset.string(),
-                                     "algorithm.num_steps=40",
-                                     "algorithm.rollout_freq=20",
-                                     "algorithm.rollout_batch_size=50",
-                                     "algorithm.rollout_length=2",
-                                     "algorithm.eval_every=20",
-                                     "algorithm.eval_episodes=1",
-                                     "algorithm.model_training.num_epochs=2",
-                                     "algorithm.model_training.batch_size=32"};
+  std::vector<std::string> overrides = test::tiny_ensemble_sac_overrides();
+  overrides.insert(
+      overrides.end(),
+      {"run_root=" + root.string(), "algorithm.dataset=" + dataset.string(),
+       "algorithm.num_steps=40", "algorithm.rollout_freq=20", "algorithm.rollout_batch_size=50",
+       "algorithm.rollout_length=2", "algorithm.eval_every=20", "algorithm.eval_episodes=1",
+       "algorithm.model_training.num_epochs=2"});
   if (algorithm == "ravl") overrides.push_back("agent.num_critics=3");
   overrides.insert(overrides.end(), more.begin(), more.end());
   return Experiment(
