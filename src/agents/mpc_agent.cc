@@ -29,6 +29,8 @@ void MpcAgent::reset() {
   trajectory_.reset();
   plan_ = at::Tensor();
   next_step_ = 0;
+  last_obs_ = last_act_ = at::Tensor();
+  scorer_->begin_episode();
 }
 
 at::Tensor MpcAgent::plan(const at::Tensor& obs) {
@@ -45,6 +47,7 @@ at::Tensor MpcAgent::plan(const at::Tensor& obs) {
 
 at::Tensor MpcAgent::act(const at::Tensor& obs, ActMode) {
   MBRL_CHECK_SHAPE(obs, {-1}, "obs");
+  if (last_act_.defined()) scorer_->observe(last_obs_, last_act_, obs);
   if (!plan_.defined() || next_step_ >= trajectory_.options().replan_freq()) {
     const auto start = std::chrono::steady_clock::now();
     plan_ = plan(obs.unsqueeze(0)).select(0, 0).to(torch::kCPU);
@@ -54,7 +57,9 @@ at::Tensor MpcAgent::act(const at::Tensor& obs, ActMode) {
     log::logger("planner")->debug("MPC decision {}: planned in {:.2f} ms", num_plans_,
                                   1e3 * last_planning_time_s_);
   }
-  return plan_.select(0, next_step_++).clone();
+  last_obs_ = obs.clone();
+  last_act_ = plan_.select(0, next_step_++).clone();
+  return last_act_.clone();
 }
 
 std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,

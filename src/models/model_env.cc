@@ -41,6 +41,31 @@ void ModelEnv::complete(const at::Tensor& obs, const at::Tensor& act, ModelStep&
                         : torch::zeros({obs.size(0)}, obs.options().dtype(torch::kBool));
 }
 
+void ModelEnv::begin_episode() { history_ = ModelState(); }
+
+void ModelEnv::observe(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs) {
+  if (!model_->has_memory()) return;
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(obs, {model_->obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act, {model_->act_dim()}, "act");
+  MBRL_CHECK_SHAPE(next_obs, {model_->obs_dim()}, "next_obs");
+  const auto dev = model_->device();
+  auto row = [&](const at::Tensor& x) { return x.to(dev, torch::kFloat32).unsqueeze(0); };
+  if (history_.rows() == 0) history_ = model_->initial_state(row(obs), spec(1), gen_);
+  // the memory reads the real observation, not the one it predicted last step
+  history_.obs = row(obs);
+  history_ = model_->step(history_, row(act), gen_).state;
+  history_.obs = row(next_obs);
+}
+
+ModelState ModelEnv::start_state(const at::Tensor& start, int64_t starts, int64_t particles) {
+  ModelState state = model_->initial_state(start, spec(particles), gen_);
+  if (starts != 1 || history_.rows() == 0 || !torch::equal(start[0], history_.obs[0])) return state;
+  for (size_t i = 0; i < state.latent.size(); ++i)
+    state.latent[i] = history_.latent[i].expand_as(state.latent[i]).contiguous();
+  return state;
+}
+
 at::Tensor ModelEnv::rollout_returns(const at::Tensor& obs, const at::Tensor& actions,
                                      int64_t particles) {
   torch::NoGradGuard no_grad;
@@ -50,7 +75,7 @@ at::Tensor ModelEnv::rollout_returns(const at::Tensor& obs, const at::Tensor& ac
 
   // rows laid out [S, P, K]: every particle of a candidate starts from its start state
   at::Tensor start = obs.to(dev, torch::kFloat32).unsqueeze(1).expand({s, p * particles, o});
-  ModelState state = model_->initial_state(start.reshape({n, o}), spec(particles), gen_);
+  ModelState state = start_state(start.reshape({n, o}), s, particles);
   at::Tensor acts = actions.to(dev, torch::kFloat32).permute({2, 0, 1, 3}).contiguous();
   at::Tensor returns = torch::zeros({n}, state.obs.options());
   at::Tensor alive = torch::ones({n}, state.obs.options().dtype(torch::kBool));

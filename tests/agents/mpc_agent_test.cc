@@ -3,6 +3,10 @@
 #include "mbrl/agents/mpc_agent.h"
 
 #include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "mbrl/agents/agent_registry.h"
@@ -79,6 +83,41 @@ TEST(MpcAgentTest, ExecutesThePlanBetweenReplans) {
   EXPECT_NEAR(agent.act(obs).item<double>(), -0.6, 0.05);
   EXPECT_NEAR(agent.act(obs).item<double>(), 0.3, 0.05);
   EXPECT_EQ(agent.num_plans(), 1);
+}
+
+TEST(MpcAgentTest, TellsTheScorerEveryRealTransitionOfTheEpisode) {
+  // records what the agent tells it about the episode
+  class HistoryScorer : public TrackingScorer {
+   public:
+    void begin_episode() override { seen.clear(), ++episodes; }
+    void observe(const at::Tensor& obs, const at::Tensor& act,
+                 const at::Tensor& next_obs) override {
+      seen.push_back({obs, act, next_obs});
+    }
+    std::vector<std::array<at::Tensor, 3>> seen;
+    int episodes = 0;
+  };
+  auto scorer = std::make_shared<HistoryScorer>();
+  MpcAgent agent(TrajectoryOptimizerOptions().planning_horizon(4).replan_freq(2), small_cem(),
+                 scorer);
+  agent.reset();
+  std::vector<at::Tensor> obs, acts;
+  for (int t = 0; t < 4; ++t) {
+    obs.push_back(torch::tensor({0.1f * static_cast<float>(t), 0.0f}));
+    acts.push_back(agent.act(obs.back()));
+  }
+  // the transitions (o_t, a_t, o_t+1) of the steps taken so far, planned or from the plan
+  ASSERT_EQ(scorer->seen.size(), 3u);
+  for (size_t t = 0; t < 3; ++t) {
+    EXPECT_TRUE(torch::equal(scorer->seen[t][0], obs[t]));
+    EXPECT_TRUE(torch::equal(scorer->seen[t][1], acts[t]));
+    EXPECT_TRUE(torch::equal(scorer->seen[t][2], obs[t + 1]));
+  }
+  // a new episode starts the scorer's anew and has no transition before its first action
+  agent.reset();
+  agent.act(obs[0]);
+  EXPECT_EQ(scorer->episodes, 2);
+  EXPECT_TRUE(scorer->seen.empty());
 }
 
 TEST(MpcAgentTest, MultiStartPlanEqualsPlanningEachStartAlone) {

@@ -11,6 +11,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/envs/memory/delayed_recall.h"
+#include "mbrl/models/model_env.h"
 #include "mbrl/models/model_registry.h"
 #include "mbrl/models/prediction_errors.h"
 #include "mbrl/models/sequence/sequence_model_learner.h"
@@ -116,6 +117,50 @@ TEST_P(SequenceModelTest, StepFormContinuesTheParallelForm) {
     EXPECT_TENSOR_CLOSE(step.reward, p.reward[t], 1e-4, 1e-4) << GetParam() << " t " << t;
     state = step.state;
   }
+}
+
+TEST_P(SequenceModelTest, ModelEnvPlansFromTheMemoryOfTheRealEpisode) {
+  auto model = make(model_yaml(backbone_yaml(GetParam())));
+  const int64_t T = 6, P = 3, H = 4;
+  const SequenceBatch seq = random_sequences(T, 2);
+  model->fit_normalizers(rows(seq));
+  ModelEnv env(ModelEnvOptions().particles(2), model, nullptr, make_generator(0, torch::kCPU));
+  // an episode of real observations o_0..o_T-1 (sequence 0), the actions between them
+  const at::Tensor obs = seq.obs.select(1, 0), act = seq.act.select(1, 0);
+  const at::Tensor actions = torch::rand({1, P, H, kAct}) * 2 - 1;
+  auto gen = make_generator(1, torch::kCPU);
+  // summed predicted rewards of the candidates from `state` (one row, expanded to P)
+  auto returns_from = [&](const ModelState& state) {
+    ModelState s = state.select(torch::zeros({P}, torch::kInt64));
+    at::Tensor sum = torch::zeros({P});
+    for (int64_t h = 0; h < H; ++h) {
+      ModelStep step = model->step(s, actions[0].select(1, h), gen);
+      sum += step.reward;
+      s = step.state;
+    }
+    return sum.unsqueeze(0);
+  };
+
+  env.begin_episode();
+  for (int64_t t = 0; t + 1 < T; ++t) env.observe(obs[t], act[t], obs[t + 1]);
+  const at::Tensor with_history = env.score(obs[T - 1].unsqueeze(0), actions);
+  // the memory after reading the real transitions, as initial_state_after builds it
+  auto past = [&](const at::Tensor& x) { return x.narrow(0, 0, T - 1).narrow(1, 0, 1); };
+  SequenceBatch history{
+      past(seq.obs),     past(seq.act),        obs.narrow(0, 1, T - 1).unsqueeze(1),
+      past(seq.reward),  past(seq.terminated), past(seq.truncated),
+      past(seq.is_first)};
+  const ModelState after = model->initial_state_after(history, RolloutSpec{});
+  EXPECT_TENSOR_CLOSE(with_history, returns_from(after), 1e-5, 1e-5) << GetParam();
+
+  // from another observation, or after the episode ends, the rollout starts from a fresh memory
+  const at::Tensor fresh = returns_from(model->initial_state(obs[T - 1].unsqueeze(0), {}, gen));
+  EXPECT_GT((with_history - fresh).abs().max().item<double>(), 1e-4) << GetParam();
+  const at::Tensor other = obs[T - 1] + 0.5;
+  EXPECT_TENSOR_CLOSE(env.score(other.unsqueeze(0), actions),
+                      returns_from(model->initial_state(other.unsqueeze(0), {}, gen)), 1e-5, 1e-5);
+  env.begin_episode();
+  EXPECT_TENSOR_CLOSE(env.score(obs[T - 1].unsqueeze(0), actions), fresh, 1e-5, 1e-5);
 }
 
 TEST_P(SequenceModelTest, SaveLoadRoundTripAndArchitectureMismatchNamed) {

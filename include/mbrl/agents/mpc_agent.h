@@ -28,12 +28,15 @@ class MpcAgent : public Agent {
   MpcAgent(TrajectoryOptimizerOptions options, std::shared_ptr<ActionOptimizer> optimizer,
            std::shared_ptr<SequenceScorer> scorer);
 
-  /// Clears the warm start and the current plan.
+  /// Clears the warm start and the current plan, and starts the scorer's episode
+  /// (SequenceScorer::begin_episode).
   void reset() override;
 
   /// obs: [obs_dim] -> [act_dim] float32 on the CPU, inside the action bounds. Plans when the
   /// current plan has been used for replan_freq steps (or there is none), else returns the
-  /// plan's next action.
+  /// plan's next action. Every call after the first of an episode first tells the scorer the
+  /// real transition that led to `obs` (SequenceScorer::observe of the previous obs and action),
+  /// so a model with memory plans from the real history.
   at::Tensor act(const at::Tensor& obs, ActMode mode = ActMode::kExplore) override;
   // save/load: nothing of its own to save (the model it may plan on is the experiment's and is
   // saved with it into agent.pt)
@@ -59,7 +62,8 @@ class MpcAgent : public Agent {
   TrajectoryOptimizer trajectory_;
   std::shared_ptr<SequenceScorer> scorer_;
   c10::Device device_;
-  at::Tensor plan_;  // [H, act_dim] on the CPU: the plan `act` executes
+  at::Tensor plan_;                 // [H, act_dim] on the CPU: the plan `act` executes
+  at::Tensor last_obs_, last_act_;  // the previous call's obs and action (undefined: none)
   int64_t next_step_ = 0;
   double last_planning_time_s_ = 0.0;
   double acting_planning_time_s_ = 0.0;

@@ -20,6 +20,13 @@ class SequenceScorer {
   /// rewards over the H steps. A sequence whose episode terminates stops accumulating reward.
   /// Non-finite returns are replaced by a large negative value, so they are never chosen.
   virtual at::Tensor score(const at::Tensor& obs, const at::Tensor& actions) = 0;
+
+  /// The real episode so far, for scorers whose model remembers (a sequence model): an agent
+  /// calls `begin_episode` at every episode start and `observe` after every real step (obs,
+  /// act: [obs_dim], [act_dim]; next_obs [obs_dim]); `score` from the last next_obs alone
+  /// (S = 1) then continues the memory of that history. Scorers without memory ignore both.
+  virtual void begin_episode() {}
+  virtual void observe(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs) {}
 };
 
 }  // namespace mbrl

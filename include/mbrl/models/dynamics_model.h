@@ -92,6 +92,10 @@ class DynamicsModel : public torch::nn::Module {
   virtual bool learns_reward() const { return false; }
   /// True when the model predicts termination.
   virtual bool learns_termination() const { return false; }
+  /// True when ModelState::latent remembers earlier steps (a sequence model's memory), so a
+  /// rollout from a real state predicts better when it continues the memory of the real history
+  /// (ModelEnv::observe) than from a fresh `initial_state`.
+  virtual bool has_memory() const { return false; }
   /// The device of the model's parameters and of every tensor `step` returns.
   virtual c10::Device device() const = 0;
 

@@ -72,6 +72,15 @@ class ModelEnv : public SequenceScorer {
   /// step on which it terminates.
   at::Tensor score(const at::Tensor& obs, const at::Tensor& actions) override;
 
+  /// The real episode's memory, for models that remember (DynamicsModel::has_memory; a no-op
+  /// for the others): `observe` steps the model on the real transition (obs, act: [obs_dim],
+  /// [act_dim]) from the memory so far and keeps the memory with next_obs [obs_dim] as its
+  /// observation. A rollout from exactly that observation alone (`score` or
+  /// `evaluate_action_sequences` with S = 1) starts from this memory instead of a fresh one;
+  /// `begin_episode` forgets it.
+  void begin_episode() override;
+  void observe(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs) override;
+
   /// The same for one set of action sequences shared by S start states:
   /// actions [P, H, act_dim], obs [S, obs_dim], K particles -> returns [S, P].
   at::Tensor evaluate_action_sequences(const at::Tensor& actions, const at::Tensor& obs,
@@ -105,12 +114,16 @@ class ModelEnv : public SequenceScorer {
   void complete(const at::Tensor& obs, const at::Tensor& act, ModelStep& step) const;
   at::Tensor rollout_returns(const at::Tensor& obs, const at::Tensor& actions, int64_t particles);
   RolloutSpec spec(int64_t particles) const;
+  // initial_state of start [N, obs_dim] (N = S x rows per start), continuing `history_` when
+  // S = 1 and the start is its observation
+  ModelState start_state(const at::Tensor& start, int64_t starts, int64_t particles);
 
   const ModelEnvOptions options_;
   std::shared_ptr<DynamicsModel> model_;
   UncertaintyAware* uncertainty_aware_;  // model_ as UncertaintyAware, or null
   std::shared_ptr<const TaskFunctions> task_;
   at::Generator gen_;
+  ModelState history_;  // one row: the memory after the real episode so far (has_memory only)
 };
 
 /// Reads ModelEnvOptions from a config section (every key optional).

@@ -63,6 +63,7 @@ class SequenceModel : public DynamicsModel {
   int64_t obs_dim() const override { return options_.obs_dim(); }
   int64_t act_dim() const override { return options_.act_dim(); }
   bool learns_reward() const override { return options_.learn_reward(); }
+  bool has_memory() const override { return true; }
   c10::Device device() const override;
   const SequenceModelOptions& options() const { return options_; }
   SequenceBackbone& backbone() const { return *backbone_; }
