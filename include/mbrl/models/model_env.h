@@ -77,7 +77,9 @@ class ModelEnv : public SequenceScorer {
   /// [act_dim]) from the memory so far and keeps the memory with next_obs [obs_dim] as its
   /// observation. A rollout from exactly that observation alone (`score` or
   /// `evaluate_action_sequences` with S = 1) starts from this memory instead of a fresh one;
-  /// `begin_episode` forgets it.
+  /// `begin_episode` forgets it. Each step of the memory is written by the weights the model had
+  /// then: a model retrained mid-episode (PETS's train_every) continues the memory its earlier
+  /// weights wrote, as a recurrent agent's state does (recomputing it would cost O(T) per plan).
   void begin_episode() override;
   void observe(const at::Tensor& obs, const at::Tensor& act, const at::Tensor& next_obs) override;
 
