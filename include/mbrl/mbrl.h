@@ -31,6 +31,7 @@
 
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/data/replay_buffer.h"
+#include "mbrl/data/rollout_start.h"
 #include "mbrl/data/sequence_batch.h"
 #include "mbrl/data/step_replay.h"
 

@@ -93,6 +93,9 @@ Mbpo::Mbpo(MbpoOptions options, std::shared_ptr<Env> env, std::shared_ptr<Env> e
   check_positive(o.replay_capacity(), "replay_capacity");
   check_non_negative(o.initial_random_steps(), "initial_random_steps");
   check_non_negative(o.sac_updates_per_step(), "sac_updates_per_step");
+  check_non_negative(o.rollout_history(), "rollout_history");
+  MBRL_CHECK_ARG(o.rollout_history() == 0 || model_->has_memory(), "rollout_history", "model '",
+                 model_->type(), "' has no memory to read a history into; expected 0");
   MBRL_CHECK_ARG(o.checkpoint_every() >= 0, "checkpoint_every",
                  "expected an integer >= 0 (0: only at the end), got ", o.checkpoint_every());
   MBRL_CHECK_ARG(o.real_ratio() >= 0 && o.real_ratio() <= 1, "real_ratio",
@@ -177,7 +180,8 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   rollout_length_ = options_.rollout_schedule().length(epoch);
   resize_model_buffer(rollout_length_);
   start = Clock::now();
-  at::Tensor start_obs = replay_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
+  const RolloutStart starts = replay_->sample_rollout_starts(
+      options_.rollout_batch_size(), options_.rollout_history(), gens_.rollout);
   const RolloutPolicy sample = [this](const at::Tensor& obs) {
     return agent_->act_batch(obs, false);
   };
@@ -195,7 +199,7 @@ void Mbpo::train_model_and_roll_out(int64_t t, MetricsWriter& metrics, double el
   };
   ModelRolloutStats stats;
   try {
-    stats = rollout_model(model_env_, conservative ? plan : sample, start_obs, *model_buffer_,
+    stats = rollout_model(model_env_, conservative ? plan : sample, starts, *model_buffer_,
                           ModelRolloutOptions()
                               .horizon(rollout_length_)
                               .with_uncertainty(options_.rollout_uncertainty()));

@@ -110,6 +110,7 @@ MbpoOptions read_options(const ConfigNode& node) {
   }
   o.rollout_schedule(RolloutSchedule::from_vector(
       node.get_or("rollout_schedule", o.rollout_schedule().to_vector())));
+  MBRL_READ_OPTION(node, o, rollout_history);
   MBRL_READ_OPTION(node, o, model_retain_epochs);
   MBRL_READ_OPTION(node, o, real_ratio);
   MBRL_READ_OPTION(node, o, sac_updates_per_step);

@@ -107,6 +107,7 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
   check_positive(o.rollout_freq(), "rollout_freq");
   check_positive(o.rollout_batch_size(), "rollout_batch_size");
   check_positive(o.rollout_length(), "rollout_length");
+  check_non_negative(o.rollout_history(), "rollout_history");
   check_positive(o.model_retain_epochs(), "model_retain_epochs");
   check_positive(o.eval_every(), "eval_every");
   check_positive(o.eval_episodes(), "eval_episodes");
@@ -121,6 +122,8 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
                "offline: the model must learn the reward (learn_reward: true)");
     MBRL_CHECK(learner_ && learner_->model() == model_,
                "offline: the learner must train the model");
+    MBRL_CHECK_ARG(o.rollout_history() == 0 || model_->has_memory(), "rollout_history", "model '",
+                   model_->type(), "' has no memory to read a history into; expected 0");
     model_env_.emplace(ModelEnvOptions().propagation(Propagation::kRandomModel).sample(true),
                        model_, std::move(task), gens_.model_env);
   } else {
@@ -173,7 +176,8 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
 
 void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   const RunClock timer;
-  const at::Tensor start_obs = real_->sample(options_.rollout_batch_size(), gens_.rollout).obs;
+  const RolloutStart starts = real_->sample_rollout_starts(
+      options_.rollout_batch_size(), options_.rollout_history(), gens_.rollout);
   const PenaltyKind kind = options_.penalty();
   const bool penalised = kind != PenaltyKind::kNone && kind != PenaltyKind::kBellmanInconsistency;
   double penalty_sum = 0;
@@ -204,7 +208,7 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
   try {
     stats = rollout_model(
         *model_env_, [this](const at::Tensor& obs) { return agent_->act_batch(obs, false); },
-        start_obs, *model_buffer_, rollout);
+        starts, *model_buffer_, rollout);
   } catch (const NonFiniteError& e) {
     throw NonFiniteError(detail::str("offline: gradient step ", t, ": ", e.what()));
   }

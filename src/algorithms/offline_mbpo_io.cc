@@ -102,6 +102,7 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
     MBRL_READ_OPTION(node, o, rollout_freq);
     MBRL_READ_OPTION(node, o, rollout_batch_size);
     MBRL_READ_OPTION(node, o, rollout_length);
+    MBRL_READ_OPTION(node, o, rollout_history);
     MBRL_READ_OPTION(node, o, model_retain_epochs);
     MBRL_READ_OPTION(node, o, real_ratio);
   }

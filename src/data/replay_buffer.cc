@@ -122,6 +122,47 @@ SequenceBatch ReplayBuffer::sequences_at(const at::Tensor& first, int64_t length
           time_major(is_first)};
 }
 
+RolloutStart ReplayBuffer::rollout_starts(const at::Tensor& positions_in, int64_t history) const {
+  MBRL_CHECK_SHAPE(positions_in, {-1}, "positions");
+  MBRL_CHECK_ARG(history >= 0, "history", "expected an integer >= 0, got ", history);
+  const at::Tensor positions = positions_in.to(torch::kInt64);
+  MBRL_CHECK(positions.numel() == 0 ||
+                 (positions.min().item<int64_t>() >= 0 && positions.max().item<int64_t>() < size_),
+             "ReplayBuffer::rollout_starts: positions must lie in the ", size_,
+             " stored transitions");
+  const int64_t n = positions.size(0);
+  RolloutStart start;
+  start.obs = at(positions).obs;
+  start.is_first =
+      (step_in_episode_.index_select(0, slots(positions)) == 0).logical_or(positions == 0);
+  if (history == 0) return start;
+
+  // [L, N] positions p - L .. p - 1; those before the oldest transition repeat it
+  const at::Tensor wanted =
+      positions.unsqueeze(0) + torch::arange(-history, 0, torch::kInt64).unsqueeze(1);
+  const at::Tensor clamped = wanted.clamp_min(0).flatten();
+  const TransitionBatch steps = at(clamped);
+  const at::Tensor is_first =
+      (step_in_episode_.index_select(0, slots(clamped)) == 0).logical_or(clamped == 0);
+  auto time_major = [&](const at::Tensor& t) {
+    std::vector<int64_t> shape{history, n};
+    shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
+    return t.view(shape);
+  };
+  start.history = {time_major(steps.obs),        time_major(steps.act),
+                   time_major(steps.next_obs),   time_major(steps.reward),
+                   time_major(steps.terminated), time_major(steps.truncated),
+                   time_major(is_first)};
+  return start;
+}
+
+RolloutStart ReplayBuffer::sample_rollout_starts(int64_t batch_size, int64_t history,
+                                                 at::Generator& gen) const {
+  MBRL_CHECK(size_ > 0, "ReplayBuffer::sample_rollout_starts: the buffer is empty");
+  MBRL_CHECK_ARG(batch_size > 0, "batch_size", "expected a positive integer, got ", batch_size);
+  return rollout_starts(torch::randint(size_, {batch_size}, gen, torch::kInt64), history);
+}
+
 TransitionBatch ReplayBuffer::all() const { return at(torch::arange(size_)); }
 
 std::vector<std::pair<int64_t, int64_t>> ReplayBuffer::episodes() const {

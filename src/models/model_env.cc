@@ -109,16 +109,32 @@ at::Tensor ModelEnv::evaluate_action_sequences(const at::Tensor& actions, const 
   return rollout_returns(obs, shared, particles).to(actions.device());
 }
 
-ModelStepResult ModelEnv::step(const at::Tensor& obs_in, const at::Tensor& act_in,
-                               bool with_uncertainty) {
+ModelState ModelEnv::start(const RolloutStart& start) {
   torch::NoGradGuard no_grad;
-  MBRL_CHECK_SHAPE(obs_in, {-1, model_->obs_dim()}, "obs");
-  MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), model_->act_dim()}, "act");
+  MBRL_CHECK_SHAPE(start.obs, {-1, model_->obs_dim()}, "start.obs");
+  return model_->initial_state_after(start, spec(start.rows()), gen_);
+}
+
+ModelState ModelEnv::start(const at::Tensor& obs) {
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(obs, {-1, model_->obs_dim()}, "obs");
+  return model_->initial_state(obs, spec(obs.size(0)), gen_);
+}
+
+ModelStepResult ModelEnv::step(const at::Tensor& obs, const at::Tensor& act,
+                               bool with_uncertainty) {
+  MBRL_CHECK_SHAPE(obs, {-1, model_->obs_dim()}, "obs");
+  MBRL_CHECK_SHAPE(act, {obs.size(0), model_->act_dim()}, "act");
+  ModelState state = start(obs);
+  return step(state, act, with_uncertainty);
+}
+
+ModelStepResult ModelEnv::step(ModelState& state, const at::Tensor& act_in, bool with_uncertainty) {
+  torch::NoGradGuard no_grad;
+  MBRL_CHECK_SHAPE(act_in, {state.rows(), model_->act_dim()}, "act");
   MBRL_CHECK(!with_uncertainty || uncertainty_aware_ != nullptr, "ModelEnv::step: model '",
              model_->type(), "' reports no uncertainty (it is not UncertaintyAware)");
-  const auto dev = model_->device();
-  at::Tensor obs = obs_in.to(dev, torch::kFloat32), act = act_in.to(dev, torch::kFloat32);
-  ModelState state = model_->initial_state(obs, spec(obs.size(0)), gen_);
+  const at::Tensor obs = state.obs, act = act_in.to(model_->device(), torch::kFloat32);
   ModelStepResult r;
   ModelStep t;
   if (with_uncertainty) {
@@ -134,6 +150,7 @@ ModelStepResult ModelEnv::step(const at::Tensor& obs_in, const at::Tensor& act_i
   r.next_obs = t.next_obs;
   r.reward = t.reward;
   r.terminated = t.terminated;
+  state = std::move(t.state);
   return r;
 }
 

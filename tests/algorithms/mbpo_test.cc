@@ -178,6 +178,40 @@ TEST_F(MbpoTest, BadOptionsNameTheKey) {
   EXPECT_THROW_WITH(build({"algorithm.rollout_length=4"}), Error,
                     "algorithm.rollout_length: unknown key");
   EXPECT_THROW_WITH(build({"algorithm.model_training.lr=-1"}), Error, "lr");
+  EXPECT_THROW_WITH(build({"algorithm.rollout_history=-1"}), Error, "algorithm.rollout_history");
+  EXPECT_THROW_WITH(build({"algorithm.rollout_history=8"}), Error,
+                    "algorithm.rollout_history: model 'gaussian_mlp_ensemble' has no memory");
+}
+
+// MBPO on a GRU sequence model: rollouts that start from the memory of the real history before
+// each start state (rollout_history) predict other transitions than rollouts from a fresh memory,
+// and both runs are the same up to the first rollout
+TEST_F(MbpoTest, SequenceModelRolloutsContinueTheMemoryOfTheRealHistory) {
+  std::string algorithm = kTinyAlgorithm;
+  const std::string ensemble_training = "model_training: {num_epochs: 3, batch_size: 32}";
+  algorithm.replace(algorithm.find(ensemble_training), ensemble_training.size(),
+                    "model_training: {gradient_steps: 20, batch_size: 4, sequence_length: 16}\n"
+                    "  rollout_uncertainty: false");
+  const std::string gru = kTinyHead + R"(
+model:
+  type: sequence_model
+  head_hidden_size: 16
+  backbone: {type: gru, hidden_size: 16, blocks: 1}
+)" + kTinyAgent + algorithm;
+  auto with = [&](const std::string& history) {
+    const std::vector<std::string> o = {"algorithm.num_steps=150",
+                                        "algorithm.rollout_history=" + history};
+    return read_csv(run_tiny(o, "history_" + history, gru).path() / "model.csv");
+  };
+  const Csv fresh = with("0"), remembered = with("10");
+  ASSERT_GE(fresh.rows.size(), 1u);
+  ASSERT_EQ(remembered.rows.size(), fresh.rows.size());
+  // the same data and model up to the first rollout, then other rollouts
+  EXPECT_EQ(fresh.column(0, "model_train_loss"), remembered.column(0, "model_train_loss"));
+  for (size_t r = 0; r < fresh.rows.size(); ++r) {
+    EXPECT_EQ(remembered.column(r, "rollout_transitions"), "20") << r;
+    EXPECT_NE(fresh.column(r, "rollout_reward"), remembered.column(r, "rollout_reward")) << r;
+  }
 }
 
 TEST_F(MbpoTest, NeedsASacAgentAndARewardModel) {

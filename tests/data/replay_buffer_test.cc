@@ -96,6 +96,36 @@ TEST(ReplayBufferTest, SequencesAreConsecutiveAndMarkEpisodeStarts) {
   EXPECT_SHAPE(buf.sample_sequences(4, 30, gen).obs, {30, 4, 2});
 }
 
+TEST(ReplayBufferTest, RolloutStartsCarryTheTransitionsBeforeEachPosition) {
+  ReplayBuffer buf(30, 2, 1);
+  fill(buf, 47, /*len=*/7);  // stored: transitions 17..46 at positions 0..29; episodes at 7k
+  // transition 31 (mid-episode), 35 (an episode's first step), 18 (one stored before it)
+  const at::Tensor positions = torch::tensor({14, 18, 1});
+  const RolloutStart start = buf.rollout_starts(positions, 4);
+  EXPECT_TENSOR_CLOSE(start.obs, buf.at(positions).obs);
+  EXPECT_TRUE(start.is_first.equal(torch::tensor({false, true, false})));
+  EXPECT_SHAPE(start.history.obs, {4, 3, 2});
+  EXPECT_SHAPE(start.history.act, {4, 3, 1});
+  // the 4 transitions before each, padded with the oldest (17) where there are fewer
+  EXPECT_TENSOR_CLOSE(
+      start.history.reward,
+      torch::tensor({{27, 31, 17}, {28, 32, 17}, {29, 33, 17}, {30, 34, 17}}).to(torch::kFloat32));
+  // episodes start at 28; the padding and the oldest transition reset the memory
+  EXPECT_TRUE(start.history.is_first.equal(torch::tensor(
+      {{false, false, true}, {true, false, true}, {false, false, true}, {false, false, true}})));
+  // the last transition of each history leads to the start (fill's episodes continue the count)
+  EXPECT_TENSOR_CLOSE(start.history.next_obs[3], start.obs);
+  // without history only the observations and the flags; position 0 starts afresh
+  const RolloutStart none = buf.rollout_starts(torch::tensor({0, 5}), 0);
+  EXPECT_FALSE(none.history.obs.defined());
+  EXPECT_TRUE(none.is_first.equal(torch::tensor({true, false})));
+  // sampled starts are sample()'s positions
+  auto gen = make_generator(4, torch::kCPU), again = make_generator(4, torch::kCPU);
+  EXPECT_TRUE(buf.sample_rollout_starts(50, 3, gen).obs.equal(buf.sample(50, again).obs));
+  EXPECT_THROW_WITH(buf.rollout_starts(torch::tensor({30}), 2), Error, "positions");
+  EXPECT_THROW_WITH(buf.rollout_starts(torch::tensor({3}), -1), InvalidArgument, "history");
+}
+
 TEST(ReplayBufferTest, EpisodeBoundaries) {
   ReplayBuffer buf(100, 2, 1);
   fill(buf, 10, 3);  // episodes [0,3) [3,6) [6,9), then one unfinished step

@@ -163,6 +163,63 @@ TEST_P(SequenceModelTest, ModelEnvPlansFromTheMemoryOfTheRealEpisode) {
   EXPECT_TENSOR_CLOSE(env.score(obs[T - 1].unsqueeze(0), actions), fresh, 1e-5, 1e-5);
 }
 
+TEST_P(SequenceModelTest, DynaRolloutsContinueTheMemoryOfTheirRealHistory) {
+  auto model = make(model_yaml(backbone_yaml(GetParam())));
+  // two stored episodes of random observations: positions 0..6, then 7..12
+  ReplayBuffer buffer(20, kObs, kAct);
+  const at::Tensor obs = torch::randn({14, kObs}), act = torch::rand({13, kAct}) * 2 - 1;
+  for (int64_t t = 0; t < 13; ++t) {
+    if (t == 7) continue;  // obs[7] ends episode one; episode two starts at obs[8]
+    buffer.add(obs[t], act[t], obs[t + 1], 0.1 * t, false, t == 6);
+  }
+  model->fit_normalizers(buffer.all());
+  // a start whose history is padded (position 3), one whose history crosses into the previous
+  // episode (position 9), and an episode's first step (position 7)
+  const RolloutStart start = buffer.rollout_starts(torch::tensor({3, 9, 7}), 5);
+  EXPECT_SHAPE(start.history.obs, {5, 3, kObs});
+  EXPECT_TRUE(start.is_first.equal(torch::tensor({false, false, true})));
+  ModelEnv env(ModelEnvOptions(), model, nullptr, make_generator(0, torch::kCPU));
+  ModelState state = env.start(start);
+
+  // each row's memory, as stepping the model through its own episode's transitions gives it
+  auto gen = make_generator(1, torch::kCPU);
+  auto after = [&](std::vector<int64_t> steps) {  // stored positions of the row's episode
+    const at::Tensor first = buffer.at(torch::tensor({steps.empty() ? 0 : steps.front()})).obs;
+    ModelState s = model->initial_state(first, {}, gen);
+    for (int64_t p : steps) {
+      const TransitionBatch t = buffer.at(torch::tensor({p}));
+      s.obs = t.obs;
+      s = model->step(s, t.act, gen).state;
+    }
+    return s;
+  };
+  std::vector<ModelState> expected{after({0, 1, 2}), after({7, 8}), after({})};
+  const TransitionBatch at_start = buffer.at(torch::tensor({3, 9, 7}));
+  EXPECT_TENSOR_CLOSE(state.obs, at_start.obs);
+
+  // the memories predict alike (a Transformer's cache may keep masked-out entries, so the
+  // predictions are compared, not the tensors), and ModelEnv::step carries them: three steps
+  // equal the model stepped row by row from those memories
+  const at::Tensor actions = torch::rand({3, 3, kAct}) * 2 - 1;
+  for (int64_t h = 0; h < 3; ++h) {
+    const ModelStepResult r = env.step(state, actions[h], /*with_uncertainty=*/false);
+    for (int64_t row = 0; row < 3; ++row) {
+      expected[row].obs = h == 0 ? at_start.obs.narrow(0, row, 1) : expected[row].obs;
+      const ModelStep t = model->step(expected[row], actions[h].narrow(0, row, 1), gen);
+      EXPECT_TENSOR_CLOSE(r.next_obs[row], t.next_obs[0], 1e-5, 1e-5) << GetParam() << " h " << h;
+      EXPECT_TENSOR_CLOSE(r.reward[row], t.reward[0], 1e-5, 1e-5) << GetParam() << " h " << h;
+      expected[row] = t.state;
+    }
+  }
+  // the stateless step forgets: from a fresh memory the first step differs for the rows with a
+  // history
+  ModelState again = env.start(start);
+  const at::Tensor remembered = env.step(again, actions[0], false).next_obs;
+  const at::Tensor forgotten = env.step(at_start.obs, actions[0], false).next_obs;
+  EXPECT_GT((remembered[0] - forgotten[0]).abs().max().item<double>(), 1e-4) << GetParam();
+  EXPECT_TENSOR_CLOSE(remembered[2], forgotten[2], 1e-5, 1e-5) << GetParam();
+}
+
 TEST_P(SequenceModelTest, SaveLoadRoundTripAndArchitectureMismatchNamed) {
   auto a = make(model_yaml(backbone_yaml(GetParam())));
   const SequenceBatch seq = random_sequences(6, 2);

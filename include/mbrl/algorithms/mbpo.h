@@ -47,6 +47,10 @@ struct MbpoOptions {
   /// Start states per rollout batch, >= 1 (mbrl-lib: effective_model_rollouts_per_step times
   /// freq_train_model; the YAML accepts either key).
   TORCH_ARG(int64_t, rollout_batch_size) = 100000;
+  /// Real transitions before each rollout start that a model with memory reads first, >= 0
+  /// (ReplayBuffer::rollout_starts; its memory is then carried through the rollout); 0 starts
+  /// every rollout from a fresh memory. Models without memory need 0.
+  TORCH_ARG(int64_t, rollout_history) = 0;
   /// Rollout length schedule [min_epoch, max_epoch, min_length, max_length].
   TORCH_ARG(RolloutSchedule, rollout_schedule) = RolloutSchedule{20, 100, 1, 1};
   /// Epochs of model rollouts the model buffer retains, >= 1 (mbrl-lib:

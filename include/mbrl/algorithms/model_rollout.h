@@ -9,6 +9,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 
+#include "mbrl/data/rollout_start.h"
 #include "mbrl/models/model_env.h"
 
 namespace mbrl {
@@ -60,9 +61,10 @@ struct ModelRolloutStats {
 
 /// Rolls `policy` out in `model_env` for `options.horizon` steps from start_obs [S, obs_dim]
 /// (Janner et al. 2019, Algorithm 2, lines 7-9): each step acts on every live row, calls
-/// ModelEnv::step (each row's member and sample as ModelEnv's propagation draws them), adds every
-/// transition to `buffer` (terminated as predicted, truncated false), and drops the rows that
-/// terminated from the following steps. Runs without gradients.
+/// ModelEnv::step on the rollout state (each row's member and sample as ModelEnv's propagation
+/// draws them; a model's memory carried from step to step), adds every transition to `buffer`
+/// (terminated as predicted, truncated false), and drops the rows that terminated from the
+/// following steps. Runs without gradients.
 ///
 /// With a transition_score each step keeps each row's best candidate (MOREC) and a row whose best
 /// scores below stop_below is stored with terminated true and ends there.
@@ -71,6 +73,14 @@ struct ModelRolloutStats {
 /// predicted next observation or reward is not finite; nothing of that step is stored.
 ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy,
                                 const at::Tensor& start_obs, ReplayBuffer& buffer,
+                                const ModelRolloutOptions& options = {});
+
+/// The same from `start` (ReplayBuffer::sample_rollout_starts): the rollouts continue the state
+/// ModelEnv::start builds from it, so a model with memory (DynamicsModel::has_memory) first reads
+/// each row's real history and carries its memory from step to step. The transition filter
+/// needs a model without memory.
+ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy,
+                                const RolloutStart& start, ReplayBuffer& buffer,
                                 const ModelRolloutOptions& options = {});
 
 }  // namespace mbrl

@@ -72,6 +72,10 @@ struct OfflineMbpoOptions {
   TORCH_ARG(int64_t, rollout_batch_size) = 50000;
   /// Model steps h per start state, >= 1.
   TORCH_ARG(int64_t, rollout_length) = 5;
+  /// Real transitions before each rollout start that a model with memory reads first, >= 0
+  /// (ReplayBuffer::rollout_starts; its memory is then carried through the rollout); 0 starts
+  /// every rollout from a fresh memory. Models without memory need 0.
+  TORCH_ARG(int64_t, rollout_history) = 0;
   /// Rollout batches the model buffer keeps, >= 1 (capacity: batches x batch size x h).
   TORCH_ARG(int64_t, model_retain_epochs) = 5;
   /// Fraction of each minibatch drawn from the dataset, in [0, 1].

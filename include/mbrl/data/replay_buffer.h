@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/data/rollout_start.h"
 #include "mbrl/data/sequence_batch.h"
 #include "mbrl/io/archive_fwd.h"
 
@@ -50,6 +51,16 @@ class ReplayBuffer {
   /// The sequences of `length` transitions that start at positions `first` ([B] int64, oldest =
   /// 0; each first + length <= size()), time-major, with is_first marking episode starts.
   SequenceBatch sequences_at(const at::Tensor& first, int64_t length) const;
+  /// Rollout starts at `positions` ([N] int64, oldest = 0): the observations there, and the
+  /// `history` >= 0 transitions before each (positions p - history .. p - 1) for models with
+  /// memory. A history that would reach before the oldest stored transition is padded with
+  /// copies of it, marked is_first (a model resets its memory at each, so the padding leaves
+  /// nothing behind), and the oldest transition itself is marked is_first as well. The start's
+  /// is_first is true where the position starts an episode or is the oldest stored transition.
+  RolloutStart rollout_starts(const at::Tensor& positions, int64_t history) const;
+  /// rollout_starts at `batch_size` positions drawn as `sample` draws them (the same positions
+  /// for the same generator state, so the start observations equal sample(...).obs).
+  RolloutStart sample_rollout_starts(int64_t batch_size, int64_t history, at::Generator& gen) const;
   /// Every stored transition, oldest first (a copy).
   TransitionBatch all() const;
   /// Transitions at `positions` ([N] int64, oldest = 0).

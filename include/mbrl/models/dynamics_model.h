@@ -14,6 +14,7 @@
 #include <torch/nn/module.h>
 
 #include "mbrl/core/types.h"
+#include "mbrl/data/rollout_start.h"
 #include "mbrl/io/archive_fwd.h"
 #include "mbrl/models/propagation.h"
 #include "mbrl/models/uncertainty.h"
@@ -103,6 +104,13 @@ class DynamicsModel : public torch::nn::Module {
   /// `gen` (on the model's device) draws anything the start needs.
   virtual ModelState initial_state(const at::Tensor& obs, const RolloutSpec& spec,
                                    at::Generator& gen) = 0;
+  /// The state of N rollouts from `start` (start.obs [N, obs_dim]): a model with memory
+  /// (has_memory) reads start.history first and continues that memory, fresh where
+  /// start.is_first; the others ignore the history. The default is initial_state(start.obs).
+  virtual ModelState initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
+                                         at::Generator& gen) {
+    return initial_state(start.obs, spec, gen);
+  }
   /// One step of every row: act [N, act_dim] on the model's device -> the next state and what
   /// the model predicts of the transition. All random numbers come from `gen`. No gradients.
   virtual ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) = 0;

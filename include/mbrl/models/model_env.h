@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 
+#include "mbrl/data/rollout_start.h"
 #include "mbrl/envs/sequence_scorer.h"
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/propagation.h"
@@ -88,11 +89,19 @@ class ModelEnv : public SequenceScorer {
   at::Tensor evaluate_action_sequences(const at::Tensor& actions, const at::Tensor& obs,
                                        int64_t particles);
 
-  /// One step of N independent rows (Dyna rollouts): obs [N, obs_dim], act [N, act_dim].
-  /// Rows are assigned as draw_groups with particles = N (ts_inf keeps row r on elite r % M
-  /// across calls). With `with_uncertainty` (models that are UncertaintyAware only), every
-  /// member predicts every row (E times the work) and the result carries Uncertainty over all E
-  /// members and their raw predictions.
+  /// The state of N independent Dyna rollouts (rows as draw_groups with particles = N) from
+  /// `start`: a model with memory continues the memory of each row's real history
+  /// (DynamicsModel::initial_state_after); `start(obs [N, obs_dim])` starts without history.
+  ModelState start(const RolloutStart& start);
+  ModelState start(const at::Tensor& obs);
+
+  /// One step of the rows of `state` (from `start` or an earlier step), which it advances:
+  /// act [N, act_dim]. The state carries what the model keeps between steps (a sequence model's
+  /// memory; an ensemble's TS-inf members). With `with_uncertainty` (models that are
+  /// UncertaintyAware only), every member predicts every row (E times the work) and the result
+  /// carries Uncertainty over all E members and their raw predictions.
+  ModelStepResult step(ModelState& state, const at::Tensor& act, bool with_uncertainty = true);
+  /// One step of N rows from a fresh start at obs [N, obs_dim]: step(start(obs), act, ...).
   ModelStepResult step(const at::Tensor& obs, const at::Tensor& act, bool with_uncertainty = true);
 
   /// MOREC's filtered step (Luo et al. 2024; its ensemble_dynamics.py `select_elite`): each

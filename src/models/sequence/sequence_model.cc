@@ -122,6 +122,28 @@ ModelState SequenceModel::initial_state_after(const SequenceBatch& history_in,
   return s;
 }
 
+ModelState SequenceModel::initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
+                                              at::Generator& gen) {
+  MBRL_CHECK_SHAPE(start.obs, {-1, obs_dim()}, "start.obs");
+  if (start.history.length() == 0) return initial_state(start.obs, spec, gen);
+  const int64_t n = start.rows();
+  MBRL_CHECK(start.history.batch() == n, "SequenceModel: a history of ", start.history.batch(),
+             " sequences for ", n, " rollout starts");
+  ModelState s = initial_state_after(start.history, spec);
+  s.obs = start.obs.to(device(), torch::kFloat32);
+  if (start.is_first.defined()) {
+    // rows that start an episode begin with the backbone's fresh memory
+    const at::Tensor fresh_rows = start.is_first.to(device(), torch::kBool);
+    const BackboneState fresh = backbone_->initial_state(n, device());
+    for (size_t i = 0; i < s.latent.size(); ++i) {
+      std::vector<int64_t> shape(s.latent[i].dim(), 1);
+      shape[0] = n;
+      s.latent[i] = torch::where(fresh_rows.view(shape), fresh.tensors[i], s.latent[i]);
+    }
+  }
+  return s;
+}
+
 ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act_in, at::Generator&) {
   torch::NoGradGuard no_grad;
   const at::Tensor act = act_in.to(device(), torch::kFloat32);

@@ -86,6 +86,10 @@ class SequenceModel : public DynamicsModel {
   /// [T, N], is_first marking episode starts): the memory after reading it, obs its last
   /// next_obs.
   ModelState initial_state_after(const SequenceBatch& history, const RolloutSpec& spec);
+  /// DynamicsModel: the memory after start.history (fresh without one, and where start.is_first),
+  /// obs start.obs.
+  ModelState initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
+                                 at::Generator& gen) override;
   ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
   /// sequence_loss on the transitions as N sequences of one step each (no memory): the model's
   /// error without history; sequence learners train with sequence_loss.
