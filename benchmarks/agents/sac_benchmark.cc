@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include "mbrl/agents/sac_agent.h"
+#include "mbrl/core/cpu_share.h"
+#include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
 
 namespace mbrl {
@@ -23,22 +25,30 @@ TransitionBatch batch(int64_t n, int64_t obs_dim, int64_t act_dim) {
           torch::zeros({n}, torch::kBool), torch::zeros({n}, torch::kBool)};
 }
 
-// args: threads, obs_dim, act_dim, batch size (hidden 256 x 2, twin Q)
+// args: threads, obs_dim, act_dim, batch size (hidden 256 x 2, twin Q), share: 1 calls
+// share_cpus() before each update as the training loops do (the running threads give way to other
+// processes' load), 0 keeps `threads` running whatever the load
 void BM_SacUpdate(benchmark::State& state) {
-  at::set_num_threads(static_cast<int>(state.range(0)));
+  configure_threads(static_cast<int>(state.range(0)));
   const int64_t obs_dim = state.range(1), act_dim = state.range(2), n = state.range(3);
+  const bool share = state.range(4) != 0;
   SacAgent agent(SacOptions(), spec(obs_dim, act_dim), make_generator(0, torch::kCPU));
   auto b = batch(n, obs_dim, act_dim);
   for (int i = 0; i < 5; ++i) agent.update(b);  // warm-up (Adam state allocation)
-  for (auto _ : state) benchmark::DoNotOptimize(agent.update_sac(b).critic_loss);
+  for (auto _ : state) {
+    if (share) share_cpus();
+    benchmark::DoNotOptimize(agent.update_sac(b).critic_loss);
+  }
+  state.counters["threads_at_end"] = at::get_num_threads();
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SacUpdate)
-    ->ArgNames({"threads", "obs", "act", "B"})
-    ->Args({1, 3, 1, 256})
-    ->Args({2, 3, 1, 256})
-    ->Args({1, 17, 6, 256})
-    ->Args({2, 17, 6, 256})
+    ->ArgNames({"threads", "obs", "act", "B", "share"})
+    ->Args({1, 3, 1, 256, 1})
+    ->Args({2, 3, 1, 256, 1})
+    ->Args({1, 17, 6, 256, 1})
+    ->Args({2, 17, 6, 256, 1})
+    ->Args({2, 17, 6, 256, 0})
     ->Unit(benchmark::kMillisecond);
 
 // one observation per call, as the training loop acts

@@ -4,6 +4,7 @@
 #include "mbrl/core/blas_kernels.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/cpu_share.h"
 #include "mbrl/core/data_parallel.h"
 #include "mbrl/core/device.h"
 #include "mbrl/core/error.h"

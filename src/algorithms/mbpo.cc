@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/core/cpu_share.h"
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/io/run_dir.h"
@@ -154,6 +155,8 @@ at::Tensor Mbpo::behaviour_action(int64_t t, const at::Tensor& obs) {
 }
 
 StepResult Mbpo::env_step(int64_t t) {
+  // SAC's updates do not depend on the running threads; the model's training may
+  if (learner_->shares_cpus()) share_cpus();
   if (!episodes_.in_episode()) agent_->reset();
   at::Tensor obs = episodes_.observation();
   at::Tensor act = behaviour_action(t, obs);

@@ -10,6 +10,7 @@
 #include "mbrl/agents/random_agent.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/config/config_node.h"
+#include "mbrl/core/cpu_share.h"
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/io/run_dir.h"
 #include "mbrl/log/log.h"
@@ -103,6 +104,8 @@ void PetsAlgorithm::run(RunContext& run) {
       const int64_t every = options_.train_every();
       episode = run_episode(*env_, *agent_, ActMode::kExplore, &buffer, std::nullopt, 0,
                             [&](int64_t steps) {
+                              // planning does not depend on the running threads; training may
+                              if (learner_->shares_cpus()) share_cpus();
                               if (every > 0 && steps % every == 0) train_model();
                             });
       mpc_time += seconds_since(trial_start);

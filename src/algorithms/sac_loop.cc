@@ -7,6 +7,7 @@
 
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/cpu_share.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/checkpoint_archive.h"
@@ -70,6 +71,7 @@ void SacLoop::run(RunContext& run) {
     at::Tensor act = t <= options_.initial_random_steps() ? random_agent_.act(obs)
                                                           : agent_->act(obs, ActMode::kExplore);
     StepResult step = episodes_.step(act);
+    share_cpus();  // SAC's updates do not depend on the threads running them
     replay_->add(obs, act, step.obs, step.reward, step.terminated, step.truncated);
 
     // learn

@@ -1,6 +1,8 @@
 // Device selection and LibTorch thread configuration.
 #include "mbrl/core/device.h"
 
+#include <atomic>
+
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -26,12 +28,24 @@ c10::Device parse_device(const std::string& name) {
   return c10::Device("cpu");
 }
 
+namespace {
+std::atomic<int> configured{0};  // 0: never configured
+}  // namespace
+
 int configure_threads(int requested) {
   MBRL_CHECK_ARG(requested >= 0, "threads", "expected 0 (all cores) or a positive count, got ",
                  requested);
   int n = requested == 0 ? usable_cpus() : requested;
   at::set_num_threads(n);
+  configured = n;
   return n;
+}
+
+int configured_threads() {
+  // never configured: LibTorch's count when first asked, kept from then on
+  int expected = 0;
+  configured.compare_exchange_strong(expected, at::get_num_threads());
+  return configured;
 }
 
 }  // namespace mbrl

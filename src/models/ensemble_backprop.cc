@@ -8,6 +8,7 @@
 
 #include "../nn/vector_kernels.h"
 #include "mbrl/core/check.h"
+#include "mbrl/core/device.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
 
 namespace mbrl {
@@ -75,7 +76,9 @@ double EnsembleBackprop::compute(const at::Tensor& x, const at::Tensor& y,
   if (weights.defined()) MBRL_CHECK_SHAPE(weights, {e, batch, model_->target_dim()}, "weights");
   const at::Tensor w = weights.defined() ? weights.contiguous() : at::Tensor();
 
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), batch));
+  // the run's thread count, not the threads running now (share_cpus): the partial gradients and
+  // so the sum of them do not depend on how many threads run the parts
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(configured_threads(), batch));
   allocate(batch, parts);
   // the rows every per-row term is averaged over: this batch, or the minibatch it is a shard of
   const int64_t mean_rows = total_rows > 0 ? total_rows : batch;

@@ -4,6 +4,7 @@
 // the kernel sets of tests/testdata/regression/rows/ gives them (README.md there: rows differ
 // between BLAS kernels). A deliberate change of results re-records them in its own commit
 // (scripts/record_regression_rows.sh); a refactor never does.
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -102,6 +103,42 @@ TEST_P(RegressionTest, SameMetricsRowsAsRecorded) {
   EXPECT_TRUE(matched) << c.name << " matches no recorded set (see "
                        << "tests/testdata/regression/README.md):"
                        << (differences.empty() ? " no set records it" : differences);
+}
+
+// share_cpus lowers the threads that run while other processes load the CPUs; results must not
+// follow. The case at threads=2 confined to one CPU (`taskset`: share_cpus runs one thread) writes
+// the rows of the same case on every CPU (two threads whenever the CPUs are free).
+TEST_P(RegressionTest, SameRowsWhenSharedCpusLowerTheRunningThreads) {
+  const RegressionCase& c = GetParam();
+  cpu_set_t mask;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(mask), &mask), 0);
+  int first_cpu = 0;
+  while (!CPU_ISSET(first_cpu, &mask)) ++first_cpu;
+  const fs::path root = test::scratch_dir();  // emptied at each call
+  auto run = [&](const std::string& name, const std::string& prefix) {
+    const fs::path dir = root / (c.name + "_" + name);
+    std::string cmd = prefix + "'" + test::binary_path("apps/mbrl").string() + "' train '" +
+                      test::source_path(c.config).string() + "'";
+    for (const auto& o : c.overrides)
+      cmd += " --set '" + (o == "threads=1" ? "threads=2" : o) + "'";
+    cmd += " --run-dir '" + dir.string() + "' > '" + dir.string() + ".log' 2>&1";
+    const int status = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
+    return dir;
+  };
+  const fs::path all = run("all_cpus", "");
+  const fs::path one = run("one_cpu", "taskset -c " + std::to_string(first_cpu) + " ");
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(all)) {
+    if (entry.path().extension() != ".csv") continue;
+    ++files;
+    const auto want = test::rows_without_times(entry.path());
+    const auto got = test::rows_without_times(one / entry.path().filename());
+    ASSERT_EQ(got.size(), want.size()) << c.name << " " << entry.path().filename();
+    for (size_t r = 0; r < want.size(); ++r)
+      EXPECT_EQ(got[r], want[r]) << c.name << " " << entry.path().filename() << " line " << r + 1;
+  }
+  EXPECT_GT(files, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(ShippedConfigs, RegressionTest, ::testing::ValuesIn(read_cases()),

@@ -7,6 +7,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/models/fused_adam.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
@@ -45,8 +46,8 @@ std::vector<at::Tensor> autograd_gradients(GaussianMlpEnsemble& model, const Bat
 
 void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads,
                             bool weighted = false) {
-  const int saved_threads = at::get_num_threads();
-  at::set_num_threads(threads);
+  const int saved_threads = configured_threads();
+  configure_threads(threads);  // one part per thread of the run
   auto model = std::make_shared<GaussianMlpEnsemble>(opts, make_generator(3, torch::kCPU));
   {
     torch::NoGradGuard no_grad;
@@ -68,7 +69,35 @@ void expect_gradients_match(const GaussianMlpEnsembleOptions& opts, int threads,
     for (const auto& part : backprop.grad_parts()) g = g + part[i];
     EXPECT_TENSOR_CLOSE(g, expected[i], 1e-4, 1e-6) << "parameter " << i;
   }
-  at::set_num_threads(saved_threads);
+  EXPECT_EQ(backprop.grad_parts().size(), static_cast<size_t>(std::min(threads, 10)));
+  configure_threads(saved_threads);
+}
+
+// share_cpus may lower the threads that run mid-run: the parts, and so the loss and the summed
+// gradients, follow the run's configured threads, bit for bit
+TEST(EnsembleBackpropTest, ResultsFollowTheConfiguredThreadsNotTheRunningOnes) {
+  const int saved_threads = configured_threads();
+  configure_threads(2);
+  auto model = std::make_shared<GaussianMlpEnsemble>(options(), make_generator(3, torch::kCPU));
+  const Batch b = random_batch(*model, 33);
+  EnsembleBackprop backprop(model);
+  std::vector<double> losses;
+  std::vector<std::vector<at::Tensor>> sums;
+  for (int running : {1, 2, 1}) {
+    at::set_num_threads(running);
+    losses.push_back(backprop.compute(b.x, b.y, at::Tensor()));
+    ASSERT_EQ(backprop.grad_parts().size(), 2u);
+    std::vector<at::Tensor> g;
+    for (size_t i = 0; i < backprop.parameters().size(); ++i)
+      g.push_back(backprop.grad_parts()[0][i] + backprop.grad_parts()[1][i]);
+    sums.push_back(g);
+  }
+  for (size_t k = 1; k < losses.size(); ++k) {
+    EXPECT_EQ(losses[k], losses[0]) << k;
+    for (size_t i = 0; i < sums[0].size(); ++i)
+      EXPECT_TRUE(sums[k][i].equal(sums[0][i])) << "running threads " << k << " parameter " << i;
+  }
+  configure_threads(saved_threads);
 }
 
 TEST(EnsembleBackpropTest, SiluGaussianMatchesAutograd) {

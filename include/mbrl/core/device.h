@@ -15,4 +15,11 @@ c10::Device parse_device(const std::string& name);
 /// its affinity mask and cgroup quota, not the machine's count). Returns the count used.
 int configure_threads(int requested);
 
+/// The thread count of the last configure_threads (without one, at::get_num_threads() when first
+/// asked, kept from then on): the run's
+/// `threads`, fixed for the run. Computations that split their work into one part per thread
+/// use it as their part count, so that their results do not change when share_cpus() lowers
+/// the threads actually running.
+int configured_threads();
+
 }  // namespace mbrl

@@ -15,7 +15,8 @@ class GaussianMlpEnsemble;
 /// Computes GaussianMlpEnsemble::loss and the gradients of loss + weight_decay_penalty with
 /// respect to the trainable parameters, without autograd (tested against it).
 ///
-/// The batch rows are split into one part per LibTorch intra-op thread; in a single parallel
+/// The batch rows are split into one part per thread of the run (configured_threads(), however
+/// many of them share_cpus() leaves running); in a single parallel
 /// region each part runs the forward and backward of every member on its rows (single-threaded
 /// GEMMs, activations and their derivatives in place) and writes its own partial gradients, so
 /// parts never wait for each other. The gradient of a parameter is the sum of its parts, which

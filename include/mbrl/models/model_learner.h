@@ -70,6 +70,12 @@ class ModelLearner {
   /// Learners that do not need them ignore it.
   virtual void set_value_gradient_source(std::shared_ptr<ValueGradientSource> /*source*/) {}
 
+  /// True when `train` gives the same results however many threads share_cpus() leaves
+  /// running (its work split into configured_threads() parts): a loop may then call
+  /// share_cpus() while it trains the model. False for learners whose losses or gradient norms
+  /// are full reductions that LibTorch splits by the running threads.
+  virtual bool shares_cpus() const { return false; }
+
   /// Trains data-parallel from now on: each gradient step computes this rank's shard of the
   /// minibatch and all ranks sum their gradients, so every rank takes the step one process would
   /// take on the whole minibatch. Returns false when this learner cannot (it then trains alone).

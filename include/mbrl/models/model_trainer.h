@@ -119,6 +119,8 @@ class ModelTrainer : public ModelLearner {
 
   /// True for `loss: vagram`.
   bool needs_value_gradients() const override;
+  /// The fused CPU path (EnsembleBackprop, FusedAdam) only.
+  bool shares_cpus() const override { return use_fused(); }
   void set_value_gradient_source(std::shared_ptr<ValueGradientSource> source) override;
   /// Data-parallel: each gradient step computes this rank's rows of the minibatch
   /// (DataParallel::shard) and sums gradients and loss over the ranks before the optimizer step.
