@@ -15,6 +15,8 @@
 #include <torch/torch.h>
 
 #include "mbrl/agents/mpc_agent.h"
+#include "mbrl/core/cpu_share.h"
+#include "mbrl/core/device.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
@@ -50,9 +52,12 @@ const DecisionConfig kCheetahSized{17, 6, 7, 4, 20, 400, 30, false, false};
 // configs/pets/cartpole_quick.yaml: 5 x 3x200 with sin/cos of the angle, 10 particles
 const DecisionConfig kCartpoleQuick{4, 1, 5, 3, 10, 200, 25, true, true};
 
-// range(0): intra-op threads
+// range(0): intra-op threads; range(1), share: 1 calls share_cpus() before each decision as the
+// PETS loop does at each env step (the running threads give way to other processes' load), 0
+// keeps the threads fixed
 void BM_PetsMpcDecision(benchmark::State& state, DecisionConfig c) {
-  at::set_num_threads(static_cast<int>(state.range(0)));
+  configure_threads(static_cast<int>(state.range(0)));
+  const bool share = state.range(1) != 0;
   const int64_t obs_dim = c.obs_dim, act_dim = c.act_dim, particles = c.particles;
   const int64_t population = c.population, horizon = c.horizon, iterations = 5;
   auto options = GaussianMlpEnsembleOptions(obs_dim, act_dim)
@@ -84,30 +89,35 @@ void BM_PetsMpcDecision(benchmark::State& state, DecisionConfig c) {
                  scorer);
   at::Tensor obs = torch::randn({obs_dim}, make_generator(4, kCpu));
   agent.act(obs);  // warm-up: buffers are allocated here
-  for (auto _ : state) benchmark::DoNotOptimize(agent.act(obs));
+  for (auto _ : state) {
+    if (share) share_cpus();
+    benchmark::DoNotOptimize(agent.act(obs));
+  }
+  state.counters["threads_at_end"] = at::get_num_threads();
   state.counters["GFLOP/s"] =
       benchmark::Counter(decision_flops(*model, population * particles, horizon, iterations) * 1e-9,
                          benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP"] =
       decision_flops(*model, population * particles, horizon, iterations) * 1e-9;
-  at::set_num_threads(1);
+  configure_threads(1);
 }
 BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_P350_H15, kPetsCartpole)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "share"})
+    ->Args({1, 0})
+    ->Args({2, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PetsMpcDecision, cheetah_P400_H30, kCheetahSized)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "share"})
+    ->Args({1, 0})
+    ->Args({2, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PetsMpcDecision, cartpole_quick_P200_H25, kCartpoleQuick)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "share"})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({2, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
