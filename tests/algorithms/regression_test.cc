@@ -4,7 +4,6 @@
 // the kernel sets of tests/testdata/regression/rows/ gives them (README.md there: rows differ
 // between BLAS kernels). A deliberate change of results re-records them in its own commit
 // (scripts/record_regression_rows.sh); a refactor never does.
-#include <sched.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/csv.h"
+#include "tests/support/one_cpu.h"
 #include "tests/support/testdata.h"
 
 namespace mbrl {
@@ -110,10 +110,6 @@ TEST_P(RegressionTest, SameMetricsRowsAsRecorded) {
 // the rows of the same case on every CPU (two threads whenever the CPUs are free).
 TEST_P(RegressionTest, SameRowsWhenSharedCpusLowerTheRunningThreads) {
   const RegressionCase& c = GetParam();
-  cpu_set_t mask;
-  ASSERT_EQ(sched_getaffinity(0, sizeof(mask), &mask), 0);
-  int first_cpu = 0;
-  while (!CPU_ISSET(first_cpu, &mask)) ++first_cpu;
   const fs::path root = test::scratch_dir();  // emptied at each call
   auto run = [&](const std::string& name, const std::string& prefix) {
     const fs::path dir = root / (c.name + "_" + name);
@@ -127,7 +123,8 @@ TEST_P(RegressionTest, SameRowsWhenSharedCpusLowerTheRunningThreads) {
     return dir;
   };
   const fs::path all = run("all_cpus", "");
-  const fs::path one = run("one_cpu", "taskset -c " + std::to_string(first_cpu) + " ");
+  const fs::path one =
+      run("one_cpu", "taskset -c " + std::to_string(test::first_allowed_cpu()) + " ");
   int files = 0;
   for (const auto& entry : fs::directory_iterator(all)) {
     if (entry.path().extension() != ".csv") continue;

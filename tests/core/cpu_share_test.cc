@@ -3,7 +3,6 @@
 #include "mbrl/core/cpu_share.h"
 
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <ATen/Parallel.h>
 
 #include "mbrl/core/device.h"
+#include "tests/support/one_cpu.h"
 
 namespace mbrl {
 namespace {
@@ -47,23 +47,17 @@ TEST(CpuShareTest, MeterSeesABusyChildProcess) {
 }
 
 TEST(CpuShareTest, SharingOneCpuRunsOneThreadAndKeepsTheConfiguredCount) {
-  cpu_set_t all;
-  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
-  int first = 0;
-  while (!CPU_ISSET(first, &all)) ++first;
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(first, &one);
-  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
-  const int threads_before = at::get_num_threads();
-  configure_threads(2);
-  share_cpus(0.0);  // the first call starts the meter
-  EXPECT_EQ(share_cpus(0.0), 1);
-  EXPECT_EQ(at::get_num_threads(), 1);
-  EXPECT_EQ(configured_threads(), 2);
-  configure_threads(1);
-  EXPECT_EQ(share_cpus(0.0), 1);  // a single-thread run is left alone
-  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
+  const int threads_before = configured_threads();
+  {
+    test::OnOneCpu one_cpu;
+    configure_threads(2);
+    share_cpus(0.0);  // the first call starts the meter
+    EXPECT_EQ(share_cpus(0.0), 1);
+    EXPECT_EQ(at::get_num_threads(), 1);
+    EXPECT_EQ(configured_threads(), 2);
+    configure_threads(1);
+    EXPECT_EQ(share_cpus(0.0), 1);  // a single-thread run is left alone
+  }
   configure_threads(threads_before);
 }
 

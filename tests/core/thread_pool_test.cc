@@ -12,29 +12,26 @@
 #include "mbrl/core/device.h"
 #include "mbrl/core/error.h"
 #include "tests/support/expect_throw.h"
+#include "tests/support/one_cpu.h"
 
 namespace mbrl {
 namespace {
 
 // `threads: 0` uses the CPUs of the affinity mask (as under `taskset -c 0`), not the machine's.
 TEST(UsableCpusTest, ThreadsZeroCountsTheAffinityMask) {
+  const int threads_before = configured_threads();
   cpu_set_t all;
-  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+  {
+    test::OnOneCpu one_cpu;
+    all = one_cpu.all();
+    EXPECT_EQ(usable_cpus(), 1);
+    EXPECT_EQ(configure_threads(0), 1);
+    EXPECT_EQ(at::get_num_threads(), 1);
+    EXPECT_EQ(configure_threads(3), 3);  // an explicit count is kept
+  }
   EXPECT_GE(usable_cpus(), 1);
   EXPECT_LE(usable_cpus(), CPU_COUNT(&all));
-  int first = 0;
-  while (!CPU_ISSET(first, &all)) ++first;
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(first, &one);
-  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
-  const int threads_before = at::get_num_threads();
-  EXPECT_EQ(usable_cpus(), 1);
-  EXPECT_EQ(configure_threads(0), 1);
-  EXPECT_EQ(at::get_num_threads(), 1);
-  EXPECT_EQ(configure_threads(3), 3);  // an explicit count is kept
-  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
-  at::set_num_threads(threads_before);
+  configure_threads(threads_before);
 }
 
 TEST(ThreadPoolTest, CoversEveryIndexExactlyOnce) {
