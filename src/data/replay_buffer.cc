@@ -110,16 +110,22 @@ SequenceBatch ReplayBuffer::sequences_at(const at::Tensor& first, int64_t length
                  (positions.min().item<int64_t>() >= 0 && positions.max().item<int64_t>() < size_),
              "ReplayBuffer::sequences_at: sequences must lie in the ", size_,
              " stored transitions");
-  const TransitionBatch steps = at(positions);  // [T B] rows, time-major
-  const at::Tensor is_first = step_in_episode_.index_select(0, slots(positions)) == 0;
-  auto time_major = [&](const at::Tensor& t) {
-    std::vector<int64_t> shape{length, batch_size};
+  return time_major(at(positions), starts_episode(positions), length, batch_size);
+}
+
+at::Tensor ReplayBuffer::starts_episode(const at::Tensor& positions) const {
+  return step_in_episode_.index_select(0, slots(positions)) == 0;
+}
+
+SequenceBatch ReplayBuffer::time_major(const TransitionBatch& steps, const at::Tensor& is_first,
+                                       int64_t length, int64_t batch) {
+  auto view = [&](const at::Tensor& t) {
+    std::vector<int64_t> shape{length, batch};
     shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
     return t.view(shape);
   };
-  return {time_major(steps.obs),    time_major(steps.act),        time_major(steps.next_obs),
-          time_major(steps.reward), time_major(steps.terminated), time_major(steps.truncated),
-          time_major(is_first)};
+  return {view(steps.obs),        view(steps.act),       view(steps.next_obs), view(steps.reward),
+          view(steps.terminated), view(steps.truncated), view(is_first)};
 }
 
 RolloutStart ReplayBuffer::rollout_starts(const at::Tensor& positions_in, int64_t history) const {
@@ -133,26 +139,17 @@ RolloutStart ReplayBuffer::rollout_starts(const at::Tensor& positions_in, int64_
   const int64_t n = positions.size(0);
   RolloutStart start;
   start.obs = at(positions).obs;
-  start.is_first =
-      (step_in_episode_.index_select(0, slots(positions)) == 0).logical_or(positions == 0);
+  // the oldest stored transition starts what the buffer still knows of its episode
+  start.is_first = starts_episode(positions).logical_or(positions == 0);
   if (history == 0) return start;
 
   // [L, N] positions p - L .. p - 1; those before the oldest transition repeat it
-  const at::Tensor wanted =
-      positions.unsqueeze(0) + torch::arange(-history, 0, torch::kInt64).unsqueeze(1);
-  const at::Tensor clamped = wanted.clamp_min(0).flatten();
-  const TransitionBatch steps = at(clamped);
-  const at::Tensor is_first =
-      (step_in_episode_.index_select(0, slots(clamped)) == 0).logical_or(clamped == 0);
-  auto time_major = [&](const at::Tensor& t) {
-    std::vector<int64_t> shape{history, n};
-    shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
-    return t.view(shape);
-  };
-  start.history = {time_major(steps.obs),        time_major(steps.act),
-                   time_major(steps.next_obs),   time_major(steps.reward),
-                   time_major(steps.terminated), time_major(steps.truncated),
-                   time_major(is_first)};
+  const at::Tensor clamped =
+      (positions.unsqueeze(0) + torch::arange(-history, 0, torch::kInt64).unsqueeze(1))
+          .clamp_min(0)
+          .flatten();
+  start.history =
+      time_major(at(clamped), starts_episode(clamped).logical_or(clamped == 0), history, n);
   return start;
 }
 

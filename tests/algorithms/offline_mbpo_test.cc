@@ -314,8 +314,9 @@ TEST_F(OfflineMbpoTest, BadOptionsAndDatasetsAreNamed) {
   EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir, {"algorithm.rollout_length=0"}),
                     ConfigError, "algorithm.rollout_length: expected a positive integer");
   EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir, {"algorithm.rollout_history=4"}),
-                    ConfigError, "algorithm.rollout_history: model 'gaussian_mlp_ensemble' has no "
-                                 "memory to read a history into; expected 0");
+                    ConfigError,
+                    "algorithm.rollout_history: model 'gaussian_mlp_ensemble' has no "
+                    "memory to read a history into; expected 0");
   EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir, {"algorithm.reference_returns=[1, 1]"}),
                     ConfigError, "algorithm.reference_returns: expected [random, expert]");
   EXPECT_THROW_WITH(tiny_experiment(dir / "cartpole.hdf5", dir), DataError,

@@ -82,6 +82,11 @@ class ReplayBuffer {
  private:
   // storage slot of position p (oldest = 0)
   at::Tensor slots(const at::Tensor& positions) const;
+  // [N] bool: the transitions at `positions` are their episodes' first steps
+  at::Tensor starts_episode(const at::Tensor& positions) const;
+  // rows of `steps` and is_first, [length * batch] time-major, viewed as [length, batch, ...]
+  static SequenceBatch time_major(const TransitionBatch& steps, const at::Tensor& is_first,
+                                  int64_t length, int64_t batch);
 
   int64_t capacity_, obs_dim_, act_dim_;
   int64_t size_ = 0;
