@@ -1,7 +1,8 @@
 // DreamerV3's world model and imagination on CPU, per backbone, at DreamerV3's batch shape
 // (16 chunks of 64 steps) with CPU-sized networks (units 256, deter 256, 32 x 32 latents):
-// world-model train steps (observe + loss + backward) and imagination (15 steps of actor and
-// prior from all 16 x 64 posterior states, forward and the actor-critic's backward).
+// world-model train steps (observe + loss + backward; DreamerV3's posterior or S4WM's) and
+// imagination (15 steps of actor and prior from all 16 x 64 posterior states, forward and the
+// actor-critic's backward).
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
@@ -18,7 +19,8 @@ namespace {
 constexpr int64_t kObs = 17, kAct = 6, kBatch = 16, kLength = 64;
 
 // index 0: gru (DreamerV3 block GRU, 256 wide, 8 blocks), 1: transformer, 2: s4d, 3: mamba
-std::unique_ptr<WorldModel> world_model(int64_t index) {
+// posterior: DreamerV3's "history" (observed step by step) or S4WM's "observation" (parallel)
+std::unique_ptr<WorldModel> world_model(int64_t index, const char* posterior = "history") {
   register_builtins();
   static const char* kYaml[] = {
       "type: gru\nhidden_size: 256\nblocks: 8\n",
@@ -28,7 +30,7 @@ std::unique_ptr<WorldModel> world_model(int64_t index) {
   torch::manual_seed(0);
   auto backbone = backbone_registry().create(load_config_string(kYaml[index], "bench.yaml"),
                                              BuildContext{}, 32 * 32 + kAct);
-  return std::make_unique<WorldModel>(WorldModelOptions(kObs, kAct), backbone,
+  return std::make_unique<WorldModel>(WorldModelOptions(kObs, kAct).posterior(posterior), backbone,
                                       make_generator(0, torch::kCPU));
 }
 
@@ -43,13 +45,17 @@ StepBatch chunk() {
   return s;
 }
 
-// args: backbone index; items: replayed steps (16 x 64 per iteration)
+// args: backbone index, posterior (0 history, 1 observation), keep (1: also keep every step's
+// state for imagination, as DreamerAgent::train does); items: replayed steps (16 x 64 per
+// iteration)
 void BM_WorldModelTrainStep(benchmark::State& state) {
-  auto wm = world_model(state.range(0));
+  auto wm = world_model(state.range(0), state.range(1) == 0 ? "history" : "observation");
   const StepBatch steps = chunk();
+  const bool keep = state.range(2) != 0;
   for (auto _ : state) {
     wm->zero_grad();
-    wm->loss(steps).total.backward();
+    Observation observed;
+    wm->loss(steps, keep ? &observed : nullptr).total.backward();
   }
   state.SetItemsProcessed(state.iterations() * kLength * kBatch);
 }
@@ -95,7 +101,10 @@ void BM_ImaginationActorCriticStepCoplanner(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLength * kBatch * 15);
 }
 
-BENCHMARK(BM_WorldModelTrainStep)->DenseRange(0, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WorldModelTrainStep)
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_ImaginationActorCriticStep)
     ->DenseRange(0, 3)
     ->Unit(benchmark::kMillisecond)

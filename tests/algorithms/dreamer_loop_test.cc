@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -127,12 +128,36 @@ TEST_F(DreamerLoopTest, NamesBadOptionsAndTheWrongAgent) {
   for (const std::string key :
        {"agent.world_model.reward_bins=1", "agent.world_model.rep_scale=-1",
         "agent.world_model.unimix=1", "agent.world_model.lr=0", "agent.world_model.adam_eps=0",
-        "agent.world_model.grad_clip=0", "agent.actor_critic.critic_bins=1",
-        "agent.actor_critic.min_std=2", "agent.actor_critic.actor_lr=0",
-        "agent.actor_critic.critic_lr=-1", "agent.actor_critic.units=0",
-        "agent.actor_critic.entropy_scale=-1"}) {
+        "agent.world_model.grad_clip=0", "agent.world_model.posterior=prior",
+        "agent.actor_critic.critic_bins=1", "agent.actor_critic.min_std=2",
+        "agent.actor_critic.actor_lr=0", "agent.actor_critic.critic_lr=-1",
+        "agent.actor_critic.units=0", "agent.actor_critic.entropy_scale=-1"}) {
     EXPECT_THROW_WITH(pendulum_experiment({key}), ConfigError, key.substr(0, key.find('=')));
   }
+}
+
+// S4WM's layout (posterior from the observation, the backbone's parallel form) on S4D, from the
+// config: the run trains and its world model differs from DreamerV3's posterior's
+TEST_F(DreamerLoopTest, TheObservationPosteriorTrainsOnAParallelBackbone) {
+  auto last_row = [](const std::string& posterior) {
+    auto overrides = tiny_overrides();
+    overrides.insert(overrides.end(),
+                     {"algorithm.num_steps=200", "agent.world_model.posterior=" + posterior,
+                      "agent.backbone={type: s4d, d_model: 16, num_layers: 1, d_state: 4}"});
+    Experiment experiment = pendulum_experiment(overrides);
+    RunDir dir = experiment.create_run_dir();
+    experiment.run(dir);
+    return read_lines(dir.metrics_path()).back();
+  };
+  const std::string observation = last_row("observation");
+  // episode,env_steps,episode_return,episode_length,model_loss,...: a finite model loss
+  std::stringstream row(observation);
+  std::string cell;
+  for (int i = 0; i < 5; ++i) std::getline(row, cell, ',');
+  ASSERT_FALSE(cell.empty()) << observation;
+  EXPECT_TRUE(std::isfinite(std::stod(cell))) << observation;
+  auto strip_time = [](const std::string& r) { return r.substr(0, r.rfind(',')); };
+  EXPECT_NE(strip_time(observation), strip_time(last_row("history")));
 }
 
 // COPlanner's section on the agent: the disagreement and plan columns appear, each half changes

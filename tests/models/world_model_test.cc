@@ -3,6 +3,8 @@
 #include "mbrl/models/world/world_model.h"
 
 #include <cmath>
+#include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -64,11 +66,19 @@ void copy_weights(torch::nn::Module& to, torch::nn::Module& from) {
   for (auto& b : to.named_buffers()) b.value().copy_(buffers[b.key()]);
 }
 
-class WorldModelTest : public test::MbrlTest, public ::testing::WithParamInterface<std::string> {};
+// (backbone, posterior)
+class WorldModelTest : public test::MbrlTest,
+                       public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {
+ protected:
+  WorldModelOptions options() const { return small().posterior(std::get<1>(GetParam())); }
+  std::shared_ptr<SequenceBackbone> param_backbone() const {
+    return backbone(std::get<0>(GetParam()));
+  }
+};
 
 TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
   torch::manual_seed(0);
-  WorldModel model(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
   const int64_t T = 6, B = 3, F = model.feature_size();
   StepBatch steps = rotation(T, B);
   Observation o = model.observe(steps);
@@ -97,7 +107,7 @@ TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
 // deterministic path: h_{t+1} = backbone(memory_t; [z_t, a_t]) for every backbone
 TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
   torch::manual_seed(0);
-  WorldModel model(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
   torch::NoGradGuard no_grad;
   const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
   StepBatch steps = rotation(T, B);
@@ -117,12 +127,12 @@ TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
 // an agent stepping observe_step through the chunk reaches observe's deterministic states
 TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
   torch::manual_seed(0);
-  WorldModel model(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
   torch::NoGradGuard no_grad;
   const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
   StepBatch steps = rotation(T, B);
   // the same samples both ways: one generator state for each
-  WorldModel twin(small(), backbone(GetParam()), make_generator(1, torch::kCPU));
+  WorldModel twin(options(), param_backbone(), make_generator(1, torch::kCPU));
   copy_weights(twin, model);
   Observation o = model.observe(steps);
   LatentState s = twin.initial_state(B, torch::kCPU);
@@ -133,8 +143,73 @@ TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
   }
 }
 
+// observe with the observation posterior (the backbone's parallel form) keeps every step's state
+// as the recurrent form reaches it, and its last state continues the chunk
+TEST_P(WorldModelTest, KeptStatesAndTheLastStateContinueTheChunk) {
+  torch::manual_seed(0);
+  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
+  torch::NoGradGuard no_grad;
+  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  StepBatch steps = rotation(T, B);
+  Observation o = model.observe(steps, /*keep_states=*/true);
+  // the state after step T - 1 is the kept state of its rows
+  for (size_t i = 0; i < o.last.memory.tensors.size(); ++i) {
+    EXPECT_TENSOR_CLOSE(o.last.memory.tensors[i],
+                        o.every.memory.tensors[i].narrow(0, (T - 1) * B, B), 1e-5, 1e-6)
+        << "memory tensor " << i;
+  }
+  // imagining on from the last state equals imagining on from its kept copy
+  const at::Tensor a = torch::full({B, kAct}, 0.3);
+  LatentState every_last{BackboneState{}, o.every.h.narrow(0, (T - 1) * B, B),
+                         o.every.z.narrow(0, (T - 1) * B, B)};
+  for (const at::Tensor& m : o.every.memory.tensors) {
+    every_last.memory.tensors.push_back(m.narrow(0, (T - 1) * B, B));
+  }
+  EXPECT_TENSOR_CLOSE(model.imagine_step(o.last, a).h.narrow(-1, 0, deter),
+                      model.imagine_step(every_last, a).h.narrow(-1, 0, deter), 1e-5, 1e-6);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backbones, WorldModelTest,
-                         ::testing::Values("gru", "transformer", "s4d", "mamba"));
+                         ::testing::Combine(::testing::Values("gru", "transformer", "s4d", "mamba"),
+                                            ::testing::Values("history", "observation")),
+                         [](const ::testing::TestParamInfo<WorldModelTest::ParamType>& info) {
+                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         });
+
+// S4WM's and STORM's posterior q(z_t | x_t) reads its own observation only: its gradient with
+// respect to an earlier observation is zero, while the prior's (through z_1 -> h_2 -> h_3,
+// straight-through) is not; DreamerV3's q(z_t | h_t, x_t) reads the earlier one too
+TEST(WorldModelPosteriorTest, TheObservationPosteriorReadsItsObservationOnly) {
+  for (const char* posterior : {"observation", "history"}) {
+    torch::manual_seed(0);
+    WorldModel model(small().posterior(posterior), backbone("s4d"), make_generator(1, torch::kCPU));
+    StepBatch steps = rotation(6, 2);
+    steps.is_first.fill_(false);
+    steps.is_first[0].fill_(true);
+    steps.obs.requires_grad_(true);
+    const Observation o = model.observe(steps);
+    const at::Tensor w = torch::randn(o.prior[3].sizes());
+    auto gradient_at_step_1 = [&](const at::Tensor& out) {
+      const at::Tensor g = torch::autograd::grad({(out * w).sum()}, {steps.obs},
+                                                 /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                                 /*create_graph=*/false, /*allow_unused=*/true)[0];
+      return g.defined() ? g[1].abs().sum().item<double>() : 0.0;
+    };
+    const double posterior_grad = gradient_at_step_1(o.posterior[3]);
+    if (std::string(posterior) == "observation") {
+      EXPECT_EQ(posterior_grad, 0.0);
+    } else {
+      EXPECT_GT(posterior_grad, 1e-6);
+    }
+    EXPECT_GT(gradient_at_step_1(o.prior[3]), 1e-6) << posterior;
+  }
+}
+
+TEST(WorldModelPosteriorTest, RejectsAnUnknownPosterior) {
+  EXPECT_THROW_WITH(
+      WorldModel(small().posterior("prior"), backbone("gru"), make_generator(1, torch::kCPU)),
+      InvalidArgument, "posterior");
+}
 
 TEST(WorldModelGruTest, AnEpisodeStartForgetsThePast) {
   torch::manual_seed(0);

@@ -20,6 +20,7 @@ WorldModelOptions world_model_options(const ConfigNode& node, const EnvSpec& env
   MBRL_READ_OPTION(node, o, dyn_scale);
   MBRL_READ_OPTION(node, o, rep_scale);
   MBRL_READ_OPTION(node, o, reward_bins);
+  MBRL_READ_OPTION(node, o, posterior);
   return o;
 }
 

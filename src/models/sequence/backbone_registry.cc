@@ -1,4 +1,5 @@
-// The backbone registry, one line each, and the input checks shared by the backbones.
+// The backbone registry, one line each, the input checks shared by the backbones, and the
+// default SequenceBackbone::states_along.
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
@@ -39,6 +40,25 @@ std::pair<at::Tensor, BackboneState> step_by_forward(SequenceBackbone& backbone,
 }
 
 }  // namespace detail
+
+BackboneState SequenceBackbone::states_along(const at::Tensor& x, const at::Tensor& is_first,
+                                             const BackboneState& state, const at::Tensor& y) {
+  (void)y;
+  detail::check_sequence_input(x, input_size());
+  torch::NoGradGuard no_grad;
+  const int64_t T = x.size(0), B = x.size(1);
+  const at::Tensor starts = detail::episode_starts(is_first, T, B, x.device());
+  BackboneState s = state;
+  std::vector<std::vector<at::Tensor>> per_tensor;
+  for (int64_t t = 0; t < T; ++t) {
+    s = step(s, x[t], starts[t]).second;
+    per_tensor.resize(s.tensors.size());
+    for (size_t i = 0; i < s.tensors.size(); ++i) per_tensor[i].push_back(s.tensors[i]);
+  }
+  BackboneState every;
+  for (auto& steps : per_tensor) every.tensors.push_back(torch::stack(steps).flatten(0, 1));
+  return every;
+}
 
 namespace {
 

@@ -79,6 +79,15 @@ std::pair<at::Tensor, BackboneState> GruBackboneImpl::forward(const at::Tensor& 
   return {torch::stack(ys), s};
 }
 
+BackboneState GruBackboneImpl::states_along(const at::Tensor& x, const at::Tensor& is_first,
+                                            const BackboneState& state, const at::Tensor& y) {
+  (void)is_first;
+  (void)state;
+  detail::check_sequence_input(x, options_.input_size());
+  MBRL_CHECK_SHAPE(y, {x.size(0), x.size(1), options_.hidden_size()}, "y");
+  return {{y.detach().flatten(0, 1)}};
+}
+
 GruBackboneOptions gru_backbone_options_from_config(const ConfigNode& node, int64_t input_size) {
   GruBackboneOptions o(input_size);
   MBRL_READ_OPTION(node, o, hidden_size);

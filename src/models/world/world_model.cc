@@ -38,6 +38,8 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
   MBRL_CHECK_ARG(o.rep_scale() >= 0, "rep_scale", "expected a number >= 0, got ", o.rep_scale());
   MBRL_CHECK_ARG(o.unimix() >= 0 && o.unimix() < 1, "unimix", "expected a number in [0, 1), got ",
                  o.unimix());
+  MBRL_CHECK_ARG(o.posterior() == "history" || o.posterior() == "observation", "posterior",
+                 "expected history or observation, got '", o.posterior(), "'");
   MBRL_CHECK(backbone_ != nullptr, "WorldModel: no backbone");
   const int64_t latent = o.latents() * o.classes();
   MBRL_CHECK_ARG(backbone_->input_size() == latent + o.act_dim(), "backbone",
@@ -48,8 +50,9 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
   const int64_t feat = deter + latent;
   encoder_ = register_module(
       "encoder", Mlp(layer_norm_silu_mlp(o.obs_dim(), o.units(), o.units(), o.layers())));
-  posterior_ = register_module("posterior",
-                               Mlp(layer_norm_silu_mlp(deter + o.units(), latent, o.units(), 1)));
+  const int64_t posterior_in = posterior_reads_history() ? deter + o.units() : o.units();
+  posterior_ =
+      register_module("posterior", Mlp(layer_norm_silu_mlp(posterior_in, latent, o.units(), 1)));
   prior_ = register_module("prior", Mlp(layer_norm_silu_mlp(deter, latent, o.units(), 1)));
   decoder_ = register_module("decoder",
                              Mlp(layer_norm_silu_mlp(feat, o.obs_dim(), o.units(), o.layers())));
@@ -79,8 +82,8 @@ at::Tensor WorldModel::prior_log_probs(const at::Tensor& h) {
 }
 
 at::Tensor WorldModel::posterior_logits(const at::Tensor& h, const at::Tensor& embed) {
-  return posterior_->forward(torch::cat({h, embed}, -1))
-      .unflatten(-1, {options_.latents(), options_.classes()});
+  const at::Tensor in = posterior_reads_history() ? torch::cat({h, embed}, -1) : embed;
+  return posterior_->forward(in).unflatten(-1, {options_.latents(), options_.classes()});
 }
 
 at::Tensor WorldModel::features(const LatentState& state) const {
@@ -122,6 +125,7 @@ Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
       "WorldModel::observe: expected obs [T, B, ", options_.obs_dim(), "] and prev_act [T, B, ",
       options_.act_dim(), "], got ", steps.obs.sizes(), " and ", steps.prev_act.sizes());
   const at::Tensor embed = encoder_->forward(symlog(steps.obs));
+  if (!posterior_reads_history()) return observe_in_parallel(steps, embed, keep_states);
   LatentState state = initial_state(B, steps.obs.device());
   std::vector<at::Tensor> features, posteriors, priors;
   std::vector<LatentState> states;
@@ -135,6 +139,29 @@ Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
   }
   Observation o{torch::stack(features), torch::stack(posteriors), torch::stack(priors), state, {}};
   if (keep_states) o.every = stack_states(states);
+  return o;
+}
+
+Observation WorldModel::observe_in_parallel(const StepBatch& steps, const at::Tensor& embed,
+                                            bool keep_states) {
+  const int64_t T = steps.length(), B = steps.batch();
+  const LatentState start = initial_state(B, steps.obs.device());
+  Observation o;
+  o.posterior = unimix_log_probs(posterior_logits(at::Tensor(), embed), options_.unimix());
+  // [T * B * G] rows drawn in one call: the samples posterior_step draws step by step
+  const at::Tensor z = sample_straight_through(o.posterior, gen_).flatten(-2);  // [T, B, G K]
+  // the backbone reads [z_{t-1}, a_{t-1}], zero at an episode's first step (as posterior_step)
+  const at::Tensor prev_z = torch::cat({start.z.unsqueeze(0), z.narrow(0, 0, T - 1)}, 0);
+  const at::Tensor keep = steps.is_first.logical_not().unsqueeze(-1).to(torch::kFloat32);
+  const at::Tensor input = torch::cat({prev_z * keep, steps.prev_act * keep}, -1);
+  auto [h, memory] = backbone_->forward(input, steps.is_first, start.memory);
+  o.prior = prior_log_probs(h);
+  o.features = torch::cat({h, z}, -1);
+  o.last = {std::move(memory), h[T - 1], z[T - 1]};
+  if (keep_states) {
+    o.every = {backbone_->states_along(input.detach(), steps.is_first, start.memory, h),
+               h.flatten(0, 1), z.flatten(0, 1)};
+  }
   return o;
 }
 

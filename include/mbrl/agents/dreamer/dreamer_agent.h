@@ -118,7 +118,8 @@ class DreamerAgent : public Agent {
 
 /// The agent of an `agent:` section of type `dreamer` (registry type `dreamer`), on ctx.device:
 ///   world_model:  WorldModelOptions keys (latents, classes, units, layers, unimix, free_nats,
-///                 dyn_scale, rep_scale, reward_bins) and the optimiser's lr, adam_eps, grad_clip;
+///                 dyn_scale, rep_scale, reward_bins, posterior) and the optimiser's lr,
+///                 adam_eps, grad_clip;
 ///   backbone:     the deterministic path, a `backbone_registry()` section (type: gru,
 ///                 transformer, s4d or mamba, and its options), reading latents * classes +
 ///                 act_dim inputs;

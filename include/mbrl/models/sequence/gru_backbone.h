@@ -53,6 +53,9 @@ class GruBackboneImpl : public SequenceBackbone {
   /// x: [B, in], is_first: [B] -> y: [B, hidden_size], {h}.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
+  /// The memory after each step is the output: {y [T * B, hidden_size]} (detached).
+  BackboneState states_along(const at::Tensor& x, const at::Tensor& is_first,
+                             const BackboneState& state, const at::Tensor& y) override;
 
  private:
   // one step from h (already reset): h [B, H], x [B, in] -> h' [B, H]

@@ -50,6 +50,13 @@ class SequenceBackbone : public torch::nn::Module {
   /// Recurrent form; see the class comment.
   virtual std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                                     const at::Tensor& is_first) = 0;
+
+  /// The memory after every step of a chunk that `forward(x, is_first, state)` read and answered
+  /// with y [T, B, out]: each tensor [T * B, ...], row t * B + b (where imagination can start
+  /// from each replayed step). Not differentiable: computed without gradients. The default steps
+  /// the recurrent form over x; a backbone whose memory is its output (the GRU) returns y.
+  virtual BackboneState states_along(const at::Tensor& x, const at::Tensor& is_first,
+                                     const BackboneState& state, const at::Tensor& y);
 };
 
 /// Registered backbones (`mbrl list backbones`); a factory's extra argument is the input width.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -37,6 +38,9 @@ struct WorldModelOptions {
   TORCH_ARG(double, rep_scale) = 0.1;
   /// Two-hot bins of the reward head.
   TORCH_ARG(int64_t, reward_bins) = 255;
+  /// What the posterior reads: "history" q(z_t | h_t, x_t), DreamerV3's RSSM, observed step by
+  /// step; or "observation" q(z_t | x_t), S4WM's and STORM's, observed in parallel over time.
+  TORCH_ARG(std::string, posterior) = "history";
 };
 
 /// The model state of B sequences: the backbone's memory, its last output h [B, deter] and the
@@ -74,8 +78,18 @@ struct WorldModelLosses {
 /// and heads on [h_t, z_t]: decoder (symlog x_t), reward (two-hot over symlog bins, output layer
 /// zero-initialised), continue. At an episode's first step the backbone's memory, z_{t-1} and
 /// a_{t-1} are reset to zero; a chunk starts from the initial state, as DreamerV3's training.
-/// The deterministic path runs the backbone's recurrent form step by step, so every backbone
-/// works (the parallel S4WM/STORM variant, whose posterior does not read h_t, is not built yet).
+/// With this posterior `observe` runs the backbone's recurrent form step by step (z_t feeds
+/// h_{t+1}, and the posterior of z_t reads h_t), which every backbone has.
+///
+/// With `posterior: observation` the posterior is q(z_t | e_t), as S4WM's (Deng et al. 2023,
+/// section 3: the encoder infers each frame's latent independently, the S4 blocks read
+/// [z_{t-1}, a_{t-1}] and output h_t for the prior and the decoder) and STORM's (Zhang et al.
+/// 2023: per-frame categorical VAE, a causal Transformer over [z, a] tokens). All z_t of a chunk
+/// are then sampled first and the backbone reads the chunk in its parallel form (FFT convolution
+/// for S4D, one masked attention for the Transformer, the chunked scan for Mamba). The rest is
+/// DreamerV3's: the same heads, losses (KL balance and free bits), unimix and imagination.
+/// Differences from those papers: S4WM and STORM decode images with a CNN and STORM's decoder
+/// reads z_t only; here the vector decoder reads [h_t, z_t] as DreamerV3's does.
 class WorldModel : public torch::nn::Module {
  public:
   /// backbone: its input_size() must be latents * classes + act_dim. gen: a generator on the
@@ -120,6 +134,10 @@ class WorldModel : public torch::nn::Module {
   PosteriorStep posterior_step(const LatentState& state, const at::Tensor& embed,
                                const at::Tensor& prev_act, const at::Tensor& is_first);
   at::Tensor posterior_logits(const at::Tensor& h, const at::Tensor& embed);
+  // observe with posterior: observation, the backbone's parallel form
+  Observation observe_in_parallel(const StepBatch& steps, const at::Tensor& embed,
+                                  bool keep_states);
+  bool posterior_reads_history() const { return options_.posterior() == "history"; }
   at::Tensor prior_log_probs(const at::Tensor& h);
 
   WorldModelOptions options_;
