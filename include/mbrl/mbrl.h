@@ -36,6 +36,7 @@
 #include "mbrl/data/sequence_batch.h"
 #include "mbrl/data/step_replay.h"
 
+#include "mbrl/envs/classic/cartpole.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
@@ -119,6 +120,7 @@
 #include "mbrl/agents/agent.h"
 #include "mbrl/agents/agent_registry.h"
 #include "mbrl/agents/bc_agent.h"
+#include "mbrl/agents/dreamer/actor_distribution.h"
 #include "mbrl/agents/dreamer/actor_loss.h"
 #include "mbrl/agents/dreamer/bounded_normal.h"
 #include "mbrl/agents/dreamer/dreamer_agent.h"

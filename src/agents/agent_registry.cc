@@ -12,10 +12,18 @@ namespace mbrl {
 namespace {
 
 std::shared_ptr<Agent> make_random_agent(const ConfigNode&, const BuildContext& ctx) {
-  return std::make_shared<RandomAgent>(ctx.env().action_space, ctx.cpu_generator("agent"));
+  return std::make_shared<RandomAgent>(ctx.env().action_space, ctx.cpu_generator("agent"),
+                                       ctx.env().discrete_actions);
 }
 
 }  // namespace
+
+void require_continuous_actions(const ConfigNode& agent, const BuildContext& ctx) {
+  if (!ctx.env().discrete_actions) return;
+  throw agent.error("type", "agent '" + agent.get<std::string>("type") +
+                                "' acts in a continuous action box, but env '" + ctx.env().name +
+                                "' has discrete actions (agents for them: dreamer, random)");
+}
 
 Registry<Agent>& agent_registry() {
   static Registry<Agent> registry("agents");

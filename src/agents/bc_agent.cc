@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
@@ -115,6 +116,7 @@ BcOptions bc_options_from_config(const ConfigNode& node) {
 }
 
 std::shared_ptr<BcAgent> make_bc_agent(const ConfigNode& node, const BuildContext& ctx) {
+  require_continuous_actions(node, ctx);
   return std::make_shared<BcAgent>(bc_options_from_config(node), ctx.env(), ctx.generator("agent"),
                                    ctx.device);
 }

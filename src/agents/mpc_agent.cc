@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/agents/scorer_registry.h"
 #include "mbrl/core/check.h"
 #include "mbrl/log/log.h"
@@ -65,6 +66,7 @@ at::Tensor MpcAgent::act(const at::Tensor& obs, ActMode) {
 std::shared_ptr<MpcAgent> make_mpc_agent_with_scorer(const ConfigNode& node,
                                                      const BuildContext& ctx,
                                                      std::shared_ptr<SequenceScorer> scorer) {
+  require_continuous_actions(node, ctx);
   TrajectoryOptimizerOptions o;
   MBRL_READ_OPTION(node, o, planning_horizon);
   MBRL_READ_OPTION(node, o, replan_freq);

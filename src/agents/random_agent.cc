@@ -7,8 +7,8 @@
 
 namespace mbrl {
 
-RandomAgent::RandomAgent(Box action_space, at::Generator gen)
-    : action_space_(std::move(action_space)), gen_(std::move(gen)) {
+RandomAgent::RandomAgent(Box action_space, at::Generator gen, bool discrete)
+    : action_space_(std::move(action_space)), gen_(std::move(gen)), discrete_(discrete) {
   MBRL_CHECK(torch::isfinite(action_space_.low).all().item<bool>() &&
                  torch::isfinite(action_space_.high).all().item<bool>(),
              "RandomAgent needs finite action bounds");
@@ -16,6 +16,10 @@ RandomAgent::RandomAgent(Box action_space, at::Generator gen)
 }
 
 at::Tensor RandomAgent::act(const at::Tensor&, ActMode) {
+  if (discrete_) {
+    const at::Tensor choice = torch::randint(action_space_.dim(), {1}, gen_);
+    return torch::zeros({action_space_.dim()}).index_fill_(0, choice, 1.0);
+  }
   return action_space_.low + range_ * torch::rand({action_space_.dim()}, gen_);
 }
 

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/agent_registry.h"
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
@@ -358,6 +359,7 @@ SacOptions sac_options_from_config(const ConfigNode& node) {
 }
 
 std::shared_ptr<SacAgent> make_sac_agent(const ConfigNode& node, const BuildContext& ctx) {
+  require_continuous_actions(node, ctx);
   return std::make_shared<SacAgent>(sac_options_from_config(node), ctx.env(),
                                     ctx.generator("agent"), ctx.device);
 }

@@ -23,7 +23,7 @@ DreamerLoop::DreamerLoop(DreamerLoopOptions options, std::shared_ptr<Env> env,
       eval_env_(std::move(eval_env)),
       agent_(std::move(agent)),
       random_gen_(random_gen),
-      random_agent_(env->spec().action_space, std::move(random_gen)),
+      random_agent_(env->spec().action_space, std::move(random_gen), env->spec().discrete_actions),
       replay_gen_(std::move(replay_gen)),
       episodes_(std::move(env), train_seed, agent_->metric_names()),
       eval_seed_(eval_seed) {

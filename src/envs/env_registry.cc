@@ -2,6 +2,7 @@
 #include "mbrl/envs/env_registry.h"
 
 #include "mbrl/core/rng.h"
+#include "mbrl/envs/classic/cartpole.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
@@ -16,6 +17,10 @@ namespace mbrl {
 namespace {
 
 uint64_t env_seed(const BuildContext& ctx) { return derive_seed(ctx.seed, "env"); }
+
+std::shared_ptr<Env> make_cartpole(const ConfigNode&, const BuildContext& ctx) {
+  return std::make_shared<CartpoleEnv>(env_seed(ctx));
+}
 
 std::shared_ptr<Env> make_cartpole_swingup(const ConfigNode&, const BuildContext& ctx) {
   return std::make_shared<CartpoleSwingupEnv>(env_seed(ctx));
@@ -66,6 +71,7 @@ void register_envs() {
   auto& r = env_registry();
   if (r.contains("cartpole_swingup")) return;
   r.add("cartpole_swingup", make_cartpole_swingup, "PETS cart-pole swing-up (built in, no assets)");
+  r.add("cartpole_v1", make_cartpole, "Gymnasium CartPole-v1, two discrete actions (built in)");
   r.add("pendulum", make_pendulum, "Gymnasium Pendulum-v1 (built in)");
   r.add("delayed_recall", make_delayed_recall,
         "memory task: a cue at the start, a reward that needs it `delay` steps later");
@@ -89,7 +95,14 @@ std::shared_ptr<Env> make_env(const ConfigNode& node, const BuildContext& ctx) {
   std::shared_ptr<Env> env = env_registry().create(node, ctx);
   return with_config_context(node, [&]() -> std::shared_ptr<Env> {
     const auto steps = node.get_or<int64_t>("max_episode_steps", env->spec().max_episode_steps);
-    if (node.get_or("normalize_actions", false)) env = std::make_shared<RescaleAction>(env);
+    if (node.get_or("normalize_actions", false)) {
+      if (env->spec().discrete_actions) {
+        throw node.error("normalize_actions", "env '" + env->spec().name +
+                                                  "' has discrete actions: there is no action "
+                                                  "range to rescale");
+      }
+      env = std::make_shared<RescaleAction>(env);
+    }
     if (node.has("observe")) {
       env = std::make_shared<ObserveSubset>(env, node.get<std::vector<int64_t>>("observe"));
     }

@@ -1,6 +1,7 @@
 // Env tensor conversions.
 #include "mbrl/envs/env_tensors.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <torch/torch.h>
@@ -28,6 +29,11 @@ std::vector<double> action_values(const at::Tensor& act, int64_t act_dim, const 
     MBRL_CHECK(!std::isnan(v), env, ": action contains NaN");
   }
   return out;
+}
+
+int64_t discrete_action(const at::Tensor& act, int64_t choices, const char* env) {
+  const std::vector<double> values = action_values(act, choices, env);
+  return std::max_element(values.begin(), values.end()) - values.begin();
 }
 
 at::Tensor observation_tensor(const double* values, int64_t n) {

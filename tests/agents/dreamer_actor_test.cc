@@ -1,9 +1,11 @@
-// Tests for agents/dreamer/bounded_normal.cc and actor_loss.cc against hand computations.
+// Tests for agents/dreamer/bounded_normal.cc, actor_distribution.cc and actor_loss.cc against
+// hand computations.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
+#include "mbrl/agents/dreamer/actor_distribution.h"
 #include "mbrl/agents/dreamer/actor_loss.h"
 #include "mbrl/agents/dreamer/bounded_normal.h"
 #include "mbrl/core/error.h"
@@ -51,6 +53,36 @@ TEST(BoundedNormalTest, ReparameterisedSamples) {
   EXPECT_NEAR(a.std().item<double>(), d.std()[0][0].item<double>(), 0.02);
   a.sum().backward();  // d a / d mean_raw = 1 - tanh^2
   EXPECT_NEAR(mean_raw.grad()[0][0].item<double>(), 1 - std::pow(std::tanh(0.5), 2), 1e-5);
+}
+
+// DreamerV3's discrete actor: p = 0.99 softmax + 0.01 / A
+TEST(OneHotCategoricalTest, UnimixProbabilitiesModeLogProbAndEntropy) {
+  const at::Tensor logits = torch::tensor({{0.0f, std::log(3.0f)}});  // softmax 1/4, 3/4
+  OneHotCategorical d(logits, 0.01);
+  const at::Tensor p = torch::tensor({{0.99f * 0.25f + 0.005f, 0.99f * 0.75f + 0.005f}});
+  EXPECT_TENSOR_CLOSE(d.log_probs().exp(), p);
+  EXPECT_TENSOR_CLOSE(d.mode(), torch::tensor({{0.0f, 1.0f}}));
+  EXPECT_NEAR(d.log_prob(torch::tensor({{1.0f, 0.0f}})).item<double>(),
+              std::log(0.99 * 0.25 + 0.005), 1e-6);
+  const double p0 = 0.99 * 0.25 + 0.005, p1 = 0.99 * 0.75 + 0.005;
+  EXPECT_NEAR(d.entropy().item<double>(), -(p0 * std::log(p0) + p1 * std::log(p1)), 1e-6);
+}
+
+TEST(OneHotCategoricalTest, OneHotSamplesAtTheMixedFrequenciesWithStraightThroughGradients) {
+  auto gen = make_generator(0, torch::kCPU);
+  const at::Tensor logits =
+      torch::tensor({0.0f, std::log(3.0f), -1e9f}).repeat({20000, 1}).requires_grad_();
+  const ActorDistribution d{OneHotCategorical(logits, 0.01)};
+  EXPECT_TRUE(d.discrete());
+  const at::Tensor a = d.rsample(gen);
+  EXPECT_TENSOR_CLOSE(a.sum(-1), torch::ones({20000}));
+  const at::Tensor freq = a.detach().mean(0);
+  EXPECT_NEAR(freq[0].item<double>(), 0.99 * 0.25 + 0.01 / 3, 0.01);
+  EXPECT_NEAR(freq[1].item<double>(), 0.99 * 0.75 + 0.01 / 3, 0.01);
+  EXPECT_NEAR(freq[2].item<double>(), 0.01 / 3, 0.003);  // unimix keeps every choice possible
+  (a.select(-1, 1)).sum().backward();  // straight-through: d a / d logits = d p / d logits
+  ASSERT_TRUE(logits.grad().defined());
+  EXPECT_GT(logits.grad().select(-1, 1).abs().sum().item<double>(), 0.0);
 }
 
 TEST(ActorLossTest, ImaginedStepWeights) {

@@ -2,6 +2,7 @@
 // step, and a save/load that continues identically.
 #include "mbrl/agents/dreamer/dreamer_agent.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -20,7 +21,8 @@ namespace {
 
 constexpr int64_t kObs = 3, kAct = 2;
 
-std::unique_ptr<DreamerAgent> agent(uint64_t seed = 0) {
+// discrete: kAct choices (one-hot actions) instead of a [-2, 2] x [0, 1] box
+std::unique_ptr<DreamerAgent> agent(uint64_t seed = 0, bool discrete = false) {
   register_builtins();
   torch::manual_seed(seed);
   auto backbone = backbone_registry().create(
@@ -34,11 +36,13 @@ std::unique_ptr<DreamerAgent> agent(uint64_t seed = 0) {
           .units(32)
           .layers(1)
           .horizon(4)
-          .critic_bins(41),
+          .critic_bins(41)
+          .discrete_actions(discrete),
       make_generator(seed + 2, torch::kCPU));
-  return std::make_unique<DreamerAgent>(
-      wm, ac, Box(torch::tensor({-2.0f, 0.0f}), torch::tensor({2.0f, 1.0f})),
-      WorldModelOptimizerOptions(), make_generator(seed + 3, torch::kCPU));
+  const Box box = discrete ? Box::uniform(kAct, 0.0, 1.0)
+                           : Box(torch::tensor({-2.0f, 0.0f}), torch::tensor({2.0f, 1.0f}));
+  return std::make_unique<DreamerAgent>(wm, ac, box, WorldModelOptimizerOptions(),
+                                        make_generator(seed + 3, torch::kCPU));
 }
 
 // the agent with COPlanner (disagreement heads of width 16) switched on
@@ -122,6 +126,43 @@ TEST_F(DreamerAgentTest, TrainStepsTheWorldModelAndReportsEveryMetric) {
   auto after = a->world_model().parameters();
   for (size_t i = 0; i < before.size(); ++i) changed |= !torch::equal(before[i], after[i]);
   EXPECT_TRUE(changed);
+}
+
+// DreamerV3's discrete actor: one-hot actions for the env and the world model, trained by
+// REINFORCE in imagination
+TEST_F(DreamerAgentTest, DiscreteActionsAreOneHotAndTheActorLearnsByReinforce) {
+  auto a = agent(0, /*discrete=*/true);
+  EXPECT_TRUE(a->discrete());
+  a->reset();
+  for (ActMode mode : {ActMode::kExplore, ActMode::kEval}) {
+    const at::Tensor act = a->act(torch::tensor({0.3f, -0.2f, 0.5f}), mode);
+    EXPECT_SHAPE(act, {kAct});
+    EXPECT_EQ(act.sum().item<float>(), 1.0f);
+    EXPECT_EQ(act.max().item<float>(), 1.0f);
+    EXPECT_TRUE(torch::equal(a->last_normalized_action().cpu(), act));
+    EXPECT_TRUE(torch::equal(a->normalize(act), act));
+  }
+  std::vector<at::Tensor> before;
+  for (const auto& p : a->actor_critic().parameters()) before.push_back(p.detach().clone());
+  StepBatch steps = chunk();
+  steps.prev_act = torch::zeros({6, 4, kAct});
+  steps.prev_act.select(-1, 1).fill_(1.0);
+  std::vector<double> m = a->train(steps);
+  for (double v : m) EXPECT_TRUE(std::isfinite(v));
+  // the entropy of two choices is at most log 2
+  const auto& names = a->metric_names();
+  const size_t entropy = std::find(names.begin(), names.end(), "entropy") - names.begin();
+  ASSERT_LT(entropy, m.size());
+  EXPECT_LE(m[entropy], std::log(2.0) + 1e-6);
+  EXPECT_GT(m[entropy], 0.0);
+  bool actor_changed = false;
+  auto after = a->actor_critic().named_parameters();
+  size_t i = 0;
+  for (const auto& p : after) {
+    if (p.key().rfind("actor", 0) == 0) actor_changed |= !torch::equal(before[i], p.value());
+    ++i;
+  }
+  EXPECT_TRUE(actor_changed);
 }
 
 // a trained once, saved to a file and loaded into b (other weights until then): both take the

@@ -160,6 +160,48 @@ TEST_F(DreamerLoopTest, TheObservationPosteriorTrainsOnAParallelBackbone) {
   EXPECT_NE(strip_time(observation), strip_time(last_row("history")));
 }
 
+// CartPole-v1's two discrete actions: the Dreamer loop prefills with random one-hot choices,
+// trains the discrete actor and evaluates it; every episode earns 1 per step it lasts
+TEST_F(DreamerLoopTest, RunsOnDiscreteActions) {
+  auto overrides = tiny_overrides();
+  overrides.insert(overrides.end(), {"algorithm.num_steps=200", "algorithm.eval_every=100",
+                                     "run_root=" + test::scratch_dir().string()});
+  ConfigNode config =
+      load_config(test::source_path("configs/dreamer/cartpole_v1.yaml").string(), overrides);
+  Experiment experiment(config, "dreamer/cartpole_v1");
+  RunDir dir = experiment.create_run_dir();
+  experiment.run(dir);
+  auto episodes = read_lines(dir.metrics_path());
+  ASSERT_GE(episodes.size(), 3u);
+  for (size_t i = 1; i < episodes.size(); ++i) {
+    // episode,env_steps,episode_return,episode_length,...: the return is the length
+    std::stringstream row(episodes[i]);
+    std::string cell, ret, len;
+    std::getline(row, cell, ',');
+    std::getline(row, cell, ',');
+    std::getline(row, ret, ',');
+    std::getline(row, len, ',');
+    EXPECT_EQ(std::stod(ret), std::stod(len)) << episodes[i];
+  }
+  auto loop = std::dynamic_pointer_cast<DreamerLoop>(experiment.algorithm());
+  ASSERT_TRUE(loop);
+  EXPECT_GT(loop->updates(), 0);
+  for (const auto& e : loop->evaluations()) EXPECT_GE(e.mean_return, 1.0);
+}
+
+// an agent that acts in a continuous box is refused on discrete actions, naming agent.type
+TEST_F(DreamerLoopTest, ContinuousAgentsAreRefusedOnDiscreteActions) {
+  for (const char* path :
+       {"configs/sac/pendulum.yaml", "configs/pets/cartpole.yaml", "configs/mbpo/pendulum.yaml"}) {
+    SCOPED_TRACE(path);
+    EXPECT_THROW_WITH(Experiment(load_config(test::source_path(path).string(),
+                                             {"env.type=cartpole_v1",
+                                              "run_root=" + test::scratch_dir().string()}),
+                                 "t"),
+                      ConfigError, "agent.type");
+  }
+}
+
 // COPlanner's section on the agent: the disagreement and plan columns appear, each half changes
 // the run, and both switched off is Dreamer exactly
 TEST_F(DreamerLoopTest, CoplannerRunsAndEachHalfChangesTheRun) {

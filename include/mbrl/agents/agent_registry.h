@@ -24,6 +24,11 @@ Registry<PolicyLearner>& policy_learner_registry();
 std::shared_ptr<PolicyLearner> make_policy_learner(const ConfigNode& agent, const BuildContext& ctx,
                                                    const std::string& algorithm);
 
+/// Throws a ConfigError at the section's `type` when the env has discrete actions
+/// (EnvSpec::discrete_actions): called by the factories of the agents that act in a continuous
+/// box (sac, bc, mpc).
+void require_continuous_actions(const ConfigNode& agent, const BuildContext& ctx);
+
 /// Adds the built-in agents; called by register_builtins().
 void register_agents();
 

@@ -37,6 +37,9 @@ struct EnvSpec {
   Box observation_space;          // [obs_dim]
   Box action_space;               // [act_dim]
   int64_t max_episode_steps = 0;  // 0: no time limit
+  /// Discrete actions: the action is one of act_dim choices, given as a vector in the box
+  /// [0, 1]^act_dim (one-hot from an agent; the env takes the first largest entry).
+  bool discrete_actions = false;
 
   int64_t obs_dim() const { return observation_space.dim(); }
   int64_t act_dim() const { return action_space.dim(); }

@@ -12,6 +12,10 @@ namespace mbrl {
 /// wrong shape and Error on NaN.
 std::vector<double> action_values(const at::Tensor& act, int64_t act_dim, const char* env);
 
+/// A discrete env's choice: the index of the first largest entry of act [choices] (one-hot from
+/// an agent); throws as action_values does.
+int64_t discrete_action(const at::Tensor& act, int64_t choices, const char* env);
+
 /// values -> [n] float32 CPU tensor.
 at::Tensor observation_tensor(const double* values, int64_t n);
 inline at::Tensor observation_tensor(const std::vector<double>& values) {

@@ -72,6 +72,7 @@ void DreamerAgent::restore(Memory memory) {
 }
 
 at::Tensor DreamerAgent::normalize(const at::Tensor& action) const {
+  if (discrete()) return action;
   return (action - action_space_.low) / (action_space_.high - action_space_.low) * 2.0 - 1.0;
 }
 
@@ -93,11 +94,12 @@ at::Tensor DreamerAgent::act(const at::Tensor& obs, ActMode mode) {
         coplanner_->optimistic_weight());
     a = candidates.index_select(0, plan.rows);
   } else {
-    const BoundedNormal pi = actor_critic_->policy(features);
-    a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mean();
+    const ActorDistribution pi = actor_critic_->policy(features);
+    a = mode == ActMode::kExplore ? pi.rsample(gen_) : pi.mode();
   }
   prev_act_ = a.squeeze(0).clamp(-1.0, 1.0);
   first_ = false;
+  if (discrete()) return prev_act_.to(torch::kCPU);  // one-hot, as the env takes it
   const at::Tensor a01 = (prev_act_.to(torch::kCPU) + 1.0) / 2.0;
   return action_space_.low + a01 * (action_space_.high - action_space_.low);
 }

@@ -33,8 +33,9 @@ WorldModelOptimizerOptions world_model_optimizer(const ConfigNode& node) {
 }
 
 ImaginationActorCriticOptions actor_critic_options(const ConfigNode& node, int64_t feature_size,
-                                                   int64_t act_dim) {
-  ImaginationActorCriticOptions o(feature_size, act_dim);
+                                                   const EnvSpec& env) {
+  ImaginationActorCriticOptions o(feature_size, env.act_dim());
+  o.discrete_actions(env.discrete_actions);
   MBRL_READ_OPTION(node, o, units);
   MBRL_READ_OPTION(node, o, layers);
   MBRL_READ_OPTION(node, o, horizon);
@@ -50,6 +51,7 @@ ImaginationActorCriticOptions actor_critic_options(const ConfigNode& node, int64
   MBRL_READ_OPTION(node, o, min_std);
   MBRL_READ_OPTION(node, o, max_std);
   MBRL_READ_OPTION(node, o, critic_bins);
+  MBRL_READ_OPTION(node, o, unimix);
   return o;
 }
 
@@ -93,7 +95,7 @@ std::shared_ptr<DreamerAgent> make_dreamer_agent(const ConfigNode& node, const B
   const ConfigNode ac_node = node.section("actor_critic");
   auto actor_critic = with_config_context(ac_node, [&] {
     return std::make_shared<ImaginationActorCritic>(
-        actor_critic_options(ac_node, world_model->feature_size(), env.act_dim()),
+        actor_critic_options(ac_node, world_model->feature_size(), env),
         ctx.generator("dreamer_imagination"));
   });
   actor_critic->to(ctx.device);

@@ -52,8 +52,14 @@ ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions opt
   check_positive_number(o.grad_clip(), "grad_clip");
   MBRL_CHECK_ARG(0 < o.min_std() && o.min_std() < o.max_std(), "min_std",
                  "expected 0 < min_std < max_std, got ", o.min_std(), " and ", o.max_std());
+  MBRL_CHECK_ARG(o.unimix() >= 0 && o.unimix() < 1, "unimix", "expected a number in [0, 1), got ",
+                 o.unimix());
+  MBRL_CHECK_ARG(!o.discrete_actions() || o.act_dim() >= 2, "actor_critic",
+                 "expected at least 2 discrete actions, got ", o.act_dim());
+  // continuous: mean and std per action dimension; discrete: one logit per choice
+  const int64_t outputs = o.discrete_actions() ? o.act_dim() : 2 * o.act_dim();
   actor_ = register_module(
-      "actor", Mlp(layer_norm_silu_mlp(o.feature_size(), 2 * o.act_dim(), o.units(), o.layers())));
+      "actor", Mlp(layer_norm_silu_mlp(o.feature_size(), outputs, o.units(), o.layers())));
   critic_ = register_module(
       "critic", Mlp(layer_norm_silu_mlp(o.feature_size(), bins_.size(), o.units(), o.layers())));
   slow_critic_ = register_module(
@@ -77,11 +83,14 @@ ImaginationActorCritic::ImaginationActorCritic(ImaginationActorCriticOptions opt
 
 ImaginationActorCritic::~ImaginationActorCritic() = default;
 
-BoundedNormal ImaginationActorCritic::policy(const at::Tensor& features) {
+ActorDistribution ImaginationActorCritic::policy(const at::Tensor& features) {
   at::Tensor out = actor_->forward(features);
+  if (options_.discrete_actions()) {
+    return ActorDistribution(OneHotCategorical(out, options_.unimix()));
+  }
   const int64_t a = options_.act_dim();
-  return BoundedNormal(out.narrow(-1, 0, a), out.narrow(-1, a, a), options_.min_std(),
-                       options_.max_std());
+  return ActorDistribution(BoundedNormal(out.narrow(-1, 0, a), out.narrow(-1, a, a),
+                                         options_.min_std(), options_.max_std()));
 }
 
 at::Tensor ImaginationActorCritic::value(const at::Tensor& features) {
@@ -130,7 +139,7 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
     std::vector<at::Tensor> features{world_model.features(state)};
     for (int64_t h = 0; h < H; ++h) {
       const at::Tensor current = features.back().detach();
-      BoundedNormal pi = policy(current);
+      const ActorDistribution pi = policy(current);
       at::Tensor action;
       if (planner_ && h > 0) {
         // K draws of the actor here; UP-MPC keeps the one it prefers, with its gradient
@@ -144,6 +153,8 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
       } else {
         action = pi.rsample(gen_);
       }
+      // REINFORCE needs no gradient through the imagined dynamics
+      if (o.discrete_actions()) action = action.detach();
       log_probs.push_back(pi.log_prob(action.detach()));
       entropies.push_back(pi.entropy());
       state = world_model.imagine_step(state, action);
@@ -163,9 +174,10 @@ ImaginationMetrics ImaginationActorCritic::train(WorldModel& world_model, const 
   ImaginationMetrics m;
   m.return_scale = normalizer_.scale();
   const at::Tensor entropy = torch::stack(entropies);
-  at::Tensor a_loss = actor_loss(returns, values.narrow(0, 0, H), torch::stack(log_probs), entropy,
-                                 weight.narrow(0, 0, H), m.return_scale, o.entropy_scale(),
-                                 ActorGradient::kBackprop);
+  at::Tensor a_loss =
+      actor_loss(returns, values.narrow(0, 0, H), torch::stack(log_probs), entropy,
+                 weight.narrow(0, 0, H), m.return_scale, o.entropy_scale(),
+                 o.discrete_actions() ? ActorGradient::kReinforce : ActorGradient::kBackprop);
   // the critic on stop-gradient features: two-hot of sg(returns), regularised toward the slow
   // critic's value
   const at::Tensor critic_in = feat.narrow(0, 0, H).detach();

@@ -34,10 +34,12 @@ struct WorldModelOptimizerOptions {
   TORCH_ARG(double, grad_clip) = 1000.0;
 };
 
-/// DreamerV3's agent for continuous actions. Acting (Agent): the world model observes each real
-/// observation with the previous action (observe_step; `reset` starts an episode) and the actor
-/// samples (explore) or takes its mean (eval) from the features, clipped to [-1, 1] and mapped
-/// affinely onto the env's action box; the world model works in [-1, 1] actions throughout.
+/// DreamerV3's agent. Acting (Agent): the world model observes each real observation with the
+/// previous action (observe_step; `reset` starts an episode) and the actor samples (explore) or
+/// takes its mode (eval) from the features. Continuous actions are clipped to [-1, 1] and mapped
+/// affinely onto the env's action box (the world model works in [-1, 1] actions throughout);
+/// discrete actions (the actor_critic's discrete_actions) are one-hot vectors for the world
+/// model and the env alike.
 /// Learning (`train`): one world-model step on a replayed chunk, then one actor-critic update
 /// from every posterior state of that chunk (stop-gradient), as DreamerV3's train step.
 class DreamerAgent : public Agent {
@@ -65,10 +67,12 @@ class DreamerAgent : public Agent {
   };
   Memory memory() const { return {state_, prev_act_, first_}; }
   void restore(Memory memory);
-  /// The action the world model saw last, in [-1, 1]: what a StepReplay stores as prev_act.
+  /// The action the world model saw last, in [-1, 1] (one-hot when discrete): what a
+  /// StepReplay stores as prev_act.
   const at::Tensor& last_normalized_action() const { return prev_act_; }
-  /// env action [act_dim] -> [-1, 1].
+  /// env action [act_dim] -> [-1, 1] (discrete: unchanged).
   at::Tensor normalize(const at::Tensor& action) const;
+  bool discrete() const { return actor_critic_->options().discrete_actions(); }
 
   /// COPlanner on Dreamer (Wang et al. 2024; si0wang/COPlanner Dreamerv3-COPlanner): every
   /// `train` also fits `disagreement` (a Plan2Explore ensemble on the latent transitions) on the

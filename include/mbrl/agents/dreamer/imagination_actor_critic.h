@@ -12,7 +12,7 @@
 #include <torch/arg.h>
 #include <torch/nn/module.h>
 
-#include "mbrl/agents/dreamer/bounded_normal.h"
+#include "mbrl/agents/dreamer/actor_distribution.h"
 #include "mbrl/agents/dreamer/latent_up_mpc.h"
 #include "mbrl/agents/dreamer/return_normalizer.h"
 #include "mbrl/models/world/world_model.h"
@@ -53,9 +53,14 @@ struct ImaginationActorCriticOptions {
   TORCH_ARG(double, critic_lr) = 3e-5;
   TORCH_ARG(double, adam_eps) = 1e-5;
   TORCH_ARG(double, grad_clip) = 100.0;
-  /// Bounds of the actor's standard deviation.
+  /// Bounds of the actor's standard deviation (continuous actions).
   TORCH_ARG(double, min_std) = 0.1;
   TORCH_ARG(double, max_std) = 1.0;
+  /// Discrete actions (the env's EnvSpec::discrete_actions, not a config key): the actor is a
+  /// one-hot categorical over act_dim choices with `unimix` uniform mixture, trained by
+  /// REINFORCE, as DreamerV3 2023 (actor_grad_disc: reinforce, actor unimix 0.01).
+  TORCH_ARG(bool, discrete_actions) = false;
+  TORCH_ARG(double, unimix) = 0.01;
   TORCH_ARG(int64_t, critic_bins) = 255;
 };
 
@@ -67,13 +72,15 @@ struct ImaginationMetrics {
   double planned_uncertainty = 0;
 };
 
-/// The actor (continuous actions: BoundedNormal from features) and the critic (two-hot over
-/// symlog bins, with a slow EMA copy), trained as DreamerV3 (2023 release, agent.py
-/// ImagActorCritic and VFunction): from N start states the actor acts for H imagined steps (on
-/// stop-gradient features; its sampled actions drive the world model, whose weights this class
-/// never steps); rewards and continue flags (the continue head's mode) come from the world
-/// model's heads; returns are lambda-returns on the critic's values; the actor loss
-/// (actor_loss.h, backprop gradient) uses advantages scaled by the ReturnNormalizer; the critic
+/// The actor (continuous actions: BoundedNormal from features; discrete: OneHotCategorical) and
+/// the critic (two-hot over symlog bins, with a slow EMA copy), trained as DreamerV3 (2023
+/// release, agent.py ImagActorCritic and VFunction): from N start states the actor acts for H
+/// imagined steps (on stop-gradient features; its sampled actions drive the world model, whose
+/// weights this class never steps); rewards and continue flags (the continue head's mode) come
+/// from the world model's heads; returns are lambda-returns on the critic's values; the actor
+/// loss (actor_loss.h: backprop gradient for continuous actions, REINFORCE for discrete ones,
+/// whose imagined actions are then stop-gradient) uses advantages scaled by the
+/// ReturnNormalizer; the critic
 /// fits the two-hot of sg(returns) plus slow_reg times the two-hot of the slow critic's value,
 /// weighted by the imagined steps' weights; then the slow critic moves slow_rate toward the
 /// critic.
@@ -84,7 +91,7 @@ class ImaginationActorCritic : public torch::nn::Module {
 
   const ImaginationActorCriticOptions& options() const { return options_; }
   /// The policy at features [..., F].
-  BoundedNormal policy(const at::Tensor& features);
+  ActorDistribution policy(const at::Tensor& features);
   /// The critic's value at features [..., F]: [...].
   at::Tensor value(const at::Tensor& features);
   at::Tensor slow_value(const at::Tensor& features);
