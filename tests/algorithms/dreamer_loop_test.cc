@@ -318,5 +318,30 @@ TEST_F(DreamerLoopTest, SlowLearnsPendulum) {
   EXPECT_LT(loop->evaluations().front().mean_return, -900.0);
 }
 
+// DreamerV3's discrete actor on CartPole-v1: the same faster-learning sizes as the pendulum test
+TEST_F(DreamerLoopTest, SlowLearnsCartpoleV1) {
+  ConfigNode config = load_config(
+      test::source_path("configs/dreamer/cartpole_v1.yaml").string(),
+      {"agent.world_model.units=64", "agent.backbone.hidden_size=64", "agent.actor_critic.units=64",
+       "agent.world_model.lr=3.0e-4", "agent.actor_critic.actor_lr=1.0e-4",
+       "agent.actor_critic.critic_lr=1.0e-4", "algorithm.num_steps=3000", "algorithm.batch_size=8",
+       "algorithm.train_ratio=128", "algorithm.eval_every=1000",
+       "run_root=" + test::scratch_dir().string()});
+  Experiment experiment(config, "dreamer/cartpole_v1");
+  const auto start = std::chrono::steady_clock::now();
+  experiment.run(experiment.create_run_dir());
+  std::vector<double> returns = experiment.evaluate(10);
+  auto [mean, std] = mean_std(returns);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("Dreamer CartPole-v1: 3000 steps, final eval %.1f +- %.1f over 10 episodes, %.0f s\n",
+              mean, std, seconds);
+  EXPECT_GT(mean, 100.0);  // random actions last about 22 steps
+
+  auto loop = std::dynamic_pointer_cast<DreamerLoop>(experiment.algorithm());
+  ASSERT_EQ(loop->evaluations().size(), 3u);
+  EXPECT_LT(loop->evaluations().front().mean_return, 60.0);
+}
+
 }  // namespace
 }  // namespace mbrl
