@@ -94,6 +94,30 @@ TEST_P(SequenceBackboneTest, ParallelFormEqualsTheRecurrentForm) {
   EXPECT_TENSOR_CLOSE(torch::cat({y_a, y_b}), y_par, 1e-4, 1e-4) << GetParam();
 }
 
+// every step's state, as a backbone computes it from the chunk (an override or the default),
+// is the state the recurrent form reaches there (the default: SequenceBackbone::states_along)
+TEST_P(SequenceBackboneTest, StatesAlongAChunkAreTheRecurrentFormsStates) {
+  auto net = make(small_yaml(GetParam()));
+  const int64_t T = 24, B = 3;
+  const at::Tensor x = torch::randn({T, B, kIn});
+  const at::Tensor first = starts(T + 20, B).narrow(0, 17, T);  // sequence 0 restarts at t = 3
+  BackboneState s0;
+  {
+    torch::NoGradGuard no_grad;
+    s0 = net->forward(torch::randn({7, B, kIn}), at::Tensor(), net->initial_state(B, torch::kCPU))
+             .second;
+  }
+  const at::Tensor y = net->forward(x, first, s0).first;
+  const BackboneState every = net->states_along(x, first, s0, y);
+  const BackboneState stepped = net->SequenceBackbone::states_along(x, first, s0, y);
+  ASSERT_EQ(every.tensors.size(), stepped.tensors.size());
+  for (size_t i = 0; i < every.tensors.size(); ++i) {
+    EXPECT_FALSE(every.tensors[i].requires_grad()) << i;
+    EXPECT_TENSOR_CLOSE(every.tensors[i], stepped.tensors[i], 1e-4, 1e-5)
+        << GetParam() << " state " << i;
+  }
+}
+
 TEST_P(SequenceBackboneTest, IsCausalAndForgetsAcrossEpisodeStarts) {
   auto net = make(small_yaml(GetParam()));
   torch::NoGradGuard no_grad;

@@ -73,7 +73,8 @@ at::Tensor TransformerBackboneImpl::encode_positions(const at::Tensor& p) {
 }
 
 at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Tensor& cache_k,
-                                           at::Tensor& cache_v, const at::Tensor& allowed) {
+                                           at::Tensor& cache_v, const at::Tensor& allowed,
+                                           std::vector<at::Tensor>* keys_values) {
   const int64_t T = u.size(0), B = u.size(1), D = options_.d_model();
   const int64_t H = options_.num_heads(), dh = D / H, K = cache_k.size(1);
   auto qkv = l.qkv->forward(u).chunk(3, -1);                                // [T, B, D] each
@@ -81,6 +82,7 @@ at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Te
   const at::Tensor values = torch::cat({cache_v.transpose(0, 1), qkv[2]});  // [K + T, B, D]
   cache_k = keys.narrow(0, T, K).transpose(0, 1);
   cache_v = values.narrow(0, T, K).transpose(0, 1);
+  if (keys_values != nullptr) *keys_values = {keys, values};
   const double scale = 1.0 / std::sqrt(double(dh));
   const double minus_inf = -std::numeric_limits<double>::infinity();
   if (allowed.dim() == 3) {
@@ -122,6 +124,23 @@ at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Te
 std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::forward(const at::Tensor& x,
                                                                       const at::Tensor& is_first,
                                                                       const BackboneState& state) {
+  return run(x, is_first, state, nullptr);
+}
+
+BackboneState TransformerBackboneImpl::states_along(const at::Tensor& x, const at::Tensor& is_first,
+                                                    const BackboneState& state,
+                                                    const at::Tensor& y) {
+  if (options_.context() < 2) return SequenceBackbone::states_along(x, is_first, state, y);
+  torch::NoGradGuard no_grad;
+  BackboneState every;
+  run(x, is_first, state, &every);
+  return every;
+}
+
+std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::run(const at::Tensor& x,
+                                                                  const at::Tensor& is_first,
+                                                                  const BackboneState& state,
+                                                                  BackboneState* every) {
   detail::check_sequence_input(x, options_.input_size());
   const int64_t T = x.size(0), B = x.size(1), D = options_.d_model();
   const int64_t W = options_.context(), K = W - 1;
@@ -178,11 +197,27 @@ std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::forward(const at::
                           .narrow(0, T, K)
                           .t()
                           .to(x.dtype())}};
+  // every step's state: the window of K keys of [cache; chunk] ending at it, [T * B, K, ...]
+  auto window_per_step = [&](const at::Tensor& t) {    // [K + T, B, ...] -> [T * B, K, ...]
+    at::Tensor w = t.unfold(0, K, 1).narrow(0, 1, T);  // [T, B, ..., K]
+    return w.movedim(-1, 2).flatten(0, 1);
+  };
+  if (every != nullptr) {
+    // a key of the window is valid for step t when it is and lies in t's episode
+    const at::Tensor valid = window_per_step(key_valid).logical_and(window_per_step(key_seg) ==
+                                                                    seg.flatten().unsqueeze(1));
+    every->tensors = {(position + 1).to(x.dtype()).flatten(), valid.to(x.dtype())};
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     Layer& l = layers_[i];
     at::Tensor cache_k = state.tensors[2 + 2 * i], cache_v = state.tensors[3 + 2 * i];
-    h = h +
-        attend(l, at::layer_norm(h, {D}, l.norm1_weight, l.norm1_bias), cache_k, cache_v, allowed);
+    std::vector<at::Tensor> keys_values;
+    h = h + attend(l, at::layer_norm(h, {D}, l.norm1_weight, l.norm1_bias), cache_k, cache_v,
+                   allowed, every != nullptr ? &keys_values : nullptr);
+    if (every != nullptr) {
+      every->tensors.push_back(window_per_step(keys_values[0]));
+      every->tensors.push_back(window_per_step(keys_values[1]));
+    }
     const at::Tensor u = at::layer_norm(h, {D}, l.norm2_weight, l.norm2_bias);
     h = h + l.ff_out->forward(torch::gelu(l.ff_in->forward(u)));
     next.tensors.push_back(cache_k);

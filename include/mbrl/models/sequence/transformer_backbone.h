@@ -72,6 +72,10 @@ class TransformerBackboneImpl : public SequenceBackbone {
   /// x: [B, in], is_first: [B] -> y: [B, D], the next state.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
+  /// Every step's state from one gradient-free parallel pass: the window of the last W - 1 keys
+  /// and values of [cache; chunk] ending at each step (the recurrent form's caches).
+  BackboneState states_along(const at::Tensor& x, const at::Tensor& is_first,
+                             const BackboneState& state, const at::Tensor& y) override;
 
  private:
   struct Layer {
@@ -85,8 +89,12 @@ class TransformerBackboneImpl : public SequenceBackbone {
   // by the last W - 1 keys and values; allowed: [B, T, W-1+T] (full), or [B, n, W, 2W-1] (banded:
   // block j of W queries against keys jW .. jW + 2W - 2 of [cache; chunk] padded to nW + W - 1)
   // -> [T, B, D]
+  // With `keys_values`: also the keys and the values of [cache; chunk], [W - 1 + T, B, D] each.
   at::Tensor attend(Layer& l, const at::Tensor& u, at::Tensor& cache_k, at::Tensor& cache_v,
-                    const at::Tensor& allowed);
+                    const at::Tensor& allowed, std::vector<at::Tensor>* keys_values = nullptr);
+  // forward; with `every`, also every step's state (states_along)
+  std::pair<at::Tensor, BackboneState> run(const at::Tensor& x, const at::Tensor& is_first,
+                                           const BackboneState& state, BackboneState* every);
 
   TransformerBackboneOptions options_;
   int64_t d_ff_ = 0;
