@@ -166,6 +166,22 @@ at::Tensor S4dBackboneImpl::block_output(size_t i, const at::Tensor& ssm_y) {
 std::pair<at::Tensor, BackboneState> S4dBackboneImpl::forward(const at::Tensor& x,
                                                               const at::Tensor& is_first,
                                                               const BackboneState& state) {
+  return run(x, is_first, state, nullptr);
+}
+
+BackboneState S4dBackboneImpl::states_along(const at::Tensor& x, const at::Tensor& is_first,
+                                            const BackboneState& state, const at::Tensor& y) {
+  (void)y;
+  torch::NoGradGuard no_grad;
+  BackboneState every;
+  run(x, is_first, state, &every);
+  return every;
+}
+
+std::pair<at::Tensor, BackboneState> S4dBackboneImpl::run(const at::Tensor& x,
+                                                          const at::Tensor& is_first,
+                                                          const BackboneState& state,
+                                                          BackboneState* every) {
   detail::check_sequence_input(x, options_.input_size());
   const int64_t T = x.size(0), B = x.size(1), H = options_.d_model();
   MBRL_CHECK(state.tensors.size() == 2 * layers_.size() && state.batch() == B,
@@ -176,6 +192,22 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::forward(const at::Tensor& 
   for (size_t i = 0; i < layers_.size(); ++i) {
     at::Tensor x_re = state.tensors[2 * i], x_im = state.tensors[2 * i + 1];
     const at::Tensor u = at::layer_norm(h, {H}, layers_[i].norm_weight, layers_[i].norm_bias);
+    if (every != nullptr) {
+      // x_t = A-bar x_{t-1} + B-bar u_t (x_{t-1} = 0 at an episode start), as step() does
+      const S4dDiscretization d = discretize(i);
+      const at::Tensor keep = starts.logical_not().to(x.dtype()).view({T, B, 1, 1});
+      Complex xs{x_re, x_im};
+      std::vector<at::Tensor> re, im;
+      for (int64_t t = 0; t < T; ++t) {
+        const Complex ax = cmul({d.a_re, d.a_im}, {xs.re * keep[t], xs.im * keep[t]});
+        const at::Tensor ut = u[t].unsqueeze(-1);
+        xs = {ax.re + d.b_re * ut, ax.im + d.b_im * ut};
+        re.push_back(xs.re);
+        im.push_back(xs.im);
+      }
+      every->tensors.push_back(torch::stack(re).flatten(0, 1));
+      every->tensors.push_back(torch::stack(im).flatten(0, 1));
+    }
     h = h + block_output(i, ssm_parallel(i, u, starts, x_re, x_im));
     next.tensors.push_back(x_re);
     next.tensors.push_back(x_im);

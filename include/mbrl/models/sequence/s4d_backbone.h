@@ -75,6 +75,10 @@ class S4dBackboneImpl : public SequenceBackbone {
   /// x: [B, in], is_first: [B] -> y: [B, H], the next state.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
+  /// Every step's state from one gradient-free parallel pass: each layer's complex state stepped
+  /// over its inputs, element-wise (no per-step mixing layers).
+  BackboneState states_along(const at::Tensor& x, const at::Tensor& is_first,
+                             const BackboneState& state, const at::Tensor& y) override;
 
   /// Layer `layer`'s discretised SSM.
   S4dDiscretization discretize(size_t layer) const;
@@ -91,6 +95,9 @@ class S4dBackboneImpl : public SequenceBackbone {
   at::Tensor ssm_parallel(size_t i, const at::Tensor& u, const at::Tensor& starts, at::Tensor& x_re,
                           at::Tensor& x_im) const;
   at::Tensor block_output(size_t i, const at::Tensor& ssm_y);
+  // forward; with `every`, also every step's state (states_along)
+  std::pair<at::Tensor, BackboneState> run(const at::Tensor& x, const at::Tensor& is_first,
+                                           const BackboneState& state, BackboneState* every);
 
   S4dBackboneOptions options_;
   torch::nn::Linear input_{nullptr};
