@@ -18,18 +18,24 @@ namespace {
 
 constexpr int64_t kObs = 17, kAct = 6, kBatch = 16, kLength = 64;
 
-// index 0: gru (DreamerV3 block GRU, 256 wide, 8 blocks), 1: transformer, 2: s4d, 3: mamba
-// posterior: DreamerV3's "history" (observed step by step) or S4WM's "observation" (parallel)
-std::unique_ptr<WorldModel> world_model(int64_t index, const char* posterior = "history") {
+// index 0: gru (DreamerV3 block GRU, 256 wide, 8 blocks), 1: transformer, 2: s4d, 3: mamba,
+// 4: mamba scanning in chunks of 8 steps (3 Hillis-Steele levels and 8 carries for T = 64)
+std::shared_ptr<SequenceBackbone> backbone(int64_t index) {
   register_builtins();
   static const char* kYaml[] = {
       "type: gru\nhidden_size: 256\nblocks: 8\n",
       "type: transformer\nd_model: 256\nnum_layers: 2\nnum_heads: 4\ncontext: 64\n",
       "type: s4d\nd_model: 256\nnum_layers: 2\nd_state: 32\n",
-      "type: mamba\nd_model: 256\nnum_layers: 2\n"};
+      "type: mamba\nd_model: 256\nnum_layers: 2\n",
+      "type: mamba\nd_model: 256\nnum_layers: 2\nscan_chunk: 8\n"};
   torch::manual_seed(0);
-  auto backbone = backbone_registry().create(load_config_string(kYaml[index], "bench.yaml"),
-                                             BuildContext{}, 32 * 32 + kAct);
+  return backbone_registry().create(load_config_string(kYaml[index], "bench.yaml"), BuildContext{},
+                                    32 * 32 + kAct);
+}
+
+// posterior: DreamerV3's "history" (observed step by step) or S4WM's "observation" (parallel)
+std::unique_ptr<WorldModel> world_model(int64_t index, const char* posterior = "history") {
+  auto backbone = mbrl::backbone(index);
   return std::make_unique<WorldModel>(WorldModelOptions(kObs, kAct).posterior(posterior), backbone,
                                       make_generator(0, torch::kCPU));
 }
@@ -56,6 +62,26 @@ void BM_WorldModelTrainStep(benchmark::State& state) {
     wm->zero_grad();
     Observation observed;
     wm->loss(steps, keep ? &observed : nullptr).total.backward();
+  }
+  state.SetItemsProcessed(state.iterations() * kLength * kBatch);
+}
+
+// Every step's memory of a 16 x 64 chunk (the imagination starts of the observation posterior):
+// the backbone's own states_along, or the default that steps the recurrent form.
+// args: backbone index, own (1) or default (0); items: steps
+void BM_BackboneStatesAlong(benchmark::State& state) {
+  auto net = backbone(state.range(0));
+  const at::Tensor x = torch::randn({kLength, kBatch, net->input_size()});
+  at::Tensor is_first = torch::zeros({kLength, kBatch}, torch::kBool);
+  is_first[0].fill_(true);
+  const BackboneState s0 = net->initial_state(kBatch, torch::kCPU);
+  torch::NoGradGuard no_grad;
+  const at::Tensor y = net->forward(x, is_first, s0).first;
+  for (auto _ : state) {
+    BackboneState every = state.range(1) != 0
+                              ? net->states_along(x, is_first, s0, y)
+                              : net->SequenceBackbone::states_along(x, is_first, s0, y);
+    benchmark::DoNotOptimize(every.tensors.front().data_ptr());
   }
   state.SetItemsProcessed(state.iterations() * kLength * kBatch);
 }
@@ -102,7 +128,11 @@ void BM_ImaginationActorCriticStepCoplanner(benchmark::State& state) {
 }
 
 BENCHMARK(BM_WorldModelTrainStep)
-    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}})
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_BackboneStatesAlong)
+    ->ArgsProduct({{1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_ImaginationActorCriticStep)
