@@ -74,12 +74,23 @@ class WorldModelTest : public test::MbrlTest,
   std::shared_ptr<SequenceBackbone> param_backbone() const {
     return backbone(std::get<0>(GetParam()));
   }
+  // the model under test, seeded; its samples drawn from generator seed 1
+  std::unique_ptr<WorldModel> make_model() const {
+    torch::manual_seed(0);
+    return std::make_unique<WorldModel>(options(), param_backbone(),
+                                        make_generator(1, torch::kCPU));
+  }
+  // the deterministic width of `model`
+  static int64_t deter_size(const WorldModel& model) {
+    return model.feature_size() - kLatents * kClasses;
+  }
+  static constexpr int64_t T = 6, B = 3;
 };
 
 TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
-  torch::manual_seed(0);
-  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
-  const int64_t T = 6, B = 3, F = model.feature_size();
+  auto owned = make_model();
+  WorldModel& model = *owned;
+  const int64_t F = model.feature_size();
   StepBatch steps = rotation(T, B);
   Observation o = model.observe(steps);
   EXPECT_SHAPE(o.features, {T, B, F});
@@ -106,10 +117,10 @@ TEST_P(WorldModelTest, ShapesAndGradientsOnEveryBackbone) {
 // imagination from a kept state, with the action that was taken next, retraces the observed
 // deterministic path: h_{t+1} = backbone(memory_t; [z_t, a_t]) for every backbone
 TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
-  torch::manual_seed(0);
-  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
+  auto owned = make_model();
+  WorldModel& model = *owned;
   torch::NoGradGuard no_grad;
-  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  const int64_t deter = deter_size(model);
   StepBatch steps = rotation(T, B);
   Observation o = model.observe(steps, /*keep_states=*/true);
   EXPECT_SHAPE(o.every.h, {T * B, deter});
@@ -126,10 +137,10 @@ TEST_P(WorldModelTest, ImaginationFromEveryStateRetracesTheObservedPath) {
 
 // an agent stepping observe_step through the chunk reaches observe's deterministic states
 TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
-  torch::manual_seed(0);
-  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
+  auto owned = make_model();
+  WorldModel& model = *owned;
   torch::NoGradGuard no_grad;
-  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  const int64_t deter = deter_size(model);
   StepBatch steps = rotation(T, B);
   // the same samples both ways: one generator state for each
   WorldModel twin(options(), param_backbone(), make_generator(1, torch::kCPU));
@@ -146,10 +157,10 @@ TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
 // observe with the observation posterior (the backbone's parallel form) keeps every step's state
 // as the recurrent form reaches it, and its last state continues the chunk
 TEST_P(WorldModelTest, KeptStatesAndTheLastStateContinueTheChunk) {
-  torch::manual_seed(0);
-  WorldModel model(options(), param_backbone(), make_generator(1, torch::kCPU));
+  auto owned = make_model();
+  WorldModel& model = *owned;
   torch::NoGradGuard no_grad;
-  const int64_t T = 6, B = 3, deter = model.feature_size() - kLatents * kClasses;
+  const int64_t deter = deter_size(model);
   StepBatch steps = rotation(T, B);
   Observation o = model.observe(steps, /*keep_states=*/true);
   // the state after step T - 1 is the kept state of its rows
