@@ -38,6 +38,7 @@
 
 #include "mbrl/envs/classic/cartpole.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/envs/classic/mountain_car.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
 #include "mbrl/envs/env.h"

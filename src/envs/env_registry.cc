@@ -4,6 +4,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
+#include "mbrl/envs/classic/mountain_car.h"
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 #include "mbrl/envs/classic/pendulum.h"
 #include "mbrl/envs/memory/delayed_recall.h"
@@ -30,6 +31,10 @@ std::shared_ptr<Env> make_pendulum(const ConfigNode& node, const BuildContext& c
   PendulumOptions o;
   o.gravity = node.get_or("gravity", o.gravity);
   return std::make_shared<PendulumEnv>(o, env_seed(ctx));
+}
+
+std::shared_ptr<Env> make_mountain_car(const ConfigNode&, const BuildContext& ctx) {
+  return std::make_shared<MountainCarEnv>(env_seed(ctx));
 }
 
 std::shared_ptr<Env> make_mountain_car_continuous(const ConfigNode&, const BuildContext& ctx) {
@@ -75,6 +80,8 @@ void register_envs() {
   r.add("pendulum", make_pendulum, "Gymnasium Pendulum-v1 (built in)");
   r.add("delayed_recall", make_delayed_recall,
         "memory task: a cue at the start, a reward that needs it `delay` steps later");
+  r.add("mountain_car", make_mountain_car,
+        "Gymnasium MountainCar-v0, three discrete actions (built in)");
   r.add("mountain_car_continuous", make_mountain_car_continuous,
         "Gymnasium MountainCarContinuous-v0 (built in)");
   r.add("half_cheetah", make_half_cheetah_env, "Gymnasium HalfCheetah-v4 (MuJoCo)");
