@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/envs/env_tensors.h"
 
 namespace mbrl {
 
@@ -17,8 +18,8 @@ RandomAgent::RandomAgent(Box action_space, at::Generator gen, bool discrete)
 
 at::Tensor RandomAgent::act(const at::Tensor&, ActMode) {
   if (discrete_) {
-    const at::Tensor choice = torch::randint(action_space_.dim(), {1}, gen_);
-    return torch::zeros({action_space_.dim()}).index_fill_(0, choice, 1.0);
+    const int64_t n = action_space_.dim();
+    return one_hot_action(torch::randint(n, {1}, gen_).item<int64_t>(), n);
   }
   return action_space_.low + range_ * torch::rand({action_space_.dim()}, gen_);
 }

@@ -31,6 +31,13 @@ std::vector<double> action_values(const at::Tensor& act, int64_t act_dim, const 
   return out;
 }
 
+at::Tensor one_hot_action(int64_t index, int64_t choices) {
+  MBRL_CHECK(index >= 0 && index < choices, "one_hot_action: choice ", index, " of ", choices);
+  at::Tensor a = torch::zeros({choices}, torch::kFloat32);
+  a[index] = 1.0;
+  return a;
+}
+
 int64_t discrete_action(const at::Tensor& act, int64_t choices, const char* env) {
   const std::vector<double> values = action_values(act, choices, env);
   return std::max_element(values.begin(), values.end()) - values.begin();

@@ -12,15 +12,14 @@
 #include "mbrl/config/loader.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/envs/env_tensors.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/tensor_matchers.h"
 
 namespace mbrl {
 namespace {
 
-at::Tensor choice(int64_t index) {
-  return torch::zeros({2}).index_fill_(0, torch::tensor({index}), 1.0);
-}
+at::Tensor choice(int64_t index) { return one_hot_action(index, 2); }
 
 // Gymnasium cartpole.py's Euler step worked out in double precision for this start and these
 // choices (right, right, left, right, left)

@@ -9,14 +9,13 @@
 #include "mbrl/config/loader.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/envs/env_tensors.h"
 #include "tests/support/expect_throw.h"
 
 namespace mbrl {
 namespace {
 
-at::Tensor choice(int64_t index) {
-  return torch::zeros({3}).index_fill_(0, torch::tensor({index}), 1.0);
-}
+at::Tensor choice(int64_t index) { return one_hot_action(index, 3); }
 
 // mountain_car.py's step worked out in double precision from p = -0.5, v = 0 for the choices
 // right, right, left, none, right

@@ -12,6 +12,9 @@ namespace mbrl {
 /// wrong shape and Error on NaN.
 std::vector<double> action_values(const at::Tensor& act, int64_t act_dim, const char* env);
 
+/// The one-hot action of choice `index` among `choices`: [choices] float32 CPU.
+at::Tensor one_hot_action(int64_t index, int64_t choices);
+
 /// A discrete env's choice: the index of the first largest entry of act [choices] (one-hot from
 /// an agent); throws as action_values does.
 int64_t discrete_action(const at::Tensor& act, int64_t choices, const char* env);

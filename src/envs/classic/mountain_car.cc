@@ -1,24 +1,23 @@
 // Gymnasium MountainCar-v0 in double precision, with its reward and termination as batched torch.
 #include "mbrl/envs/classic/mountain_car.h"
 
-#include <algorithm>
-#include <cmath>
+#include <tuple>
 
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_tensors.h"
+#include "mountain_car_dynamics.h"
 
 namespace mbrl {
 namespace {
 
-constexpr double kMinPosition = -1.2;
-constexpr double kMaxPosition = 0.6;
-constexpr double kMaxSpeed = 0.07;
+using mountain_car::kMaxPosition;
+using mountain_car::kMaxSpeed;
+using mountain_car::kMinPosition;
 constexpr double kGoalPosition = 0.5;
 constexpr double kGoalVelocity = 0.0;
-constexpr double kForce = 0.001;
-constexpr double kGravity = 0.0025;
+constexpr double kPower = 0.001;
 
 }  // namespace
 
@@ -57,10 +56,7 @@ at::Tensor MountainCarEnv::reset(std::optional<uint64_t> seed) {
 
 StepResult MountainCarEnv::step(const at::Tensor& act) {
   const double push = static_cast<double>(discrete_action(act, 3, "mountain_car") - 1);
-  velocity_ = std::clamp(velocity_ + push * kForce - kGravity * std::cos(3 * position_), -kMaxSpeed,
-                         kMaxSpeed);
-  position_ = std::clamp(position_ + velocity_, kMinPosition, kMaxPosition);
-  if (position_ == kMinPosition && velocity_ < 0) velocity_ = 0;
+  std::tie(position_, velocity_) = mountain_car::step(position_, velocity_, push, kPower);
   StepResult r;
   r.reward = -1.0;
   r.terminated = position_ >= kGoalPosition && velocity_ >= kGoalVelocity;

@@ -1,30 +1,25 @@
 // Gymnasium MountainCarContinuous-v0, in double precision (env) and batched torch (task).
 #include "mbrl/envs/classic/mountain_car_continuous.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_tensors.h"
+#include "mountain_car_dynamics.h"
 
 namespace mbrl {
 namespace {
 
-constexpr double kMinPosition = -1.2;
-constexpr double kMaxPosition = 0.6;
-constexpr double kMaxSpeed = 0.07;
+using mountain_car::kMaxPosition;
+using mountain_car::kMaxSpeed;
+using mountain_car::kMinPosition;
 constexpr double kGoalPosition = 0.45;
 constexpr double kGoalVelocity = 0.0;
 constexpr double kPower = 0.0015;
-
-std::pair<double, double> car_step(double p, double v, double a) {
-  const double force = std::clamp(a, -1.0, 1.0);
-  v = std::clamp(v + force * kPower - 0.0025 * std::cos(3 * p), -kMaxSpeed, kMaxSpeed);
-  p = std::clamp(p + v, kMinPosition, kMaxPosition);
-  if (p == kMinPosition && v < 0) v = 0;
-  return {p, v};
-}
 
 bool at_goal(double p, double v) { return p >= kGoalPosition && v >= kGoalVelocity; }
 
@@ -50,8 +45,8 @@ at::Tensor MountainCarContinuousTask::next_obs(const at::Tensor& obs, const at::
   MBRL_CHECK_SHAPE(act, {obs.size(0), 1}, "act");
   auto p = obs.select(1, 0);
   auto force = act.select(1, 0).clamp(-1.0, 1.0);
-  auto v =
-      (obs.select(1, 1) + force * kPower - 0.0025 * torch::cos(3 * p)).clamp(-kMaxSpeed, kMaxSpeed);
+  auto v = (obs.select(1, 1) + force * kPower - mountain_car::kGravity * torch::cos(3 * p))
+               .clamp(-kMaxSpeed, kMaxSpeed);
   p = (p + v).clamp(kMinPosition, kMaxPosition);
   v = torch::where(p.le(kMinPosition).logical_and(v.lt(0)), torch::zeros_like(v), v);
   return torch::stack({p, v}, 1);
@@ -76,7 +71,8 @@ at::Tensor MountainCarContinuousEnv::reset(std::optional<uint64_t> seed) {
 
 StepResult MountainCarContinuousEnv::step(const at::Tensor& act) {
   const double a = action_values(act, 1, "mountain_car_continuous")[0];
-  std::tie(position_, velocity_) = car_step(position_, velocity_, a);
+  std::tie(position_, velocity_) =
+      mountain_car::step(position_, velocity_, std::clamp(a, -1.0, 1.0), kPower);
   StepResult r;
   r.terminated = at_goal(position_, velocity_);
   r.reward = (r.terminated ? 100.0 : 0.0) - 0.1 * a * a;
