@@ -150,7 +150,10 @@ TEST_P(WorldModelTest, ObservingStepByStepEqualsObservingTheChunk) {
   for (int64_t t = 0; t < T; ++t) {
     s = twin.observe_step(s, steps.obs[t], steps.prev_act[t], steps.is_first[t]);
     EXPECT_TENSOR_CLOSE(s.h, o.features[t].narrow(-1, 0, deter), 1e-5, 1e-6) << t;
-    EXPECT_TRUE(torch::equal(s.z, o.features[t].narrow(-1, deter, kLatents * kClasses))) << t;
+    // the same draws: a straight-through sample is one_hot + p - p, 1 only up to the rounding of
+    // p, and p may differ in its last bits between the batched and the stepped GEMMs, while
+    // another draw would differ by 1
+    EXPECT_TENSOR_CLOSE(s.z, o.features[t].narrow(-1, deter, kLatents * kClasses), 0, 1e-6) << t;
   }
 }
 
