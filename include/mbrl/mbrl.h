@@ -69,6 +69,7 @@
 
 #include "mbrl/nn/activation.h"
 #include "mbrl/nn/ensemble_linear.h"
+#include "mbrl/nn/ensemble_mlp.h"
 #include "mbrl/nn/frozen_scope.h"
 #include "mbrl/nn/init.h"
 #include "mbrl/nn/mlp.h"

@@ -49,7 +49,7 @@ UpMpcPlan UpMpc::plan(ModelEnv& model_env, const PolicySampler& policy, const at
                       double uncertainty_weight) const {
   torch::NoGradGuard no_grad;
   MBRL_CHECK(model_env.has_uncertainty(), "UP-MPC: model '", model_env.model()->type(),
-             "' reports no uncertainty (it is not UncertaintyAware)");
+             "' reports no uncertainty (it is not UncertaintyAware, or has one predictor)");
   MBRL_CHECK_SHAPE(obs, {-1, model_env.model()->obs_dim()}, "obs");
   const int64_t n = obs.size(0);
   const int64_t slice = options_.max_rows() / options_.candidates();

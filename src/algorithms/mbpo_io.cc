@@ -148,12 +148,12 @@ std::shared_ptr<Algorithm> make_mbpo(const ConfigNode& node, const BuildContext&
     }
     learner->set_value_gradient_source(std::move(values));
   }
-  if (o.rollout_uncertainty() && !dynamic_cast<const UncertaintyAware*>(model.get())) {
+  if (o.rollout_uncertainty() && !uncertainty_aware(*model)) {
     throw node.error("rollout_uncertainty", "model '" + model->type() +
                                                 "' reports no uncertainty; set "
                                                 "rollout_uncertainty: false");
   }
-  if (o.coplanner() && !dynamic_cast<const UncertaintyAware*>(model.get())) {
+  if (o.coplanner() && !uncertainty_aware(*model)) {
     throw node.error("coplanner", "UP-MPC plans with the disagreement of an ensemble; model '" +
                                       model->type() + "' reports no uncertainty");
   }

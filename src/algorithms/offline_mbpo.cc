@@ -137,7 +137,7 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
                  o.num_next_samples());
   if (o.penalty() == PenaltyKind::kBellmanInconsistency) {
     sac_ = dynamic_cast<SacAgent*>(agent_.get());
-    aware_ = dynamic_cast<UncertaintyAware*>(model_.get());
+    aware_ = uncertainty_aware(*model_);
     MBRL_CHECK_ARG(sac_ != nullptr, "penalty",
                    "bellman_inconsistency needs agent type sac (it reads its target critics)");
   }

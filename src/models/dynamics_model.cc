@@ -1,4 +1,5 @@
-// Path-based save and load of dynamics models, written atomically.
+// Row selection of rollout states, the uncertainty capability, and path-based save and load of
+// dynamics models, written atomically.
 #include "mbrl/models/dynamics_model.h"
 
 #include <torch/torch.h>
@@ -15,6 +16,15 @@ ModelState ModelState::select(const at::Tensor& index) const {
   if (member.defined()) s.member = member.index_select(0, index);
   s.spec = spec;
   return s;
+}
+
+UncertaintyAware* uncertainty_aware(DynamicsModel& model) {
+  auto* aware = dynamic_cast<UncertaintyAware*>(&model);
+  return aware != nullptr && aware->reports_uncertainty() ? aware : nullptr;
+}
+
+const UncertaintyAware* uncertainty_aware(const DynamicsModel& model) {
+  return uncertainty_aware(const_cast<DynamicsModel&>(model));
 }
 
 void save_model(const DynamicsModel& model, const std::filesystem::path& path) {

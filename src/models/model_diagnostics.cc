@@ -109,7 +109,7 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
   torch::NoGradGuard no_grad;
   const int64_t horizon = options.horizon();
   const auto device = model.device();
-  auto* uncertain = dynamic_cast<UncertaintyAware*>(&model);
+  auto* uncertain = uncertainty_aware(model);
   ModelDiagnostics out;
   if (uncertain == nullptr) {
     out.missing = "model '" + model.type() +

@@ -13,7 +13,7 @@ ModelEnv::ModelEnv(const ModelEnvOptions& options, std::shared_ptr<DynamicsModel
                    std::shared_ptr<const TaskFunctions> task, at::Generator gen)
     : options_(options),
       model_(std::move(model)),
-      uncertainty_aware_(dynamic_cast<UncertaintyAware*>(model_.get())),
+      uncertainty_aware_(model_ ? uncertainty_aware(*model_) : nullptr),
       task_(std::move(task)),
       gen_(std::move(gen)) {
   MBRL_CHECK_ARG(options_.particles() >= 1, "particles", "expected an integer >= 1, got ",
@@ -133,7 +133,8 @@ ModelStepResult ModelEnv::step(ModelState& state, const at::Tensor& act_in, bool
   torch::NoGradGuard no_grad;
   MBRL_CHECK_SHAPE(act_in, {state.rows(), model_->act_dim()}, "act");
   MBRL_CHECK(!with_uncertainty || uncertainty_aware_ != nullptr, "ModelEnv::step: model '",
-             model_->type(), "' reports no uncertainty (it is not UncertaintyAware)");
+             model_->type(),
+             "' reports no uncertainty (it is not UncertaintyAware, or has one predictor)");
   const at::Tensor obs = state.obs, act = act_in.to(model_->device(), torch::kFloat32);
   ModelStepResult r;
   ModelStep t;
@@ -160,7 +161,8 @@ ModelStepResult ModelEnv::step_best_of(const at::Tensor& obs_in, const at::Tenso
   MBRL_CHECK_SHAPE(obs_in, {-1, model_->obs_dim()}, "obs");
   MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), model_->act_dim()}, "act");
   MBRL_CHECK(uncertainty_aware_ != nullptr, "ModelEnv::step_best_of: model '", model_->type(),
-             "' has no members to draw candidates from (it is not UncertaintyAware)");
+             "' has no members to draw candidates from (it is not UncertaintyAware, or has one "
+             "predictor)");
   MBRL_CHECK(score != nullptr, "ModelEnv::step_best_of: no score");
   const auto dev = model_->device();
   const at::Tensor obs = obs_in.to(dev, torch::kFloat32), act = act_in.to(dev, torch::kFloat32);

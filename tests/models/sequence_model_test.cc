@@ -242,6 +242,95 @@ TEST_P(SequenceModelTest, SaveLoadRoundTripAndArchitectureMismatchNamed) {
 INSTANTIATE_TEST_SUITE_P(Backbones, SequenceModelTest,
                          ::testing::Values("gru", "s4d", "mamba", "transformer"));
 
+// Three heads on one backbone: the parallel form predicts their mean; a rollout's propagation
+// picks each row's head as an ensemble's members (ts_inf keeps row r on head r % particles % 3,
+// expectation averages, ts1 deals every candidate's particles anew); the uncertainty is the
+// heads' spread.
+TEST(SequenceModelHeadsTest, PropagationPicksEachRowsHeadAndTheSpreadIsTheUncertainty) {
+  auto model = make("type: sequence_model\nhead_hidden_size: 16\nheads: 3\nbackbone:\n" +
+                    backbone_yaml("gru"));
+  const int64_t T = 6, N = 6;
+  const SequenceBatch seq = random_sequences(T, N);
+  model->fit_normalizers(rows(seq));
+  auto gen = make_generator(0, torch::kCPU);
+  const at::Tensor act = torch::rand({N, kAct}) * 2 - 1;
+
+  // every head's prediction of every row, from one state
+  const ModelState start =
+      model->initial_state(seq.obs[0], RolloutSpec{Propagation::kExpectation, N, false}, gen);
+  const UncertainModelStep all = model->step_with_uncertainty(start, act, gen);
+  EXPECT_SHAPE(all.member_mean, {3, N, kObs + 1});
+  EXPECT_FALSE(all.member_std.defined());
+  const at::Tensor heads_next_obs = seq.obs[0] + all.member_mean.narrow(-1, 0, kObs);
+  EXPECT_TENSOR_CLOSE(all.step.next_obs, heads_next_obs.mean(0), 1e-5, 1e-5);
+  // the heads disagree, and the epistemic std is their population spread
+  const at::Tensor spread = all.member_mean.var(0, /*unbiased=*/false).mean(-1).sqrt();
+  EXPECT_GT(spread.min().item<double>(), 1e-4);
+  EXPECT_TENSOR_CLOSE(all.uncertainty.epistemic_std, spread, 1e-5, 1e-5);
+  // a deterministic head's sample is its mean: COPlanner's sample std is the heads' std
+  EXPECT_TENSOR_CLOSE(all.uncertainty.sample_std,
+                      all.member_mean.std(0, /*unbiased=*/false).mean(-1), 1e-5, 1e-5);
+
+  // ts_inf with 2 particles per candidate: row r keeps head (r % 2) % 3 through the rollout
+  ModelState s = model->initial_state(seq.obs[0], RolloutSpec{Propagation::kTsInf, 2, true}, gen);
+  ASSERT_TRUE(s.member.defined());
+  EXPECT_TRUE(s.member.equal(torch::tensor({0, 1, 0, 1, 0, 1})));
+  const at::Tensor rows_index = torch::arange(N);
+  for (int64_t t = 0; t < 3; ++t) {
+    const UncertainModelStep u = model->step_with_uncertainty(s, act, gen);
+    const at::Tensor own = s.obs + u.member_mean.index({s.member, rows_index}).narrow(-1, 0, kObs);
+    EXPECT_TENSOR_CLOSE(u.step.next_obs, own, 1e-6, 1e-6) << "t " << t;
+    EXPECT_TENSOR_CLOSE(model->step(s, act, gen).next_obs, own, 1e-6, 1e-6) << "t " << t;
+    s = u.step.state;
+    EXPECT_TRUE(s.member.equal(torch::tensor({0, 1, 0, 1, 0, 1})));
+  }
+  // ts1 draws a head per row each step: every row's prediction is one of the heads'
+  ModelState d = model->initial_state(seq.obs[0], RolloutSpec{Propagation::kTs1, 3, true}, gen);
+  EXPECT_FALSE(d.member.defined());
+  const UncertainModelStep drawn = model->step_with_uncertainty(d, act, gen);
+  const at::Tensor distance =
+      (drawn.step.next_obs.unsqueeze(0) - heads_next_obs).abs().amax(-1);  // [3, N]
+  EXPECT_LT(distance.amin(0).max().item<double>(), 1e-6);
+
+  // member samples: every head from a fresh memory, repeated
+  const MemberSamples m = model->sample_members(seq.obs[0], act, 2, gen);
+  EXPECT_SHAPE(m.next_obs, {2, 3, N, kObs});
+  EXPECT_TENSOR_CLOSE(m.next_obs[1], heads_next_obs, 1e-6, 1e-6);
+  EXPECT_TENSOR_CLOSE(m.reward[0], all.member_mean.select(-1, kObs), 1e-6, 1e-6);
+  EXPECT_TRUE(m.rollout_members.equal(torch::arange(3)));
+
+  // the parallel form predicts the heads' mean
+  torch::NoGradGuard no_grad;
+  const SequencePrediction p =
+      model->predict(seq.obs.narrow(0, 0, 1), act.unsqueeze(0), at::Tensor(),
+                     model->backbone().initial_state(N, torch::kCPU));
+  EXPECT_TENSOR_CLOSE(p.next_obs[0], heads_next_obs.mean(0), 1e-5, 1e-5);
+}
+
+TEST(SequenceModelHeadsTest, OneHeadReportsNoUncertaintyAndHeadsAreSaved) {
+  auto one = make(model_yaml(backbone_yaml("gru")));
+  EXPECT_EQ(uncertainty_aware(*one), nullptr);
+  auto gen = make_generator(0, torch::kCPU);
+  const ModelState s = one->initial_state(torch::zeros({2, kObs}), RolloutSpec{}, gen);
+  EXPECT_THROW_WITH(one->step_with_uncertainty(s, torch::zeros({2, kAct}), gen), InvalidArgument,
+                    "heads");
+  EXPECT_THROW_WITH(one->sample_members(torch::zeros({2, kObs}), torch::zeros({2, kAct}), 1, gen),
+                    InvalidArgument, "heads");
+  EXPECT_THROW_WITH(make("type: sequence_model\nheads: 0\nbackbone:\n" + backbone_yaml("gru")),
+                    ConfigError, "heads");
+  // a model with 3 heads does not load into one with 1, and the message names the field
+  auto three = make("type: sequence_model\nhead_hidden_size: 16\nheads: 3\nbackbone:\n" +
+                    backbone_yaml("gru"));
+  EXPECT_NE(uncertainty_aware(*three), nullptr);
+  EXPECT_TRUE(ModelEnv(ModelEnvOptions(), three, nullptr, make_generator(0, torch::kCPU))
+                  .has_uncertainty());
+  EXPECT_FALSE(
+      ModelEnv(ModelEnvOptions(), one, nullptr, make_generator(0, torch::kCPU)).has_uncertainty());
+  const auto path = test::scratch_dir() / "three_heads.pt";
+  save_model(*three, path);
+  EXPECT_THROW_WITH(load_model(*one, path), DataError, "heads");
+}
+
 TEST(SequenceModelConfigTest, BadSectionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(make("type: sequence_model\n"), ConfigError, "backbone");
   EXPECT_THROW_WITH(make(model_yaml("  type: lstm\n")), ConfigError, "lstm");

@@ -140,10 +140,13 @@ struct MemberSamples {
 
 /// The optional capability of models with several predictors (ensembles): a step in which every
 /// member predicts every row, with the epistemic and aleatoric measures of uncertainty.h. Found
-/// with `dynamic_cast` once, when a component that wants uncertainty is built.
+/// with `uncertainty_aware(model)` once, when a component that wants uncertainty is built.
 class UncertaintyAware {
  public:
   virtual ~UncertaintyAware() = default;
+  /// False when the model's options leave it without members to disagree (a sequence model
+  /// with one head); uncertainty_aware() then finds no capability.
+  virtual bool reports_uncertainty() const { return true; }
   /// As DynamicsModel::step, each row's transition from its own member (or the average), plus
   /// every member's prediction of every row (E times the work of `step`).
   virtual UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
@@ -155,6 +158,11 @@ class UncertaintyAware {
   virtual MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act,
                                        int64_t samples, at::Generator& gen) = 0;
 };
+
+/// The model's UncertaintyAware capability, or null when it has none or reports no uncertainty
+/// as configured (UncertaintyAware::reports_uncertainty).
+UncertaintyAware* uncertainty_aware(DynamicsModel& model);
+const UncertaintyAware* uncertainty_aware(const DynamicsModel& model);
 
 /// Writes `model` to `path` atomically (a killed process leaves the old file or none); throws
 /// IoError naming the path when it cannot be written.

@@ -19,16 +19,18 @@ SequenceModel::SequenceModel(const SequenceModelOptions& options,
                  o.head_layers());
   MBRL_CHECK_ARG(o.head_hidden_size() >= 1, "head_hidden_size", "expected an integer >= 1, got ",
                  o.head_hidden_size());
+  MBRL_CHECK_ARG(o.heads() >= 1, "heads", "expected an integer >= 1, got ", o.heads());
   MBRL_ASSERT(backbone_ != nullptr, "SequenceModel needs a backbone");
   MBRL_CHECK_ARG(backbone_->input_size() == o.obs_dim() + o.act_dim(), "backbone",
                  "expected a backbone reading obs_dim + act_dim = ", o.obs_dim() + o.act_dim(),
                  " inputs, got ", backbone_->input_size());
   target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
   register_module("backbone", backbone_);
-  head_ = register_module("head", Mlp(MlpOptions(backbone_->output_size(), target_dim_)
-                                          .hidden_size(o.head_hidden_size())
-                                          .num_layers(o.head_layers())
-                                          .activation(Activation::kSilu)));
+  heads_ = register_module(
+      "heads", EnsembleMlp(EnsembleMlpOptions(o.heads(), backbone_->output_size(), target_dim_)
+                               .hidden_size(o.head_hidden_size())
+                               .num_layers(o.head_layers())
+                               .activation(Activation::kSilu)));
   input_normalizer_ =
       register_module("input_normalizer", InputNormalizer(o.obs_dim() + o.act_dim()));
   target_normalizer_ = register_module("target_normalizer", InputNormalizer(target_dim_));
@@ -56,7 +58,46 @@ void SequenceModel::fit_normalizers(const TransitionBatch& data_in) {
   target_normalizer_->fit(targets(data.obs, data.next_obs, data.reward, learns_reward()));
 }
 
-at::Tensor SequenceModel::head(const at::Tensor& y) { return head_->forward(y); }
+at::Tensor SequenceModel::heads(const at::Tensor& y) { return heads_->forward_shared(y); }
+
+at::Tensor SequenceModel::unstandardise(const at::Tensor& t) const {
+  return target_normalizer_->stddev * t + target_normalizer_->mean;
+}
+
+ModelStep SequenceModel::outcome(const at::Tensor& obs, const at::Tensor& target) const {
+  ModelStep out;
+  out.next_obs = obs + target.narrow(-1, 0, obs_dim());
+  if (learns_reward()) out.reward = target.select(-1, obs_dim()).contiguous();
+  return out;
+}
+
+void SequenceModel::assign_heads(ModelState& state, at::Generator& gen) const {
+  const RolloutSpec& spec = state.spec;
+  if (options_.heads() < 2 || spec.propagation != Propagation::kTsInf) return;
+  MBRL_CHECK_ARG(spec.particles >= 1, "particles", "expected an integer >= 1, got ",
+                 spec.particles);
+  state.member = draw_groups(spec.propagation, state.rows(), spec.particles, options_.heads(), gen)
+                     .to(device());
+}
+
+at::Tensor SequenceModel::rows_targets(const at::Tensor& all, const ModelState& state,
+                                       at::Generator& gen) {
+  const int64_t e = options_.heads();
+  if (e == 1) return all[0];
+  if (state.spec.propagation == Propagation::kExpectation) return all.mean(0);
+  const int64_t n = state.rows();
+  const at::Tensor head =
+      state.member.defined()
+          ? state.member
+          : draw_groups(state.spec.propagation, n, state.spec.particles, e, gen).to(device());
+  return all.index({head, torch::arange(n, head.options())});
+}
+
+void SequenceModel::require_heads(const char* what) const {
+  MBRL_CHECK_ARG(options_.heads() >= 2, "heads", "the sequence model's ", what,
+                 " needs heads >= 2 (the disagreement of one head is nothing), got ",
+                 options_.heads());
+}
 
 SequencePrediction SequenceModel::predict(const at::Tensor& obs, const at::Tensor& act,
                                           const at::Tensor& is_first, const BackboneState& state) {
@@ -64,7 +105,7 @@ SequencePrediction SequenceModel::predict(const at::Tensor& obs, const at::Tenso
   MBRL_CHECK_SHAPE(act, {obs.size(0), obs.size(1), act_dim()}, "act");
   const at::Tensor x = input_normalizer_->forward(torch::cat({obs, act}, -1));
   auto [y, next_state] = backbone_->forward(x, is_first, state);
-  const at::Tensor t = target_normalizer_->stddev * head(y) + target_normalizer_->mean;
+  const at::Tensor t = unstandardise(heads(y).mean(0));
   SequencePrediction p;
   p.next_obs = obs + t.narrow(-1, 0, obs_dim());
   if (learns_reward()) p.reward = t.select(-1, obs_dim());
@@ -81,7 +122,7 @@ ModelLosses SequenceModel::sequence_loss(const SequenceBatch& batch_in) {
       backbone_->forward(x, batch.is_first, backbone_->initial_state(B, device())).first;
   const at::Tensor target = target_normalizer_->forward(
       targets(batch.obs, batch.next_obs, batch.reward, learns_reward()));
-  const at::Tensor sq = (head(y) - target).square();
+  const at::Tensor sq = (heads(y) - target).square();  // [E, T, B, target_dim]
   ModelLosses losses{{"loss", sq.mean()}, {"obs_mse", sq.narrow(-1, 0, obs_dim()).mean()}};
   if (learns_reward()) losses["reward_mse"] = sq.select(-1, obs_dim()).mean();
   return losses;
@@ -99,12 +140,13 @@ ModelLosses SequenceModel::loss(const TransitionBatch& batch) {
 }
 
 ModelState SequenceModel::initial_state(const at::Tensor& obs, const RolloutSpec& spec,
-                                        at::Generator&) {
+                                        at::Generator& gen) {
   MBRL_CHECK_SHAPE(obs, {-1, obs_dim()}, "obs");
   ModelState s;
   s.obs = obs.to(device(), torch::kFloat32);
   s.latent = backbone_->initial_state(obs.size(0), device()).tensors;
   s.spec = spec;
+  assign_heads(s, gen);
   return s;
 }
 
@@ -131,6 +173,7 @@ ModelState SequenceModel::initial_state_after(const RolloutStart& start, const R
              " sequences for ", n, " rollout starts");
   ModelState s = initial_state_after(start.history, spec);
   s.obs = start.obs.to(device(), torch::kFloat32);
+  assign_heads(s, gen);
   if (start.is_first.defined()) {
     // rows that start an episode begin with the backbone's fresh memory
     const at::Tensor fresh_rows = start.is_first.to(device(), torch::kBool);
@@ -144,20 +187,55 @@ ModelState SequenceModel::initial_state_after(const RolloutStart& start, const R
   return s;
 }
 
-ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act_in, at::Generator&) {
+ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at::Generator& gen) {
+  return step_with_all_heads(state, act, gen).step;
+}
+
+UncertainModelStep SequenceModel::step_with_all_heads(const ModelState& state,
+                                                      const at::Tensor& act_in,
+                                                      at::Generator& gen) {
   torch::NoGradGuard no_grad;
   const at::Tensor act = act_in.to(device(), torch::kFloat32);
   MBRL_CHECK_SHAPE(act, {state.rows(), act_dim()}, "act");
   const at::Tensor x = input_normalizer_->forward(torch::cat({state.obs, act}, -1));
   auto [y, memory] = backbone_->step(BackboneState{state.latent}, x, at::Tensor());
-  const at::Tensor t = target_normalizer_->stddev * head(y) + target_normalizer_->mean;
-  ModelStep out;
-  out.next_obs = state.obs + t.narrow(-1, 0, obs_dim());
-  if (learns_reward()) out.reward = t.select(-1, obs_dim());
-  out.state.obs = out.next_obs;
-  out.state.latent = std::move(memory.tensors);
-  out.state.spec = state.spec;
-  return out;
+  UncertainModelStep r;
+  r.member_mean = unstandardise(heads(y));  // [E, N, target_dim]
+  r.step = outcome(state.obs, rows_targets(r.member_mean, state, gen));
+  r.step.state.obs = r.step.next_obs;
+  r.step.state.latent = std::move(memory.tensors);
+  r.step.state.member = state.member;
+  r.step.state.spec = state.spec;
+  return r;
+}
+
+UncertainModelStep SequenceModel::step_with_uncertainty(const ModelState& state,
+                                                        const at::Tensor& act, at::Generator& gen) {
+  require_heads("uncertainty");
+  UncertainModelStep r = step_with_all_heads(state, act, gen);
+  // a deterministic head's sample is its mean
+  r.uncertainty = ensemble_uncertainty(r.member_mean, at::Tensor(), r.member_mean);
+  return r;
+}
+
+MemberSamples SequenceModel::sample_members(const at::Tensor& obs_in, const at::Tensor& act_in,
+                                            int64_t samples, at::Generator& gen) {
+  require_heads("member samples");
+  MBRL_CHECK_ARG(samples >= 1, "samples", "expected a positive integer, got ", samples);
+  MBRL_CHECK_SHAPE(obs_in, {-1, obs_dim()}, "obs");
+  const at::Tensor obs = obs_in.to(device(), torch::kFloat32);
+  ModelState fresh =
+      initial_state(obs, RolloutSpec{Propagation::kExpectation, obs.size(0), false}, gen);
+  const UncertainModelStep u = step_with_all_heads(fresh, act_in, gen);
+  // [samples, E, N, ...]: each deterministic head repeated
+  const ModelStep heads_step = outcome(obs, u.member_mean);
+  MemberSamples r;
+  r.next_obs = heads_step.next_obs.unsqueeze(0).expand({samples, -1, -1, -1}).contiguous();
+  if (learns_reward())
+    r.reward = heads_step.reward.unsqueeze(0).expand({samples, -1, -1}).contiguous();
+  r.rollout_members = torch::arange(options_.heads(), torch::dtype(torch::kInt64).device(device()));
+  r.uncertainty = ensemble_uncertainty(u.member_mean, at::Tensor(), u.member_mean);
+  return r;
 }
 
 ModelArchitecture SequenceModel::architecture() const {
@@ -168,6 +246,7 @@ ModelArchitecture SequenceModel::architecture() const {
           {"backbone_output_size", std::to_string(backbone_->output_size())},
           {"head_layers", std::to_string(o.head_layers())},
           {"head_hidden_size", std::to_string(o.head_hidden_size())},
+          {"heads", std::to_string(o.heads())},
           {"learn_reward", o.learn_reward() ? "true" : "false"}};
 }
 
@@ -184,6 +263,7 @@ SequenceModelOptions sequence_model_options_from_config(const ConfigNode& node, 
   SequenceModelOptions o(obs_dim, act_dim);
   MBRL_READ_OPTION(node, o, head_layers);
   MBRL_READ_OPTION(node, o, head_hidden_size);
+  MBRL_READ_OPTION(node, o, heads);
   MBRL_READ_OPTION(node, o, learn_reward);
   return o;
 }

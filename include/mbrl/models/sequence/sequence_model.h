@@ -14,7 +14,7 @@
 #include "mbrl/models/input_normalizer.h"
 #include "mbrl/models/model_archive.h"
 #include "mbrl/models/sequence/sequence_backbone.h"
-#include "mbrl/nn/mlp.h"
+#include "mbrl/nn/ensemble_mlp.h"
 
 namespace mbrl {
 
@@ -31,6 +31,9 @@ struct SequenceModelOptions {
   TORCH_ARG(int64_t, head_layers) = 1;
   /// Width of the head's hidden layers, >= 1.
   TORCH_ARG(int64_t, head_hidden_size) = 256;
+  /// Prediction heads E >= 1 on the one backbone, computed together (EnsembleMlp); with E >= 2
+  /// the heads' disagreement is the model's uncertainty (UncertaintyAware).
+  TORCH_ARG(int64_t, heads) = 1;
   /// Also predict the reward (so planners and rollouts need no task reward function).
   TORCH_ARG(bool, learn_reward) = true;
 };
@@ -43,17 +46,26 @@ struct SequencePrediction {
 };
 
 /// x_t = standardise([obs_t, act_t]); y_t = backbone(x_1..x_t) (memory reset where is_first);
-/// [standardised (next_obs_t - obs_t), standardised reward_t] = head(y_t). Trained by mean
-/// squared error in the standardised target space (every target dimension weighs the same), on
-/// sequences (SequenceModelLearner); the normalizers are refitted on all data at every training
-/// call, as the ensemble's are.
+/// [standardised (next_obs_t - obs_t), standardised reward_t] = head_e(y_t) for each of the E
+/// heads. Trained by mean squared error in the standardised target space (every target dimension
+/// and every head weighs the same), on sequences (SequenceModelLearner); the normalizers are
+/// refitted on all data at every training call, as the ensemble's are.
 ///
 /// As a DynamicsModel, a rollout starts from a fresh memory (`initial_state`) or from the memory
 /// after a real history (`initial_state_after`), and `step` runs the backbone's recurrent form:
 /// one step per call, the memory kept in ModelState::latent (the backbone's state tensors).
-/// Predictions are deterministic (the rollout spec's propagation and sampling are ignored);
-/// termination comes from the task. Threading contract: one thread at a time.
-class SequenceModel : public DynamicsModel {
+/// Each head is deterministic (sampling is ignored); with several heads the rollout spec's
+/// propagation picks the head of each row as for an ensemble's members (ts_inf: ModelState::member
+/// for the whole rollout; ts1, random_model: drawn every step; expectation: their mean), and the
+/// parallel form (`predict`) returns their mean. Termination comes from the task.
+///
+/// With heads >= 2 it is UncertaintyAware: the heads' disagreement on a step. They share the
+/// backbone and its memory, so the spread measures the heads' epistemic uncertainty given the
+/// memory, not the backbone's (an ensemble of whole sequence models would; the E heads cost E
+/// small MLPs, not E backbones): as COPlanner's Dreamer version measures the disagreement of an
+/// ensemble of heads on one world model (Plan2Explore-style; algorithm specs section 4).
+/// Threading contract: one thread at a time.
+class SequenceModel : public DynamicsModel, public UncertaintyAware {
  public:
   /// Throws InvalidArgument naming the option on a bad value, or when the backbone's input width
   /// is not obs_dim + act_dim.
@@ -64,6 +76,8 @@ class SequenceModel : public DynamicsModel {
   int64_t act_dim() const override { return options_.act_dim(); }
   bool learns_reward() const override { return options_.learn_reward(); }
   bool has_memory() const override { return true; }
+  /// With heads >= 2 only: one head has nothing to disagree with.
+  bool reports_uncertainty() const override { return options_.heads() >= 2; }
   c10::Device device() const override;
   const SequenceModelOptions& options() const { return options_; }
   SequenceBackbone& backbone() const { return *backbone_; }
@@ -91,6 +105,15 @@ class SequenceModel : public DynamicsModel {
   ModelState initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
                                  at::Generator& gen) override;
   ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
+  /// UncertaintyAware, with heads >= 2 (throws InvalidArgument naming `heads` otherwise): the
+  /// step with every head's prediction of every row (member_mean [E, N, target]; no member_std,
+  /// the heads are deterministic, so every sample is a mean).
+  UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
+                                           at::Generator& gen) override;
+  /// UncertaintyAware, with heads >= 2: every head's prediction from a fresh memory (as `loss`:
+  /// obs and act carry no history), repeated `samples` times.
+  MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
+                               at::Generator& gen) override;
   /// sequence_loss on the transitions as N sequences of one step each (no memory): the model's
   /// error without history; sequence learners train with sequence_loss.
   ModelLosses loss(const TransitionBatch& batch) override;
@@ -100,14 +123,28 @@ class SequenceModel : public DynamicsModel {
   using DynamicsModel::load;
 
  private:
-  // backbone outputs [..., D] -> standardised targets [..., target_dim]
-  at::Tensor head(const at::Tensor& y);
+  // backbone outputs [..., D] -> every head's standardised targets [E, ..., target_dim]
+  at::Tensor heads(const at::Tensor& y);
+  // standardised targets [..., target_dim] -> targets (deltas, reward)
+  at::Tensor unstandardise(const at::Tensor& t) const;
+  // every head's targets [E, N, target_dim] -> each row's [N, target_dim] by the state's
+  // propagation (drawing rows' heads from gen where it draws)
+  at::Tensor rows_targets(const at::Tensor& all, const ModelState& state, at::Generator& gen);
+  // the state's member (the head of each row) for ts_inf with heads >= 2
+  void assign_heads(ModelState& state, at::Generator& gen) const;
+  // next_obs [.., obs_dim] and reward of targets [.., target_dim] after obs
+  ModelStep outcome(const at::Tensor& obs, const at::Tensor& target) const;
+  void require_heads(const char* what) const;
+  // one recurrent step of every row: each row's outcome by the propagation, and every head's
+  // targets (member_mean); uncertainty left empty
+  UncertainModelStep step_with_all_heads(const ModelState& state, const at::Tensor& act,
+                                         at::Generator& gen);
   ModelArchitecture architecture() const;
 
   SequenceModelOptions options_;
   int64_t target_dim_;
   std::shared_ptr<SequenceBackbone> backbone_;
-  Mlp head_{nullptr};
+  EnsembleMlp heads_{nullptr};
   InputNormalizer input_normalizer_{nullptr}, target_normalizer_{nullptr};
 };
 
