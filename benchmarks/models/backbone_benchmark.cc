@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include "mbrl/config/loader.h"
+#include "mbrl/models/sequence/mamba_backbone.h"
 #include "mbrl/models/sequence/sequence_backbone.h"
 #include "mbrl/register_builtins.h"
 
@@ -63,6 +64,24 @@ void BM_BackboneImagine(benchmark::State& state) {
   set_label(state, *net);
 }
 
+// Mamba's linear scan alone, forward, on [T, 8, 512, 16] (the mamba benchmark backbone's
+// shape). args: chunk, T
+void BM_LinearScan(benchmark::State& state) {
+  const int64_t chunk = state.range(0), T = state.range(1);
+  torch::manual_seed(0);
+  const at::Tensor a = torch::rand({T, kTrainBatch, 512, 16}), b = torch::randn_like(a);
+  const at::Tensor h0 = torch::zeros_like(a[0]);
+  for (auto _ : state) {
+    const at::Tensor h = detail::chunked_linear_scan(a, b, h0, chunk);
+    benchmark::DoNotOptimize(h.data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * T * kTrainBatch);
+}
+
+BENCHMARK(BM_LinearScan)
+    ->ArgsProduct({{8, 16, 32, 64}, {64, 256, 1024}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_BackboneTrain)
     ->ArgsProduct({{0, 1, 2, 3}, {64, 256, 1024}})
     ->Unit(benchmark::kMillisecond)

@@ -22,32 +22,50 @@ namespace detail {
 at::Tensor chunked_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
                                int64_t chunk) {
   MBRL_ASSERT(chunk >= 1 && a.sizes() == b.sizes(), "chunked_linear_scan: bad arguments");
-  const int64_t T = a.size(0);
-  std::vector<at::Tensor> outs;
-  at::Tensor h = h0;
-  for (int64_t start = 0; start < T; start += chunk) {
-    const int64_t len = std::min(chunk, T - start);
-    at::Tensor A = a.narrow(0, start, len);
-    at::Tensor B = b.narrow(0, start, len);
-    // the carry from the previous chunk folded into the first element
-    B = torch::cat({(A[0] * h + B[0]).unsqueeze(0), B.narrow(0, 1, len - 1)});
-    // Hillis-Steele: after the step of width d, element t holds the composition over (t-2d, t]
-    for (int64_t d = 1; d < len; d *= 2) {
-      const int64_t n = len - d;
-      B = torch::cat(
-          {B.narrow(0, 0, d), B.narrow(0, d, n) + A.narrow(0, d, n) * B.narrow(0, 0, n)});
-      A = torch::cat({A.narrow(0, 0, d), A.narrow(0, d, n) * A.narrow(0, 0, n)});
-    }
-    outs.push_back(B);
-    h = B[len - 1];
+  torch::NoGradGuard no_grad;
+  const int64_t T = a.size(0), L = std::min(chunk, T), C = (T + L - 1) / L;
+  at::Tensor A = a, B = b;
+  if (C * L > T) {  // the last chunk padded with identity steps (a = 1, b = 0)
+    std::vector<int64_t> pad(a.sizes().begin(), a.sizes().end());
+    pad[0] = C * L - T;
+    A = torch::cat({a, torch::ones(pad, a.options())});
+    B = torch::cat({b, torch::zeros(pad, b.options())});
   }
-  return torch::cat(outs);
+  std::vector<int64_t> blocks{C, L};
+  blocks.insert(blocks.end(), a.sizes().begin() + 1, a.sizes().end());
+  A = A.reshape(blocks);  // [C, L, ...]
+  B = B.reshape(blocks);
+  at::Tensor carries = h0.unsqueeze(0);  // [C, ...]: the state entering each chunk
+  if (C > 1) {
+    // 1. every chunk's composition from a zero state, all chunks at once: h_end = e + p h_start
+    at::Tensor e = B.select(1, 0).clone(), p = A.select(1, 0).clone();
+    for (int64_t t = 1; t < L; ++t) {
+      e.mul_(A.select(1, t)).add_(B.select(1, t));
+      p.mul_(A.select(1, t));
+    }
+    // 2. one carry per chunk
+    carries = torch::empty_like(e);
+    at::Tensor h = h0;
+    for (int64_t c = 0; c < C; ++c) {
+      carries[c].copy_(h);
+      h = torch::addcmul(e[c], p[c], h);
+    }
+  }
+  // 3. every chunk's recurrence again from its carry, all chunks at once
+  at::Tensor H = torch::empty_like(A);
+  for (int64_t t = 0; t < L; ++t) {
+    at::Tensor out = H.select(1, t);
+    at::addcmul_out(out, B.select(1, t), A.select(1, t), t == 0 ? carries : H.select(1, t - 1));
+  }
+  std::vector<int64_t> flat(a.sizes().begin(), a.sizes().end());
+  flat[0] = C * L;
+  return H.reshape(flat).narrow(0, 0, T);
 }
 
 namespace {
 
 // h = scan(a, b, h0) whose backward pass is the reverse scan (as in mamba.py's pscan.py), so
-// autograd keeps a and h instead of every level of the parallel scan:
+// autograd keeps a and h instead of the scan's intermediates:
 //   gb_t = gh_t + a_{t+1} gb_{t+1},  ga_t = h_{t-1} gb_t (h_{-1} = h0),  gh0 = a_0 gb_0.
 class LinearScan : public torch::autograd::Function<LinearScan> {
  public:

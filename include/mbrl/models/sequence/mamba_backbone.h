@@ -34,9 +34,10 @@ struct MambaBackboneOptions {
   /// Initial steps are log-uniform in [dt_min, dt_max], 0 < dt_min <= dt_max.
   TORCH_ARG(double, dt_min) = 1e-3;
   TORCH_ARG(double, dt_max) = 1e-1;
-  /// Time steps per chunk of the parallel scan, >= 1 (log2 steps inside a chunk, one carry per
-  /// chunk).
-  TORCH_ARG(int64_t, scan_chunk) = 64;
+  /// Time steps per chunk of the parallel scan, >= 1: 2 chunk + T / chunk tensor operations
+  /// (chunk when T <= chunk). On a CPU the largest chunk is the fastest (one chunk is the plain
+  /// recurrence, which stays in cache); small chunks bound the operation count on a GPU.
+  TORCH_ARG(int64_t, scan_chunk) = 16;
 };
 
 /// A stack of `num_layers` residual blocks x <- x + Mixer(RMSNorm(x)) after an input projection
@@ -50,10 +51,10 @@ struct MambaBackboneOptions {
 /// softplus of a log-uniform step in [dt_min, dt_max] (floor 1e-4), dt_proj weights
 /// U(+-dt_rank^-1/2). At an episode start h and the convolution's history are reset to zero.
 ///
-/// The parallel form scans in chunks of `scan_chunk` steps: inside a chunk a Hillis-Steele scan
-/// of the pairs (exp(Delta A), Delta B u) in log2(chunk) tensor operations, then one carry into
-/// the next chunk; its backward pass is the same scan run in reverse (detail::linear_scan). The
-/// recurrent form runs the same recurrence one step at a time.
+/// The parallel form scans the pairs (exp(Delta A), Delta B u) in chunks of `scan_chunk` steps,
+/// the chunks side by side (detail::chunked_linear_scan: each chunk's composition, one carry per
+/// chunk, each chunk's recurrence from its carry); its backward pass is the same scan run in
+/// reverse (detail::linear_scan). The recurrent form runs the same recurrence one step at a time.
 class MambaBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -98,11 +99,14 @@ MambaBackboneOptions mamba_backbone_options_from_config(const ConfigNode& node, 
 
 namespace detail {
 /// The linear recurrence h_t = a_t * h_{t-1} + b_t over the leading (time) dimension, from h0:
-/// a, b: [T, ...], h0: [...] -> h: [T, ...]. Chunks of `chunk` steps, each a Hillis-Steele scan.
+/// a, b: [T, ...], h0: [...] -> h: [T, ...]. In chunks of `chunk` steps, the chunks side by side:
+/// each chunk's composition from a zero state (chunk steps, all chunks in each tensor operation),
+/// one carry per chunk (T / chunk steps), then each chunk's recurrence from its carry (chunk
+/// steps); with one chunk (T <= chunk) only the last. Not differentiable (see linear_scan).
 at::Tensor chunked_linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
                                int64_t chunk);
 /// chunked_linear_scan with its gradient computed as the reverse scan (a custom autograd
-/// function: the backward pass stores a and h only, not every level of the parallel scan).
+/// function: the backward pass stores a and h only, not the scan's intermediates).
 at::Tensor linear_scan(const at::Tensor& a, const at::Tensor& b, const at::Tensor& h0,
                        int64_t chunk);
 /// The same recurrence, one step at a time (the reference the scan is tested against).
