@@ -7,11 +7,14 @@
 
 #include <ATen/Parallel.h>
 
+#include "mbrl/config/loader.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/classic/cartpole_swingup.h"
 #include "mbrl/models/ensemble_inference.h"
 #include "mbrl/models/gaussian_mlp_ensemble.h"
 #include "mbrl/models/model_env.h"
+#include "mbrl/models/model_registry.h"
+#include "mbrl/register_builtins.h"
 #include "support/workloads.h"
 
 namespace mbrl {
@@ -103,6 +106,40 @@ BENCHMARK(BM_EnsembleForwardBatched)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// One ModelEnv::score call on a GRU sequence model with prediction heads at the partially
+// observed cart-pole's PETS settings (configs/pets/cartpole_pomdp_gru.yaml: GRU 128, heads
+// 2 x 200; P 200, H 25), 5 particles per candidate. args: heads, propagation (0: ts_inf, each
+// row through its own head; 1: expectation, every head on every row: the heads' work of every
+// propagation before the rows were grouped by head)
+void BM_SequenceModelScore(benchmark::State& state) {
+  at::set_num_threads(1);
+  register_builtins();
+  BuildContext ctx;
+  EnvSpec spec;
+  spec.name = "cartpole_swingup";
+  spec.observation_space = Box::uniform(4, -10, 10);
+  spec.action_space = Box::uniform(1, -1, 1);
+  ctx.env_spec = spec;
+  torch::manual_seed(0);
+  const std::string yaml = "type: sequence_model\nhead_layers: 2\nhead_hidden_size: 200\nheads: " +
+                           std::to_string(state.range(0)) +
+                           "\nbackbone:\n  type: gru\n  hidden_size: 128\n";
+  auto model = model_registry().create(load_config_string(yaml, "bench.yaml"), ctx);
+  const int64_t population = 200, horizon = 25;
+  ModelEnv env(ModelEnvOptions().particles(5).propagation(
+                   state.range(1) == 0 ? Propagation::kTsInf : Propagation::kExpectation),
+               model, std::make_shared<CartpoleSwingupTask>(), make_generator(2, torch::kCPU));
+  auto start = torch::randn({1, 4});
+  auto actions = torch::rand({1, population, horizon, 1}) * 2 - 1;
+  env.score(start, actions);
+  for (auto _ : state) benchmark::DoNotOptimize(env.score(start, actions));
+  state.SetLabel(state.range(1) == 0 ? "ts_inf" : "expectation");
+}
+BENCHMARK(BM_SequenceModelScore)
+    ->ArgsProduct({{1, 5}, {0, 1}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -291,6 +291,17 @@ TEST(SequenceModelHeadsTest, PropagationPicksEachRowsHeadAndTheSpreadIsTheUncert
   const at::Tensor distance =
       (drawn.step.next_obs.unsqueeze(0) - heads_next_obs).abs().amax(-1);  // [3, N]
   EXPECT_LT(distance.amin(0).max().item<double>(), 1e-6);
+  // step runs each row through its own head only (rows grouped by head), and draws the heads
+  // step_with_uncertainty draws: the same outcome from the same generator state
+  for (Propagation p : {Propagation::kTs1, Propagation::kRandomModel}) {
+    const ModelState r = model->initial_state(seq.obs[0], RolloutSpec{p, 3, true}, gen);
+    auto g1 = make_generator(5, torch::kCPU), g2 = make_generator(5, torch::kCPU);
+    const ModelStep own = model->step(r, act, g1);
+    const ModelStep ref = model->step_with_uncertainty(r, act, g2).step;
+    EXPECT_TENSOR_CLOSE(own.next_obs, ref.next_obs, 1e-6, 1e-6) << propagation_name(p);
+    EXPECT_TENSOR_CLOSE(own.reward, ref.reward, 1e-6, 1e-6) << propagation_name(p);
+    EXPECT_FALSE(own.next_obs.equal(model->step_with_uncertainty(r, act, gen).step.next_obs));
+  }
 
   // member samples: every head from a fresh memory, repeated
   const MemberSamples m = model->sample_members(seq.obs[0], act, 2, gen);

@@ -3,9 +3,14 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/check.h"
 #include "mbrl/models/model_archive.h"
+#include "mbrl/models/propagation.h"
 
 namespace mbrl {
 
@@ -80,17 +85,38 @@ void SequenceModel::assign_heads(ModelState& state, at::Generator& gen) const {
                      .to(device());
 }
 
+at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen) const {
+  if (state.member.defined()) return state.member;
+  return draw_groups(state.spec.propagation, state.rows(), state.spec.particles, options_.heads(),
+                     gen)
+      .to(device());
+}
+
+at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& head) {
+  const int64_t e = options_.heads(), n = y.size(0);
+  // head e's rows at [e, 0 .. count_e) of an [E, width, D] batch, width the largest count
+  const MemberAssignment groups = group_rows(head, e);
+  int64_t width = 0;
+  for (int64_t g = 0; g < e; ++g)
+    width = std::max(width, groups.offsets[g + 1] - groups.offsets[g]);
+  const at::Tensor sorted_head = head.index_select(0, groups.order);
+  const at::Tensor starts = torch::tensor(
+      std::vector<int64_t>(groups.offsets.begin(), groups.offsets.end() - 1), head.options());
+  const at::Tensor slot =
+      sorted_head * width + torch::arange(n, head.options()) - starts.index_select(0, sorted_head);
+  const at::Tensor batch = torch::zeros({e * width, y.size(1)}, y.options())
+                               .index_copy_(0, slot, y.index_select(0, groups.order));
+  const at::Tensor out = heads_->forward(batch.view({e, width, -1})).view({e * width, -1});
+  return torch::empty({n, target_dim_}, out.options())
+      .index_copy_(0, groups.order, out.index_select(0, slot));
+}
+
 at::Tensor SequenceModel::rows_targets(const at::Tensor& all, const ModelState& state,
                                        at::Generator& gen) {
-  const int64_t e = options_.heads();
-  if (e == 1) return all[0];
+  if (options_.heads() == 1) return all[0];
   if (state.spec.propagation == Propagation::kExpectation) return all.mean(0);
-  const int64_t n = state.rows();
-  const at::Tensor head =
-      state.member.defined()
-          ? state.member
-          : draw_groups(state.spec.propagation, n, state.spec.particles, e, gen).to(device());
-  return all.index({head, torch::arange(n, head.options())});
+  const at::Tensor head = row_heads(state, gen);
+  return all.index({head, torch::arange(state.rows(), head.options())});
 }
 
 void SequenceModel::require_heads(const char* what) const {
@@ -187,25 +213,43 @@ ModelState SequenceModel::initial_state_after(const RolloutStart& start, const R
   return s;
 }
 
-ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at::Generator& gen) {
-  return step_with_all_heads(state, act, gen).step;
-}
-
-UncertainModelStep SequenceModel::step_with_all_heads(const ModelState& state,
-                                                      const at::Tensor& act_in,
-                                                      at::Generator& gen) {
-  torch::NoGradGuard no_grad;
+std::pair<at::Tensor, BackboneState> SequenceModel::advance(const ModelState& state,
+                                                            const at::Tensor& act_in) {
   const at::Tensor act = act_in.to(device(), torch::kFloat32);
   MBRL_CHECK_SHAPE(act, {state.rows(), act_dim()}, "act");
   const at::Tensor x = input_normalizer_->forward(torch::cat({state.obs, act}, -1));
-  auto [y, memory] = backbone_->step(BackboneState{state.latent}, x, at::Tensor());
+  return backbone_->step(BackboneState{state.latent}, x, at::Tensor());
+}
+
+ModelState SequenceModel::next_state(const ModelState& state, const at::Tensor& next_obs,
+                                     BackboneState memory) {
+  ModelState s;
+  s.obs = next_obs;
+  s.latent = std::move(memory.tensors);
+  s.member = state.member;
+  s.spec = state.spec;
+  return s;
+}
+
+ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at::Generator& gen) {
+  if (options_.heads() == 1 || state.spec.propagation == Propagation::kExpectation)
+    return step_with_all_heads(state, act, gen).step;
+  // each row through its own head only: 1/E of the heads' work of step_with_all_heads
+  torch::NoGradGuard no_grad;
+  auto [y, memory] = advance(state, act);
+  ModelStep r = outcome(state.obs, unstandardise(heads_of_rows(y, row_heads(state, gen))));
+  r.state = next_state(state, r.next_obs, std::move(memory));
+  return r;
+}
+
+UncertainModelStep SequenceModel::step_with_all_heads(const ModelState& state,
+                                                      const at::Tensor& act, at::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  auto [y, memory] = advance(state, act);
   UncertainModelStep r;
   r.member_mean = unstandardise(heads(y));  // [E, N, target_dim]
   r.step = outcome(state.obs, rows_targets(r.member_mean, state, gen));
-  r.step.state.obs = r.step.next_obs;
-  r.step.state.latent = std::move(memory.tensors);
-  r.step.state.member = state.member;
-  r.step.state.spec = state.spec;
+  r.step.state = next_state(state, r.step.next_obs, std::move(memory));
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
@@ -127,6 +128,12 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   at::Tensor heads(const at::Tensor& y);
   // standardised targets [..., target_dim] -> targets (deltas, reward)
   at::Tensor unstandardise(const at::Tensor& t) const;
+  // backbone outputs [N, D], each row's head [N] -> each row's standardised targets
+  // [N, target_dim] from its own head only (rows grouped by head, one batched pass)
+  at::Tensor heads_of_rows(const at::Tensor& y, const at::Tensor& head);
+  // each row's head [N] by the state's propagation (ts_inf: the state's member; ts1,
+  // random_model: drawn from gen); heads >= 2, not expectation
+  at::Tensor row_heads(const ModelState& state, at::Generator& gen) const;
   // every head's targets [E, N, target_dim] -> each row's [N, target_dim] by the state's
   // propagation (drawing rows' heads from gen where it draws)
   at::Tensor rows_targets(const at::Tensor& all, const ModelState& state, at::Generator& gen);
@@ -135,6 +142,11 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   // next_obs [.., obs_dim] and reward of targets [.., target_dim] after obs
   ModelStep outcome(const at::Tensor& obs, const at::Tensor& target) const;
   void require_heads(const char* what) const;
+  // one recurrent step of the backbone: outputs [N, D] and the memory after it
+  std::pair<at::Tensor, BackboneState> advance(const ModelState& state, const at::Tensor& act);
+  // the rollout state after `state`'s step to next_obs with `memory`
+  static ModelState next_state(const ModelState& state, const at::Tensor& next_obs,
+                               BackboneState memory);
   // one recurrent step of every row: each row's outcome by the propagation, and every head's
   // targets (member_mean); uncertainty left empty
   UncertainModelStep step_with_all_heads(const ModelState& state, const at::Tensor& act,
