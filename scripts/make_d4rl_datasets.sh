@@ -5,7 +5,8 @@
 #   expert         rollouts of a SAC policy trained to completion (configs/sac/ENV.yaml)
 #   medium         rollouts of the same SAC run stopped at its first evaluation a third of the
 #                  way from the random to the expert return (the same seed replays the expert
-#                  run exactly up to there)
+#                  run exactly up to there; it evaluates 4x as often as the expert run, since a
+#                  return can jump from random to near expert between two of its evaluations)
 #   medium-replay  the replay buffer of that stopped run
 #   medium-expert  medium cut after its last complete episode, then expert
 # Usage: scripts/make_d4rl_datasets.sh ENV OUT_DIR [TRANSITIONS] [SEED]
@@ -47,9 +48,14 @@ expert_return=$(tail -1 "$out/runs/expert/eval.csv" | cut -d, -f2)
 medium_return=$(awk -v r="$random_return" -v e="$expert_return" 'BEGIN { print r + (e - r) / 3 }')
 step "random return $random_return, expert return $expert_return: medium stops at $medium_return"
 
-step "medium: the same SAC run stopped at evaluation return >= $medium_return"
+eval_every=$(sed -n 's/^  eval_every: *\([0-9]*\).*/\1/p' "$out/runs/expert/config.yaml" | head -1)
+[ -n "$eval_every" ] || { echo "make_d4rl_datasets: no algorithm.eval_every in $out/runs/expert/config.yaml" >&2; exit 1; }
+medium_eval_every=$(( (eval_every + 3) / 4 ))
+step "medium: the same SAC run stopped at evaluation return >= $medium_return" \
+  "(evaluated every $medium_eval_every steps)"
 timed "$mbrl" train "$sac_config" --seed "$seed" --run-dir "$out/runs/medium" \
-  --set algorithm.stop_at_eval_return="$medium_return"
+  --set algorithm.stop_at_eval_return="$medium_return" \
+  --set algorithm.eval_every="$medium_eval_every"
 
 step "rollouts of the expert and medium policies (sampled actions, as D4RL)"
 timed "$mbrl" collect "$out/runs/expert" -o "$out/$env_name-expert.hdf5" \
