@@ -94,6 +94,7 @@ at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen)
 
 at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& head) {
   const int64_t e = options_.heads(), n = y.size(0);
+  if (n == 0) return torch::empty({0, target_dim_}, y.options());
   // head e's rows at [e, 0 .. count_e) of an [E, width, D] batch, width the largest count
   const MemberAssignment groups = group_rows(head, e);
   int64_t width = 0;
