@@ -35,8 +35,8 @@ struct MambaBackboneOptions {
   TORCH_ARG(double, dt_min) = 1e-3;
   TORCH_ARG(double, dt_max) = 1e-1;
   /// Time steps per chunk of the parallel scan, >= 1: 2 chunk + T / chunk tensor operations
-  /// (chunk when T <= chunk). On a CPU the largest chunk is the fastest (one chunk is the plain
-  /// recurrence, which stays in cache); small chunks bound the operation count on a GPU.
+  /// (chunk when T <= chunk). On a CPU chunks of 16-64 cost about the same (one chunk is the
+  /// plain recurrence); small chunks bound the operation count on a GPU.
   TORCH_ARG(int64_t, scan_chunk) = 16;
 };
 
