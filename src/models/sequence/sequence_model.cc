@@ -83,6 +83,8 @@ void SequenceModel::assign_heads(ModelState& state, at::Generator& gen) const {
                  spec.particles);
   state.member = draw_groups(spec.propagation, state.rows(), spec.particles, options_.heads(), gen)
                      .to(device());
+  // kept for the whole rollout, so its grouping is made once (heads_of_rows)
+  state.groups = std::make_shared<MemberAssignment>(group_rows(state.member, options_.heads()));
 }
 
 at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen) const {
@@ -92,11 +94,11 @@ at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen)
       .to(device());
 }
 
-at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& head) {
+at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& head,
+                                        const MemberAssignment& groups) {
   const int64_t e = options_.heads(), n = y.size(0);
   if (n == 0) return torch::empty({0, target_dim_}, y.options());
   // head e's rows at [e, 0 .. count_e) of an [E, width, D] batch, width the largest count
-  const MemberAssignment groups = group_rows(head, e);
   int64_t width = 0;
   for (int64_t g = 0; g < e; ++g)
     width = std::max(width, groups.offsets[g + 1] - groups.offsets[g]);
@@ -228,6 +230,7 @@ ModelState SequenceModel::next_state(const ModelState& state, const at::Tensor& 
   s.obs = next_obs;
   s.latent = std::move(memory.tensors);
   s.member = state.member;
+  s.groups = state.groups;
   s.spec = state.spec;
   return s;
 }
@@ -238,7 +241,11 @@ ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at
   // each row through its own head only: 1/E of the heads' work of step_with_all_heads
   torch::NoGradGuard no_grad;
   auto [y, memory] = advance(state, act);
-  ModelStep r = outcome(state.obs, unstandardise(heads_of_rows(y, row_heads(state, gen))));
+  const at::Tensor head = row_heads(state, gen);
+  const auto groups = state.groups ? state.groups
+                                   : std::make_shared<MemberAssignment>(
+                                         group_rows(head, options_.heads()));  // drawn this step
+  ModelStep r = outcome(state.obs, unstandardise(heads_of_rows(y, head, *groups)));
   r.state = next_state(state, r.next_obs, std::move(memory));
   return r;
 }

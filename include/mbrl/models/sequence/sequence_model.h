@@ -128,16 +128,17 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   at::Tensor heads(const at::Tensor& y);
   // standardised targets [..., target_dim] -> targets (deltas, reward)
   at::Tensor unstandardise(const at::Tensor& t) const;
-  // backbone outputs [N, D], each row's head [N] -> each row's standardised targets
-  // [N, target_dim] from its own head only (rows grouped by head, one batched pass)
-  at::Tensor heads_of_rows(const at::Tensor& y, const at::Tensor& head);
+  // backbone outputs [N, D], each row's head [N] and the rows grouped by it -> each row's
+  // standardised targets [N, target_dim] from its own head only (one batched pass)
+  at::Tensor heads_of_rows(const at::Tensor& y, const at::Tensor& head,
+                           const MemberAssignment& groups);
   // each row's head [N] by the state's propagation (ts_inf: the state's member; ts1,
   // random_model: drawn from gen); heads >= 2, not expectation
   at::Tensor row_heads(const ModelState& state, at::Generator& gen) const;
   // every head's targets [E, N, target_dim] -> each row's [N, target_dim] by the state's
   // propagation (drawing rows' heads from gen where it draws)
   at::Tensor rows_targets(const at::Tensor& all, const ModelState& state, at::Generator& gen);
-  // the state's member (the head of each row) for ts_inf with heads >= 2
+  // the state's member (the head of each row) and its grouping, for ts_inf with heads >= 2
   void assign_heads(ModelState& state, at::Generator& gen) const;
   // next_obs [.., obs_dim] and reward of targets [.., target_dim] after obs
   ModelStep outcome(const at::Tensor& obs, const at::Tensor& target) const;
