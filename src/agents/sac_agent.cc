@@ -40,6 +40,10 @@ void check_options(const SacOptions& o) {
   positive(o.critic_lr(), "critic_lr");
   positive(o.alpha_lr(), "alpha_lr");
   positive(o.alpha(), "alpha");
+  MBRL_CHECK_ARG(o.actor_lr_cosine_epochs() >= 0, "actor_lr_cosine_epochs",
+                 "expected an integer >= 0 (0: a constant actor_lr), got ",
+                 o.actor_lr_cosine_epochs());
+  positive_int(o.actor_lr_epoch_updates(), "actor_lr_epoch_updates");
   MBRL_CHECK_ARG(o.gamma() >= 0 && o.gamma() <= 1, "gamma", "expected a number in [0, 1], got ",
                  o.gamma());
   MBRL_CHECK_ARG(o.tau() > 0 && o.tau() <= 1, "tau", "expected a number in (0, 1], got ", o.tau());
@@ -196,6 +200,10 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
     check_finite(m.actor_loss, "actor", n);
     actor_optim_->zero_grad();
     actor_loss.backward();
+    if (options_.actor_lr_cosine_epochs() > 0) {
+      for (auto& group : actor_optim_->param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(actor_lr());
+    }
     actor_optim_->step();
   }
   auto log_prob = pi.log_prob.detach();
@@ -210,6 +218,14 @@ void SacAgent::step_actor_and_alpha(const at::Tensor& obs, const at::Tensor& alp
     alpha_loss.backward();
     alpha_optim_->step();
   }
+}
+
+double SacAgent::actor_lr() const {
+  const int64_t epochs = options_.actor_lr_cosine_epochs();
+  if (epochs == 0) return options_.actor_lr();
+  const int64_t epoch = num_updates_ / options_.actor_lr_epoch_updates();
+  return options_.actor_lr() * 0.5 *
+         (1.0 + std::cos(M_PI * static_cast<double>(epoch) / static_cast<double>(epochs)));
 }
 
 const std::vector<std::string>& SacAgent::metric_names() const {
@@ -336,6 +352,8 @@ SacOptions sac_options_from_config(const ConfigNode& node) {
   MBRL_READ_OPTION(node, o, actor_lr);
   MBRL_READ_OPTION(node, o, critic_lr);
   MBRL_READ_OPTION(node, o, alpha_lr);
+  MBRL_READ_OPTION(node, o, actor_lr_cosine_epochs);
+  MBRL_READ_OPTION(node, o, actor_lr_epoch_updates);
   MBRL_READ_OPTION(node, o, gamma);
   MBRL_READ_OPTION(node, o, tau);
   MBRL_READ_OPTION(node, o, target_update_interval);

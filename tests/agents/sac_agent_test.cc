@@ -248,6 +248,57 @@ TEST_F(SacAgentTest, SaveLoadResumesExactly) {
   for (size_t i = 0; i < ta.size(); ++i) EXPECT_TRUE(torch::equal(ta[i], tb[i]));
 }
 
+// OfflineRL-Kit's CosineAnnealingLR(actor_optim, T_max = 4) stepped after every epoch of 2
+// updates: lr_e = lr (1 + cos(pi e / 4)) / 2, by hand
+TEST_F(SacAgentTest, CosineScheduleAnnealsTheActorLearningRatePerEpoch) {
+  const double lr = 1e-3;
+  SacAgent agent =
+      make_agent(small_options().actor_lr(lr).actor_lr_cosine_epochs(4).actor_lr_epoch_updates(2));
+  const double expected[] = {
+      lr,     lr,     lr * (1 + std::sqrt(0.5)) / 2, lr * (1 + std::sqrt(0.5)) / 2,
+      lr / 2, lr / 2, lr * (1 - std::sqrt(0.5)) / 2, lr * (1 - std::sqrt(0.5)) / 2,
+      0.0,    0.0};
+  for (int n = 0; n < 10; ++n) {
+    EXPECT_NEAR(agent.actor_lr(), expected[n], 1e-15) << "before update " << n;
+    agent.update(random_batch(64, n));
+  }
+  EXPECT_NEAR(make_agent(small_options().actor_lr(lr)).actor_lr(), lr, 0);
+
+  // the schedule is what the actor steps with: beside an agent with the constant actor_lr, the
+  // actor takes the same steps in epoch 0 and a smaller one at update 2 (epoch 1)
+  SacAgent scheduled = make_agent(
+      small_options().actor_lr(lr).actor_lr_cosine_epochs(4).actor_lr_epoch_updates(2), 7);
+  SacAgent constant = make_agent(small_options().actor_lr(lr), 7);
+  for (int n = 0; n < 2; ++n) {
+    scheduled.update(random_batch(64, n));
+    constant.update(random_batch(64, n));
+  }
+  auto ps = scheduled.policy()->parameters(), pc = constant.policy()->parameters();
+  for (size_t i = 0; i < ps.size(); ++i) EXPECT_TRUE(torch::equal(ps[i], pc[i]));
+  scheduled.update(random_batch(64, 2));
+  constant.update(random_batch(64, 2));
+  ps = scheduled.policy()->parameters(), pc = constant.policy()->parameters();
+  bool differs = false;
+  for (size_t i = 0; i < ps.size(); ++i) differs = differs || !torch::equal(ps[i], pc[i]);
+  EXPECT_TRUE(differs) << "the actor stepped with the constant rate";
+}
+
+TEST_F(SacAgentTest, CosineScheduleResumesAtTheSavedEpoch) {
+  const auto options =
+      small_options().actor_lr(1e-3).actor_lr_cosine_epochs(3).actor_lr_epoch_updates(2);
+  SacAgent a = make_agent(options, 1);
+  for (int i = 0; i < 3; ++i) a.update(random_batch(64, i));
+  SacAgent b = make_agent(options, 99);
+  round_trip(a, b);
+  EXPECT_EQ(b.actor_lr(), a.actor_lr());
+  for (int i = 0; i < 3; ++i) {
+    auto batch = random_batch(64, 20 + i);
+    EXPECT_EQ(a.update_sac(batch).actor_loss, b.update_sac(batch).actor_loss);
+  }
+  auto pa = a.policy()->parameters(), pb = b.policy()->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+}
+
 TEST_F(SacAgentTest, LoadRejectsAnotherArchitecture) {
   SacAgent a = make_agent();
   SacAgent b = make_agent(small_options().hidden_size(16));
@@ -260,6 +311,10 @@ TEST_F(SacAgentTest, RejectsBadOptions) {
   EXPECT_THROW_WITH(make_agent(small_options().alpha(-1)), InvalidArgument, "alpha");
   EXPECT_THROW_WITH(make_agent(small_options().num_critics(0)), InvalidArgument, "num_critics");
   EXPECT_THROW_WITH(make_agent(small_options().critic_lr(0)), InvalidArgument, "critic_lr");
+  EXPECT_THROW_WITH(make_agent(small_options().actor_lr_cosine_epochs(-1)), InvalidArgument,
+                    "actor_lr_cosine_epochs");
+  EXPECT_THROW_WITH(make_agent(small_options().actor_lr_epoch_updates(0)), InvalidArgument,
+                    "actor_lr_epoch_updates");
 }
 
 TEST_F(SacAgentTest, ActsUpdatesAndResumesOnCuda_CUDA) {
@@ -295,12 +350,16 @@ BuildContext test_context() {
 
 TEST_F(SacAgentTest, BuildsFromConfig) {
   ConfigNode node = load_config_string(
-      "type: sac\nhidden_size: 16\nnum_critics: 3\ntarget_entropy: -0.5\n", "test.yaml");
+      "type: sac\nhidden_size: 16\nnum_critics: 3\ntarget_entropy: -0.5\n"
+      "actor_lr_cosine_epochs: 3000\nactor_lr_epoch_updates: 500\n",
+      "test.yaml");
   auto agent = std::dynamic_pointer_cast<SacAgent>(agent_registry().create(node, test_context()));
   ASSERT_TRUE(agent);
   EXPECT_EQ(agent->options().hidden_size(), 16);
   EXPECT_EQ(agent->critic()->options.num_critics(), 3);
   EXPECT_DOUBLE_EQ(agent->target_entropy(), -0.5);
+  EXPECT_EQ(agent->options().actor_lr_cosine_epochs(), 3000);
+  EXPECT_EQ(agent->options().actor_lr_epoch_updates(), 500);
   EXPECT_NO_THROW(node.check_all_read());
 }
 

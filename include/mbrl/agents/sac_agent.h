@@ -43,6 +43,15 @@ struct SacOptions {
   TORCH_ARG(double, actor_lr) = 3e-4;
   TORCH_ARG(double, critic_lr) = 3e-4;
   TORCH_ARG(double, alpha_lr) = 3e-4;
+  /// Cosine annealing of the actor's learning rate, as OfflineRL-Kit's run_mopo.py and
+  /// run_mobile.py (torch's CosineAnnealingLR(actor_optim, T_max = epochs), stepped once per
+  /// epoch): during epoch e = floor(updates / actor_lr_epoch_updates) the actor steps with
+  /// actor_lr * (1 + cos(pi e / actor_lr_cosine_epochs)) / 2, which reaches 0 after
+  /// actor_lr_cosine_epochs epochs (and, as torch's closed form, rises again after that).
+  /// 0: a constant actor_lr. >= 0.
+  TORCH_ARG(int64_t, actor_lr_cosine_epochs) = 0;
+  /// Updates per epoch of the cosine schedule (OfflineRL-Kit: step_per_epoch 1000), >= 1.
+  TORCH_ARG(int64_t, actor_lr_epoch_updates) = 1000;
   /// Discount, in [0, 1].
   TORCH_ARG(double, gamma) = 0.99;
   /// Polyak rate of the target critics, in (0, 1] (1: hard copy).
@@ -137,6 +146,8 @@ class SacAgent : public PolicyLearner, public ValueGradientSource {
   double target_entropy() const { return target_entropy_; }
   /// Updates done so far.
   int64_t num_updates() const { return num_updates_; }
+  /// The actor's learning rate at the next update (actor_lr, or its cosine schedule's value).
+  double actor_lr() const;
   const c10::Device& device() const { return device_; }
 
   /// The networks, for inspection and for algorithms that reuse them (e.g. uncertainty from
