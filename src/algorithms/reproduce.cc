@@ -20,9 +20,11 @@ namespace fs = std::filesystem;
 namespace mbrl {
 namespace {
 
+// 4 significant digits below 1000 (a normalised score keeps its decimal: 108.2), whole numbers
+// from 1000 on (returns: 3250)
 std::string format_number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), std::fabs(v) >= 100 ? "%.0f" : "%.3g", v);
+  std::snprintf(buf, sizeof(buf), std::fabs(v) >= 1000 ? "%.0f" : "%.4g", v);
   return buf;
 }
 

@@ -41,9 +41,9 @@ fs::path write_table(const fs::path& dir, const std::string& text) {
 
 TEST_F(ReproduceTest, FillsItsTableAndSaysWhatIsOutsideTolerance) {
   const fs::path dir = test::scratch_dir();
-  const auto table = load_reproduce_table(write_table(
-      dir, tiny_table("{value: -80, tolerance: 80, source: 'a wide band'}",
-                      "{value: 1000000, tolerance: 1, source: 'impossible', at: 40}")));
+  const auto table = load_reproduce_table(
+      write_table(dir, tiny_table("{value: -80.25, tolerance: 80, source: 'a wide band'}",
+                                  "{value: 1000000, tolerance: 1, source: 'impossible', at: 40}")));
   ASSERT_EQ(table.entries.size(), 2u);
   EXPECT_EQ(table.name, "tiny");
   ReproduceOptions options;
@@ -56,6 +56,7 @@ TEST_F(ReproduceTest, FillsItsTableAndSaysWhatIsOutsideTolerance) {
   EXPECT_TRUE(report.results[0].within);
   EXPECT_FALSE(report.results[1].within);
   EXPECT_NE(report.markdown.find("| random_pendulum |"), std::string::npos) << report.markdown;
+  EXPECT_NE(report.markdown.find(" | -80.25 | ± 80 | "), std::string::npos) << report.markdown;
   EXPECT_NE(report.markdown.find("within tolerance"), std::string::npos);
   EXPECT_NE(report.markdown.find("**outside tolerance**"), std::string::npos);
   EXPECT_NE(report.markdown.find("algorithm.episodes=4"), std::string::npos);
@@ -96,8 +97,8 @@ TEST_F(ReproduceTest, BadTablesAreConfigErrorsNamingTheKey) {
   ReproduceOptions too_much;
   too_much.budget = 1.5;
   too_much.runs_root = dir / "runs";
-  EXPECT_THROW_WITH(reproduce(load_reproduce_table(write_table(dir, table)), too_much),
-                    ConfigError, "--budget");
+  EXPECT_THROW_WITH(reproduce(load_reproduce_table(write_table(dir, table)), too_much), ConfigError,
+                    "--budget");
 }
 
 TEST_F(ReproduceTest, ShippedTablesLoad) {
