@@ -12,6 +12,7 @@
 #include "mbrl/core/check.h"
 #include "mbrl/data/mixed_sampler.h"
 #include "mbrl/io/d4rl_dataset.h"
+#include "mbrl/io/run_dir.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/log/progress.h"
@@ -156,6 +157,9 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
   real_ = std::make_unique<ReplayBuffer>(transitions.size(), spec.obs_dim(), spec.act_dim());
   real_->add_batch(transitions);
   dataset_checksum_ = checksum(*real_);
+  MBRL_CHECK_ARG(o.model_file().empty() || model_, "model_file",
+                 "there is no model to read (this loop learns from the dataset alone)");
+  if (!o.model_file().empty()) read_model_file(o.model_file());
   reference_ = o.reference() ? o.reference() : reference_returns(spec.name);
 
   if (o.dynamics_reward()) {
@@ -308,14 +312,19 @@ void OfflineMbpo::run(RunContext& run) {
   }
   if (!run.resumed && model_) {
     const RunClock timer;
-    try {
-      torch::AutoGradMode grad(true);
-      learner_->train(*real_, gens_.model, &metrics);
-    } catch (const NonFiniteError& e) {
-      throw NonFiniteError(detail::str("offline: model training: ", e.what()));
+    if (!options_.model_file().empty()) {  // read when the loop was built
+      log::logger("offline")->info("model read from {}", options_.model_file());
+    } else {
+      try {
+        torch::AutoGradMode grad(true);
+        learner_->train(*real_, gens_.model, &metrics);
+      } catch (const NonFiniteError& e) {
+        throw NonFiniteError(detail::str("offline: model training: ", e.what()));
+      }
+      log::logger("offline")->info("model trained on {} transitions in {:.1f} s", real_->size(),
+                                   timer.seconds());
+      if (run.run_dir != nullptr) write_model_file(run.run_dir->path() / "model.pt");
     }
-    log::logger("offline")->info("model trained on {} transitions in {:.1f} s", real_->size(),
-                                 timer.seconds());
     if (dynamics_reward_) {
       DynamicsRewardFit fit;
       try {

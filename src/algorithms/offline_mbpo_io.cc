@@ -1,5 +1,6 @@
 // Offline loop checkpoints and the `mopo` config factory.
 #include <cmath>
+#include <filesystem>
 
 #include <torch/torch.h>
 
@@ -10,6 +11,7 @@
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_registry.h"
+#include "mbrl/io/atomic_file.h"
 #include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
@@ -41,6 +43,40 @@ void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
     checkpoint::write_nested(archive, "dynamics_reward",
                              [&](OutputArchive& a) { (*dynamics_reward_)->save(a); });
     checkpoint::write_generator(archive, "gen_dynamics_reward", gens_.dynamics_reward);
+  }
+}
+
+void OfflineMbpo::write_model_file(const std::filesystem::path& path) const {
+  write_atomic(path, [&](const std::filesystem::path& tmp) {
+    OutputArchive archive;
+    checkpoint::write_int(archive, "dataset_rows", real_->size());
+    checkpoint::write_double(archive, "dataset_checksum", dataset_checksum_);
+    checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
+    archive.save_to(tmp.string());
+  });
+}
+
+void OfflineMbpo::read_model_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path, "no such file");
+  InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error&) {
+    throw DataError(path + ": not a model file (cannot be read as a torch archive)");
+  }
+  try {
+    const int64_t rows = checkpoint::read_int(archive, "dataset_rows");
+    const double sum = checkpoint::read_double(archive, "dataset_checksum");
+    if (rows != real_->size() || sum != dataset_checksum_) {
+      throw DataError(detail::str(path, ": fitted on another dataset (", rows, " transitions; ",
+                                  options_.dataset(), " has ", real_->size(),
+                                  ", or other values)"));
+    }
+    InputArchive model = checkpoint::read_nested(archive, "model");
+    model_->load(model, path);
+  } catch (const c10::Error& e) {
+    throw DataError(path + ": not a model file of this run: " + e.what_without_backtrace());
   }
 }
 
@@ -97,6 +133,7 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
   const bool with_penalty = penalty.has_value();
   if (penalty) o.penalty(*penalty);
   MBRL_READ_OPTION(node, o, dataset);
+  if (model_based) MBRL_READ_OPTION(node, o, model_file);
   MBRL_READ_OPTION(node, o, num_steps);
   if (model_based) {
     MBRL_READ_OPTION(node, o, rollout_freq);

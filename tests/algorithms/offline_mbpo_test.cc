@@ -174,6 +174,45 @@ TEST_F(OfflineMbpoTest, ResumingOnAnotherDatasetIsRefused) {
                     "298 in the checkpoint");
 }
 
+// A run writes its fitted model to model.pt; a run given it as model_file skips the fit and then
+// runs exactly as the run that fitted it (the fit draws only from its own generator)
+TEST_F(OfflineMbpoTest, ModelFileSkipsTheFitAndContinuesAsTheFittingRun) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  Experiment fitting = tiny_experiment(dir / "data.hdf5", dir);
+  RunDir fitted = fitting.create_run_dir(dir / "fitted");
+  fitting.run(fitted);
+  ASSERT_TRUE(fs::exists(fitted.path() / "model.pt"));
+
+  Experiment reading = tiny_experiment(
+      dir / "data.hdf5", dir, {"algorithm.model_file=" + (dir / "fitted/model.pt").string()});
+  RunDir read = reading.create_run_dir(dir / "read");
+  reading.run(read);
+  EXPECT_FALSE(fs::exists(read.path() / "model.pt"));
+  const fs::path no_fit = read.path() / "model_train.csv";  // no epoch was trained
+  EXPECT_TRUE(!fs::exists(no_fit) || test::read_csv(no_fit).rows.empty());
+  EXPECT_FALSE(test::read_csv(fitted.path() / "model_train.csv").rows.empty());
+  EXPECT_EQ(test::rows_without_times(read.path() / "eval.csv"),
+            test::rows_without_times(fitted.path() / "eval.csv"));
+  EXPECT_EQ(test::rows_without_times(read.path() / "model.csv"),
+            test::rows_without_times(fitted.path() / "model.csv"));
+
+  // a model fitted on other data, a missing file and a file that is no model are refused before
+  // any run folder is written
+  write_random_dataset("pendulum", dir / "other.hdf5", 320);
+  const std::string model_file = "algorithm.model_file=" + (dir / "fitted/model.pt").string();
+  EXPECT_THROW_WITH(tiny_experiment(dir / "other.hdf5", dir / "refused", {model_file}), DataError,
+                    "model.pt: fitted on another dataset (298 transitions; ");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir / "refused",
+                                    {"algorithm.model_file=" + (dir / "absent.pt").string()}),
+                    IoError, "absent.pt: no such file");
+  std::ofstream(dir / "garbage.pt") << "not a torch archive";
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir / "refused",
+                                    {"algorithm.model_file=" + (dir / "garbage.pt").string()}),
+                    DataError, "garbage.pt: not a model file");
+  EXPECT_FALSE(fs::exists(dir / "refused"));
+}
+
 // Lu et al.'s log-likelihood variance as the penalty: rollouts lowered by it, not with MOREC
 TEST_F(OfflineMbpoTest, LogLikelihoodVariancePenalisesRollouts) {
   const fs::path dir = test::scratch_dir();

@@ -105,6 +105,10 @@ struct OfflineMbpoOptions {
   TORCH_ARG(std::optional<ReferenceReturns>, reference) = std::nullopt;
   /// The learner's options for a gradient-trained model (the `model_training` section).
   TORCH_ARG(ModelTrainerOptions, model_training) = ModelTrainerOptions();
+  /// A model.pt that an earlier run on the same dataset wrote after fitting its model: the loop
+  /// loads it instead of fitting the model (OfflineRL-Kit's --load-dynamics-path), so seeds and
+  /// algorithms on one dataset share one fit. Relative to the working directory; "" fits.
+  TORCH_ARG(std::string, model_file) = "";
 };
 
 /// The generators of OfflineMbpo, one per random stream (all part of its checkpoints).
@@ -118,7 +122,10 @@ struct OfflineMbpoGenerators {
 
 /// The offline loop. Before the first step the dataset's transitions (d4rl_transitions: timeout
 /// rows left out) fill the real buffer and the model's learner trains on all of them once (for
-/// the ensemble: holdout, early stopping, elites). Then, counted in gradient steps t = 1..N:
+/// the ensemble: holdout, early stopping, elites) and the fitted model is written to the run
+/// folder's model.pt; with `model_file` the model is read from such a file instead, which must
+/// have been fitted on the same dataset (rows and checksum; DataError naming the file
+/// otherwise). Then, counted in gradient steps t = 1..N:
 /// before steps 1, 1 + rollout_freq, ..., `rollout_batch_size` dataset states are rolled out
 /// `rollout_length` steps with the current policy (sampling) in a ModelEnv (a random elite per
 /// row and step, sampled next state, learned reward and termination from the task), each reward
@@ -182,6 +189,9 @@ class OfflineMbpo : public Algorithm {
   DynamicsReward* dynamics_reward() { return dynamics_reward_ ? &*dynamics_reward_ : nullptr; }
 
  private:
+  // model.pt: the fitted model and the dataset it was fitted on (rows and checksum)
+  void write_model_file(const std::filesystem::path& path) const;
+  void read_model_file(const std::string& path);
   void roll_out(int64_t t, MetricsWriter& metrics);
   void log_train_row(int64_t t, MetricsWriter& metrics, double elapsed_s);
   void evaluate(int64_t t, MetricsWriter& metrics, double elapsed_s);
