@@ -65,13 +65,56 @@ ReproduceEntry read_entry(const ConfigNode& node, const std::string& name,
   return e;
 }
 
-// runs (or resumes) one seed of an entry in `dir`; a finished run (agent.pt) is left as it is
-void run_one(const ReproduceEntry& e, uint64_t seed, int64_t budget, const fs::path& dir,
-             const ReproduceOptions& options) {
+// the `--set` overrides of one seed of an entry at `budget`
+std::vector<std::string> run_overrides(const ReproduceEntry& e, uint64_t seed, int64_t budget) {
   std::vector<std::string> sets = e.overrides;
   sets.push_back("seed=" + std::to_string(seed));
   sets.push_back(e.budget_key + "=" + std::to_string(budget));
-  complete_run(e.config, sets, dir, e.name, options.before_run);
+  return sets;
+}
+
+// the run length of an entry under --budget
+int64_t scaled_budget(const ReproduceEntry& e, const ReproduceOptions& options) {
+  return std::max<int64_t>(1, std::llround(options.budget * static_cast<double>(e.budget)));
+}
+
+// the seeds of an entry that --seeds keeps
+std::vector<uint64_t> seeds_to_run(const ReproduceEntry& e, const ReproduceOptions& options) {
+  const size_t n =
+      options.seeds > 0 ? std::min<size_t>(options.seeds, e.seeds.size()) : e.seeds.size();
+  return {e.seeds.begin(), e.seeds.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+// the run folder of one seed of an entry
+fs::path run_folder(const fs::path& table_dir, const ReproduceEntry& e, uint64_t seed,
+                    int64_t budget, bool full) {
+  const std::string name = full ? "s" + std::to_string(seed)
+                                : "s" + std::to_string(seed) + "-budget" + std::to_string(budget);
+  return table_dir / e.name / name;
+}
+
+// Builds, without running, every run of the table that would start afresh, so that a bad
+// override or a missing file (an offline entry's dataset) stops the table before its first run
+// rather than after the hours of the entries before it. Runs that are done or resume from a
+// checkpoint are left to complete_run.
+void check_new_runs_build(const ReproduceTable& table, const fs::path& table_dir,
+                          const ReproduceOptions& options) {
+  const bool full = options.budget == 1.0;
+  for (const auto& e : table.entries) {
+    const int64_t budget = scaled_budget(e, options);
+    for (uint64_t seed : seeds_to_run(e, options)) {
+      const fs::path dir = run_folder(table_dir, e, seed, budget, full);
+      std::error_code ec;
+      if (fs::exists(dir / "agent.pt", ec) || fs::exists(dir / "checkpoints" / "checkpoint.pt", ec))
+        continue;
+      try {
+        Experiment(load_config(e.config.string(), run_overrides(e, seed, budget)), e.name);
+      } catch (const Error&) {
+        log::logger("run")->error("{} (seed {}) cannot start; no run was started", e.name, seed);
+        throw;
+      }
+    }
+  }
 }
 
 double statistic_of(const ReproduceEntry& e, const RunCurve& curve) {
@@ -107,21 +150,16 @@ ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& o
   if (options.seeds < 0) throw ConfigError("--seeds", "", "expected an integer >= 0");
   const fs::path table_dir = options.runs_root / table.name;
   const bool full = options.budget == 1.0;
+  check_new_runs_build(table, table_dir, options);
   ReproduceReport report;
   for (const auto& e : table.entries) {
     ReproduceResult r;
     r.entry = &e;
-    r.budget = std::max<int64_t>(1, std::llround(options.budget * static_cast<double>(e.budget)));
-    const size_t n =
-        options.seeds > 0 ? std::min<size_t>(options.seeds, e.seeds.size()) : e.seeds.size();
+    r.budget = scaled_budget(e, options);
     std::vector<RunCurve> curves;
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t seed = e.seeds[i];
-      const fs::path dir =
-          table_dir / e.name /
-          (full ? "s" + std::to_string(seed)
-                : "s" + std::to_string(seed) + "-budget" + std::to_string(r.budget));
-      run_one(e, seed, r.budget, dir, options);
+    for (uint64_t seed : seeds_to_run(e, options)) {
+      const fs::path dir = run_folder(table_dir, e, seed, r.budget, full);
+      complete_run(e.config, run_overrides(e, seed, r.budget), dir, e.name, options.before_run);
       r.run_dirs.push_back(dir);
       curves.push_back(read_run_curve(dir, e.metric, e.x));
       r.values.push_back(statistic_of(e, curves.back()));

@@ -101,6 +101,23 @@ TEST_F(ReproduceTest, BadTablesAreConfigErrorsNamingTheKey) {
                     "--budget");
 }
 
+// every run that would start is built first: an entry that cannot start (here an override of a
+// key the config does not have) stops the table before any run, not after the entries before it
+TEST_F(ReproduceTest, AnEntryThatCannotStartStopsTheTableBeforeAnyRun) {
+  const fs::path dir = test::scratch_dir();
+  std::string text =
+      tiny_table("{value: 0, tolerance: 1, source: s}", "{value: 0, tolerance: 1, source: s}");
+  const std::string overrides = "overrides: [env.max_episode_steps=10, threads=1]";
+  text.replace(text.rfind(overrides), overrides.size(),
+               "overrides: [env.max_episode_steps=10, threads=1, algorithm.colour=red]");
+  ReproduceOptions options;
+  options.runs_root = dir / "runs";
+  options.seeds = 1;
+  EXPECT_THROW_WITH(reproduce(load_reproduce_table(write_table(dir, text)), options), ConfigError,
+                    "algorithm.colour");
+  EXPECT_FALSE(fs::exists(dir / "runs/tiny/random_pendulum"));
+}
+
 TEST_F(ReproduceTest, ShippedTablesLoad) {
   for (const auto& entry : fs::directory_iterator(test::source_path("configs/reproduce"))) {
     SCOPED_TRACE(entry.path().string());
