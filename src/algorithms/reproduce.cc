@@ -51,8 +51,12 @@ ReproduceEntry read_entry(const ConfigNode& node, const std::string& name,
   e.metric = node.get_or("metric", e.metric);
   e.x = node.get_or("x", e.x);
   e.statistic = node.get_or("statistic", e.statistic);
-  if (e.statistic != "last" && e.statistic != "max")
-    throw node.error("statistic", "expected last or max, got '" + e.statistic + "'");
+  if (e.statistic != "last" && e.statistic != "max" && e.statistic != "mean_last")
+    throw node.error("statistic", "expected last, max or mean_last, got '" + e.statistic + "'");
+  if (e.statistic == "mean_last") {
+    e.statistic_window = node.get_or("statistic_window", e.statistic_window);
+    if (e.statistic_window < 1) throw node.error("statistic_window", "expected an integer >= 1");
+  }
   const ConfigNode published = node.child("published");
   e.published = published.get<double>("value");
   if (published.has("at")) e.published_at = published.get<double>("at");
@@ -121,6 +125,12 @@ double statistic_of(const ReproduceEntry& e, const RunCurve& curve) {
   if (curve.y.empty())
     throw DataError(curve.run_dir.string() + ": no value of '" + e.metric + "' was logged");
   if (e.statistic == "max") return *std::max_element(curve.y.begin(), curve.y.end());
+  if (e.statistic == "mean_last") {  // over fewer values when the run logged fewer
+    const size_t n = std::min<size_t>(curve.y.size(), static_cast<size_t>(e.statistic_window));
+    double sum = 0;
+    for (size_t i = curve.y.size() - n; i < curve.y.size(); ++i) sum += curve.y[i];
+    return sum / static_cast<double>(n);
+  }
   return curve.y.back();
 }
 
@@ -212,8 +222,8 @@ ReproduceReport reproduce(const ReproduceTable& table, const ReproduceOptions& o
        << format_number(r.std) << " | " << format_number(e.published) << " | " << tolerance << " | "
        << verdict << " | " << e.source << " |\n";
   }
-  md << "\nOurs: each run's `statistic` (last or max) of the entry's metric column; mean and "
-        "population std over seeds. Run folders: "
+  md << "\nOurs: each run's `statistic` (last, max, or mean of the last values) of the entry's "
+        "metric column; mean and population std over seeds. Run folders: "
      << table_dir.string() << "/<entry>/s<seed>.\n";
   report.markdown = md.str();
   fs::create_directories(table_dir);

@@ -8,6 +8,7 @@
 
 #include "mbrl/core/error.h"
 #include "mbrl/log/learning_curves.h"
+#include "tests/support/csv.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdata.h"
@@ -99,6 +100,30 @@ TEST_F(ReproduceTest, BadTablesAreConfigErrorsNamingTheKey) {
   too_much.runs_root = dir / "runs";
   EXPECT_THROW_WITH(reproduce(load_reproduce_table(write_table(dir, table)), too_much), ConfigError,
                     "--budget");
+}
+
+// mean_last: the mean of the last `statistic_window` values of each run's column
+TEST_F(ReproduceTest, MeanLastAveragesTheLastValuesOfEachRun) {
+  const fs::path dir = test::scratch_dir();
+  std::string text =
+      tiny_table("{value: 0, tolerance: 1, source: s}", "{value: 0, tolerance: 1, source: s}");
+  const std::string metric = "    metric: episode_return\n";
+  text.replace(text.find(metric), metric.size(),
+               metric + "    statistic: mean_last\n    statistic_window: 3\n");
+  ReproduceOptions options;
+  options.runs_root = dir / "runs";
+  options.seeds = 1;
+  const ReproduceReport report = reproduce(load_reproduce_table(write_table(dir, text)), options);
+  const test::Csv csv = test::read_csv(dir / "runs/tiny/random_pendulum/s0/metrics.csv");
+  ASSERT_EQ(csv.rows.size(), 4u);
+  double last3 = 0;
+  for (size_t r = 1; r < 4; ++r) last3 += std::stod(csv.column(r, "episode_return")) / 3;
+  EXPECT_NEAR(report.results[0].values.at(0), last3, 1e-4);
+  EXPECT_NEAR(report.results[1].values.at(0), std::stod(csv.column(3, "episode_return")), 1e-4);
+
+  std::string bad = text;
+  bad.replace(bad.find("statistic_window: 3"), 19, "statistic_window: 0");
+  EXPECT_THROW_WITH(load_reproduce_table(write_table(dir, bad)), ConfigError, "statistic_window");
 }
 
 // every run that would start is built first: an entry that cannot start (here an override of a

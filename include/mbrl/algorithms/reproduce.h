@@ -24,7 +24,10 @@ struct ReproduceEntry {
   std::vector<std::string> overrides;  // further `--set key=value` for every run
   std::string metric = "eval_return";  // a metrics column
   std::string x = "env_steps";         // its step column (curves)
-  std::string statistic = "last";      // last | max: one number per run from the column
+  std::string statistic = "last";      // last | max | mean_last: one number per run from the
+                                       // column (mean_last: the mean of its last
+                                       // `statistic_window` values)
+  int64_t statistic_window = 10;       // >= 1; only mean_last reads it
   double published = 0;                // the published value of `statistic`
   std::optional<double> published_at;  // its x, for the marker on the curve
   std::string source;                  // where the published number comes from
