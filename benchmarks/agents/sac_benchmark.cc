@@ -51,6 +51,30 @@ BENCHMARK(BM_SacUpdate)
     ->Args({2, 17, 6, 256, 0})
     ->Unit(benchmark::kMillisecond);
 
+// The offline loops' actor-critic step at HalfCheetah's sizes (obs 17, act 6, batch 256, 1
+// thread): args critics, hidden layers per critic, diversity (EDAC's eta x 100), deterministic
+// backup. MOPO {2, 2, 0, 0}, MOBILE {2, 2, 0, 1} (its Bellman-inconsistency penalty is not in
+// the update), RAVL {10, 3, 100, 0}.
+void BM_OfflineSacUpdate(benchmark::State& state) {
+  configure_threads(1);
+  const auto options = SacOptions()
+                           .num_critics(state.range(0))
+                           .num_layers(state.range(1))
+                           .critic_diversity(static_cast<double>(state.range(2)) / 100.0)
+                           .deterministic_backup(state.range(3) != 0);
+  SacAgent agent(options, spec(17, 6), make_generator(0, torch::kCPU));
+  auto b = batch(256, 17, 6);
+  for (int i = 0; i < 5; ++i) agent.update(b);  // warm-up (Adam state allocation)
+  for (auto _ : state) benchmark::DoNotOptimize(agent.update_sac(b).critic_loss);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OfflineSacUpdate)
+    ->ArgNames({"critics", "layers", "eta100", "det"})
+    ->Args({2, 2, 0, 0})
+    ->Args({2, 2, 0, 1})
+    ->Args({10, 3, 100, 0})
+    ->Unit(benchmark::kMillisecond);
+
 // one observation per call, as the training loop acts
 void BM_SacAct(benchmark::State& state) {
   at::set_num_threads(1);
