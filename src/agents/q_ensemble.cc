@@ -25,34 +25,42 @@ QEnsembleImpl::QEnsembleImpl(QEnsembleOptions options_) : options(options_) {
 }
 
 void QEnsembleImpl::reset() {
-  layers_.clear();
-  const int64_t n = options.num_critics();
-  int64_t in = options.obs_dim() + options.act_dim();
-  for (int64_t l = 0; l <= options.num_layers(); ++l) {
-    const int64_t out = l < options.num_layers() ? options.hidden_size() : 1;
-    layers_.push_back(register_module(
-        "layer" + std::to_string(l),
-        EnsembleLinear(EnsembleLinearOptions(n, in, out).init(EnsembleInit::kXavierUniform))));
-    in = out;
-  }
+  mlp_ = register_module(
+      "mlp", EnsembleMlp(
+                 EnsembleMlpOptions(options.num_critics(), options.obs_dim() + options.act_dim(), 1)
+                     .hidden_size(options.hidden_size())
+                     .num_layers(options.num_layers())
+                     .activation(Activation::kRelu)
+                     .init(EnsembleInit::kXavierUniform)));
 }
 
 void QEnsembleImpl::reset_parameters(std::optional<at::Generator> gen) {
-  for (auto& layer : layers_) layer->reset_parameters(gen);
+  mlp_->reset_parameters(std::move(gen));
 }
 
 at::Tensor QEnsembleImpl::forward(const at::Tensor& obs, const at::Tensor& act) {
   const int64_t n = options.num_critics();
-  at::Tensor h;
+  at::Tensor x;
   if (act.dim() == 3) {  // [N, B, act_dim]: each critic its own action
-    h = torch::cat({obs.unsqueeze(0).expand({n, obs.size(0), obs.size(1)}), act}, -1);
+    x = torch::cat({obs.unsqueeze(0).expand({n, obs.size(0), obs.size(1)}), act}, -1);
   } else {
-    auto x = torch::cat({obs, act}, -1);
-    h = x.unsqueeze(0).expand({n, x.size(0), x.size(1)});
+    auto rows = torch::cat({obs, act}, -1);
+    x = rows.unsqueeze(0).expand({n, rows.size(0), rows.size(1)});
   }
-  const size_t last = layers_.size() - 1;
-  for (size_t l = 0; l < last; ++l) h = torch::relu(layers_[l]->forward(h));
-  return layers_[last]->forward(h).squeeze(-1);
+  return mlp_->forward(x).squeeze(-1);
+}
+
+void QEnsembleImpl::load(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive layer;
+  if (!archive.try_read("layer0", layer)) {
+    torch::nn::Module::load(archive);
+    return;
+  }
+  auto layers = mlp_->named_children();
+  for (int64_t l = 0; l <= options.num_layers(); ++l) {
+    if (l > 0) archive.read("layer" + std::to_string(l), layer);
+    layers["linear" + std::to_string(l)]->load(layer);
+  }
 }
 
 at::Tensor QEnsembleImpl::min_q(const at::Tensor& obs, const at::Tensor& act) {

@@ -37,6 +37,10 @@ void EnsembleMlpImpl::reset() {
   }
 }
 
+void EnsembleMlpImpl::reset_parameters(std::optional<at::Generator> gen) {
+  for (auto& layer : layers_) layer->reset_parameters(gen);
+}
+
 at::Tensor EnsembleMlpImpl::forward(const at::Tensor& x) {
   MBRL_CHECK_SHAPE(x, {options_.ensemble_size(), -1, options_.in_features()}, "x");
   at::Tensor h = x;

@@ -1,6 +1,8 @@
 // Tests for agents/squashed_gaussian_policy.cc and agents/q_ensemble.cc.
 #include <cmath>
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -138,9 +140,9 @@ TEST_F(SacNetworksTest, QEnsembleMembersAreIndependentMlps) {
   auto p = q->named_parameters();
   auto x = torch::cat({obs, act}, 1);
   for (int64_t n = 0; n < 4; ++n) {
-    auto h = torch::relu(x.matmul(p["layer0.weight"][n]) + p["layer0.bias"][n]);
-    h = torch::relu(h.matmul(p["layer1.weight"][n]) + p["layer1.bias"][n]);
-    auto qn = (h.matmul(p["layer2.weight"][n]) + p["layer2.bias"][n]).squeeze(-1);
+    auto h = torch::relu(x.matmul(p["mlp.linear0.weight"][n]) + p["mlp.linear0.bias"][n]);
+    h = torch::relu(h.matmul(p["mlp.linear1.weight"][n]) + p["mlp.linear1.bias"][n]);
+    auto qn = (h.matmul(p["mlp.linear2.weight"][n]) + p["mlp.linear2.bias"][n]).squeeze(-1);
     EXPECT_TENSOR_CLOSE(out[n], qn, 1e-5, 1e-5);
   }
   EXPECT_TENSOR_CLOSE(q->min_q(obs, act), std::get<0>(out.min(0)));
@@ -161,6 +163,35 @@ TEST_F(SacNetworksTest, QEnsembleCloneIsDeepAndInitIsSeeded) {
     for (auto& p : c->parameters()) p.add_(1.0);
   }
   EXPECT_FALSE(torch::allclose(c->forward(obs, act), a->forward(obs, act)));
+}
+
+// agent.pt files written before the critics were an EnsembleMlp hold layer0..layerL as the
+// module's own children: they still load, as do files in today's layout
+TEST_F(SacNetworksTest, QEnsembleLoadsTodaysAndTheEarlierLayout) {
+  const auto options = QEnsembleOptions(3, 2).num_critics(2).hidden_size(8).num_layers(2);
+  QEnsemble saved(options);
+  saved->reset_parameters(make_generator(3, torch::kCPU));
+  auto obs = torch::randn({4, 3}), act = torch::randn({4, 2});
+  const auto params = saved->named_parameters();
+
+  torch::serialize::OutputArchive earlier;
+  for (int l = 0; l <= 2; ++l) {
+    torch::serialize::OutputArchive layer;
+    layer.write("weight", params["mlp.linear" + std::to_string(l) + ".weight"]);
+    layer.write("bias", params["mlp.linear" + std::to_string(l) + ".bias"]);
+    earlier.write("layer" + std::to_string(l), layer);
+  }
+  torch::serialize::OutputArchive today;
+  saved->save(today);
+  for (auto* out : {&earlier, &today}) {
+    std::stringstream bytes;
+    out->save_to(bytes);
+    torch::serialize::InputArchive in;
+    in.load_from(bytes);
+    QEnsemble loaded(options);
+    loaded->load(in);
+    EXPECT_TENSOR_CLOSE(loaded->forward(obs, act), saved->forward(obs, act), 0, 0);
+  }
 }
 
 TEST_F(SacNetworksTest, QEnsembleRejectsBadOptions) {

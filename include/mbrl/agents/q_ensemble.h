@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
-#include <vector>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -13,7 +12,8 @@
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
-#include "mbrl/nn/ensemble_linear.h"
+#include "mbrl/io/archive_fwd.h"
+#include "mbrl/nn/ensemble_mlp.h"
 
 namespace mbrl {
 
@@ -32,9 +32,9 @@ struct QEnsembleOptions {
   TORCH_ARG(int64_t, num_layers) = 2;
 };
 
-/// `num_critics` MLPs Q_n([obs, act]) with their own weights: every layer is one EnsembleLinear
-/// (weight [N, in, out], bias [N, 1, out]; one `baddbmm` for all members, no loop over members)
-/// with Xavier-uniform weights. Each member is in -> hidden (ReLU) x num_layers -> 1.
+/// `num_critics` MLPs Q_n([obs, act]) with their own weights: one EnsembleMlp (each layer one
+/// `baddbmm` for all members, no loop over members) with Xavier-uniform weights. Each member is
+/// in -> hidden (ReLU) x num_layers -> 1.
 class QEnsembleImpl : public torch::nn::Cloneable<QEnsembleImpl> {
  public:
   explicit QEnsembleImpl(QEnsembleOptions options);
@@ -50,12 +50,16 @@ class QEnsembleImpl : public torch::nn::Cloneable<QEnsembleImpl> {
   /// The elementwise minimum over members. obs: [B, obs_dim], act: [B, act_dim] -> [B].
   at::Tensor min_q(const at::Tensor& obs, const at::Tensor& act);
 
+  /// Reads what save wrote; also reads files saved before the critics were an EnsembleMlp, whose
+  /// layers were the module's own children layer0..layerL (the same tensors).
+  void load(torch::serialize::InputArchive& archive) override;
+
   void pretty_print(std::ostream& stream) const override;
 
   QEnsembleOptions options;
 
  private:
-  std::vector<EnsembleLinear> layers_;  // num_layers hidden layers, then the output layer
+  EnsembleMlp mlp_{nullptr};
 };
 
 /// A ModuleHolder for QEnsembleImpl.

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <vector>
 
+#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
 #include <torch/nn/cloneable.h>
@@ -45,6 +47,8 @@ class EnsembleMlpImpl : public torch::nn::Cloneable<EnsembleMlpImpl> {
 
   /// (Re)creates the layers; called by the constructor and by clone().
   void reset() override;
+  /// Re-initialises every layer in place, drawing from `gen` (EnsembleLinear::reset_parameters).
+  void reset_parameters(std::optional<at::Generator> gen = std::nullopt);
 
   /// x: [E, B, in] -> [E, B, out].
   at::Tensor forward(const at::Tensor& x);
