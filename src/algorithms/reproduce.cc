@@ -97,10 +97,11 @@ fs::path run_folder(const fs::path& table_dir, const ReproduceEntry& e, uint64_t
   return table_dir / e.name / name;
 }
 
-// Builds, without running, every run of the table that would start afresh, so that a bad
+// Builds, without running, one run of every entry that has a run to start afresh, so that a bad
 // override or a missing file (an offline entry's dataset) stops the table before its first run
-// rather than after the hours of the entries before it. Runs that are done or resume from a
-// checkpoint are left to complete_run.
+// rather than after the hours of the entries before it. An entry's seeds differ only in `seed`,
+// so one build per entry checks them all. Runs that are done or resume from a checkpoint are left
+// to complete_run.
 void check_new_runs_build(const ReproduceTable& table, const fs::path& table_dir,
                           const ReproduceOptions& options) {
   const bool full = options.budget == 1.0;
@@ -117,6 +118,7 @@ void check_new_runs_build(const ReproduceTable& table, const fs::path& table_dir
         log::logger("run")->error("{} (seed {}) cannot start; no run was started", e.name, seed);
         throw;
       }
+      break;  // the entry's first run to start was built
     }
   }
 }
