@@ -33,6 +33,7 @@ std::shared_ptr<SequenceBackbone> make(const std::string& yaml) {
 std::string small_yaml(const std::string& type) {
   if (type == "gru") return "type: gru\nhidden_size: 16\nblocks: 4\n";
   if (type == "gru_plain") return "type: gru\nhidden_size: 16\nvariant: plain\n";
+  if (type == "gru_members") return "type: gru\nhidden_size: 8\nblocks: 2\nmembers: 3\n";
   if (type == "mamba")
     return "type: mamba\nd_model: 16\nnum_layers: 2\nd_state: 4\nscan_chunk: 8\n";
   if (type == "s4d") return "type: s4d\nd_model: 16\nnum_layers: 2\nd_state: 8\n";
@@ -200,9 +201,43 @@ TEST_P(SequenceBackboneTest, SaveLoadRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbones, SequenceBackboneTest,
-                         ::testing::Values("gru", "gru_plain", "mamba", "s4d", "s4d_inv_bilinear",
-                                           "transformer", "transformer_banded",
+                         ::testing::Values("gru", "gru_plain", "gru_members", "mamba", "s4d",
+                                           "s4d_inv_bilinear", "transformer", "transformer_banded",
                                            "transformer_learned"));
+
+// An ensemble of whole backbones: member m's columns of the output are what a backbone of one
+// member holding member m's weights computes, in both forms (so no member reads another's
+// weights or memory).
+class BackboneMembersTest : public test::MbrlTest,
+                            public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(BackboneMembersTest, EachMemberIsABackboneOfItsOwn) {
+  auto net = make(small_yaml(GetParam()));
+  const int64_t M = net->members();
+  ASSERT_EQ(M, 3);
+  const int64_t D = net->output_size() / M;
+  torch::NoGradGuard no_grad;
+  const int64_t T = 64, B = 3;
+  const at::Tensor x = torch::randn({T, B, kIn});
+  const at::Tensor first = starts(T, B);
+  const at::Tensor y = net->forward(x, first, net->initial_state(B, torch::kCPU)).first;
+  BackboneState s = net->initial_state(B, torch::kCPU);
+  const at::Tensor y0 = net->step(s, x[0], first[0]).first;
+  for (int64_t m = 0; m < M; ++m) {
+    const auto one = net->member(m);
+    EXPECT_EQ(one->members(), 1);
+    ASSERT_EQ(one->output_size(), D);
+    const at::Tensor own = one->forward(x, first, one->initial_state(B, torch::kCPU)).first;
+    EXPECT_TENSOR_CLOSE(y.narrow(-1, m * D, D), own, 1e-6, 1e-6) << "member " << m;
+    const at::Tensor own0 = one->step(one->initial_state(B, torch::kCPU), x[0], first[0]).first;
+    EXPECT_TENSOR_CLOSE(y0.narrow(-1, m * D, D), own0, 1e-6, 1e-6) << "member " << m;
+  }
+  // the members differ (each drew its own weights)
+  EXPECT_GT((y.narrow(-1, 0, D) - y.narrow(-1, D, D)).abs().max().item<double>(), 1e-3);
+  EXPECT_THROW_WITH(net->member(M), InvalidArgument, "members");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backbones, BackboneMembersTest, ::testing::Values("gru_members"));
 
 TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   register_builtins();
@@ -211,6 +246,8 @@ TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   };
   EXPECT_THROW_WITH(build("type: gru\nhidden_size: 10\nblocks: 4\n"), ConfigError, "blocks");
   EXPECT_THROW_WITH(build("type: gru\nvariant: lstm\n"), ConfigError, "variant");
+  EXPECT_THROW_WITH(build("type: gru\nmembers: 0\n"), ConfigError, "members");
+  EXPECT_THROW_WITH(build("type: gru\nvariant: plain\nmembers: 2\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: mamba\nd_state: 0\n"), ConfigError, "d_state");
   EXPECT_THROW_WITH(build("type: mamba\ndt_min: 0.5\ndt_max: 0.1\n"), ConfigError, "dt_min");
   EXPECT_THROW_WITH(build("type: s4d\nd_state: 7\n"), ConfigError, "d_state");

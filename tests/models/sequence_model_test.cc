@@ -242,13 +242,25 @@ TEST_P(SequenceModelTest, SaveLoadRoundTripAndArchitectureMismatchNamed) {
 INSTANTIATE_TEST_SUITE_P(Backbones, SequenceModelTest,
                          ::testing::Values("gru", "s4d", "mamba", "transformer"));
 
-// Three heads on one backbone: the parallel form predicts their mean; a rollout's propagation
-// picks each row's head as an ensemble's members (ts_inf keeps row r on head r % particles % 3,
-// expectation averages, ts1 deals every candidate's particles anew); the uncertainty is the
-// heads' spread.
-TEST(SequenceModelHeadsTest, PropagationPicksEachRowsHeadAndTheSpreadIsTheUncertainty) {
-  auto model = make("type: sequence_model\nhead_hidden_size: 16\nheads: 3\nbackbone:\n" +
-                    backbone_yaml("gru"));
+// Three predictors: three heads on one backbone, or a backbone of three members (three whole
+// models, one head each). The parallel form predicts their mean; a rollout's propagation picks
+// each row's predictor as an ensemble's members (ts_inf keeps row r on predictor
+// r % particles % 3, expectation averages, ts1 deals every candidate's particles anew); the
+// uncertainty is the predictors' spread.
+class SequenceModelPredictorsTest : public test::MbrlTest,
+                                    public ::testing::WithParamInterface<std::string> {};
+
+std::string three_predictors_yaml(const std::string& kind) {
+  if (kind == "heads")
+    return "type: sequence_model\nhead_hidden_size: 16\nheads: 3\nbackbone:\n" +
+           backbone_yaml("gru");
+  return "type: sequence_model\nhead_hidden_size: 16\nbackbone:\n" + backbone_yaml("gru") +
+         "  members: 3\n";
+}
+
+TEST_P(SequenceModelPredictorsTest, PropagationPicksEachRowsPredictorAndTheSpreadIsTheUncertainty) {
+  auto model = make(three_predictors_yaml(GetParam()));
+  EXPECT_EQ(model->predictors(), 3);
   const int64_t T = 6, N = 6;
   const SequenceBatch seq = random_sequences(T, N);
   model->fit_normalizers(rows(seq));
@@ -316,6 +328,48 @@ TEST(SequenceModelHeadsTest, PropagationPicksEachRowsHeadAndTheSpreadIsTheUncert
       model->predict(seq.obs.narrow(0, 0, 1), act.unsqueeze(0), at::Tensor(),
                      model->backbone().initial_state(N, torch::kCPU));
   EXPECT_TENSOR_CLOSE(p.next_obs[0], heads_next_obs.mean(0), 1e-5, 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, SequenceModelPredictorsTest, ::testing::Values("heads", "members"));
+
+// A backbone of three members: member m's prediction reads member m's backbone only, memory
+// included (changing member 1's weights changes predictor 1 alone, after a history too).
+TEST(SequenceModelMembersTest, EachPredictorReadsItsOwnMember) {
+  auto model = make(three_predictors_yaml("members"));
+  const int64_t T = 6, N = 4;
+  const SequenceBatch seq = random_sequences(T, N);
+  model->fit_normalizers(rows(seq));
+  auto gen = make_generator(0, torch::kCPU);
+  const at::Tensor act = torch::rand({N, kAct}) * 2 - 1;
+  const RolloutSpec spec{Propagation::kExpectation, N, false};
+  const auto predict = [&] {
+    return model->step_with_uncertainty(model->initial_state_after(seq, spec), act, gen)
+        .member_mean;
+  };
+  const at::Tensor before = predict();
+  {
+    torch::NoGradGuard no_grad;
+    // member 1's blocks are [2, 4) of the GRU's 3 x 2 blocks
+    // (noise: a scale or a shift of all of them the gates' LayerNorm would undo)
+    at::Tensor w = model->backbone().named_parameters()["gates.weight"].narrow(0, 2, 2);
+    w.add_(torch::randn_like(w));
+  }
+  const at::Tensor after = predict();
+  EXPECT_TRUE(after[0].equal(before[0]));
+  EXPECT_TRUE(after[2].equal(before[2]));
+  EXPECT_GT((after[1] - before[1]).abs().max().item<double>(), 1e-4);
+  // a trained model of members is saved and loaded whole; heads and members are exclusive
+  const auto path = test::scratch_dir() / "members.pt";
+  save_model(*model, path);
+  auto copy = make(three_predictors_yaml("members"));
+  load_model(*copy, path);
+  EXPECT_TRUE(copy->step_with_uncertainty(copy->initial_state_after(seq, spec), act, gen)
+                  .member_mean.equal(after));
+  EXPECT_THROW_WITH(load_model(*make(three_predictors_yaml("heads")), path), DataError,
+                    "architecture differs");
+  EXPECT_THROW_WITH(
+      make("type: sequence_model\nheads: 2\nbackbone:\n" + backbone_yaml("gru") + "  members: 3\n"),
+      ConfigError, "heads");
 }
 
 TEST(SequenceModelHeadsTest, OneHeadReportsNoUncertaintyAndHeadsAreSaved) {

@@ -268,6 +268,12 @@ TEST(WorldModelGruTest, RejectsABackboneOfTheWrongWidth) {
       load_config_string("type: gru\nhidden_size: 8\nblocks: 1\n", "b.yaml"), BuildContext{}, 5);
   EXPECT_THROW_WITH(WorldModel(small(), wrong, make_generator(1, torch::kCPU)), InvalidArgument,
                     "backbone");
+  // an ensemble of backbones is for sequence models; the RSSM has one deterministic path
+  auto members = backbone_registry().create(
+      load_config_string("type: gru\nhidden_size: 8\nblocks: 1\nmembers: 2\n", "b.yaml"),
+      BuildContext{}, kLatents * kClasses + kAct);
+  EXPECT_THROW_WITH(WorldModel(small(), members, make_generator(1, torch::kCPU)), InvalidArgument,
+                    "members");
 }
 
 }  // namespace

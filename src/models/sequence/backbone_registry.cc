@@ -60,6 +60,12 @@ BackboneState SequenceBackbone::states_along(const at::Tensor& x, const at::Tens
   return every;
 }
 
+std::shared_ptr<SequenceBackbone> SequenceBackbone::member(int64_t m) const {
+  (void)m;
+  throw InvalidArgument("members",
+                        mbrl::detail::str("the ", type(), " backbone cannot hold several members"));
+}
+
 namespace {
 
 template <class Module, class Options>

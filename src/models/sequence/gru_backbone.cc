@@ -16,13 +16,18 @@ GruBackboneImpl::GruBackboneImpl(GruBackboneOptions options) : options_(std::mov
                  o.hidden_size());
   MBRL_CHECK_ARG(o.variant() == "block" || o.variant() == "plain", "variant",
                  "expected block or plain, got '", o.variant(), "'");
+  MBRL_CHECK_ARG(o.members() >= 1, "members", "expected an integer >= 1, got ", o.members());
+  MBRL_CHECK_ARG(o.members() == 1 || o.variant() == "block", "members",
+                 "several members need variant block (a plain GRU cell mixes all its units), got ",
+                 o.members());
   if (o.variant() == "plain") {
     plain_ = register_module("cell", torch::nn::GRUCell(o.input_size(), o.hidden_size()));
     return;
   }
   MBRL_CHECK_ARG(o.blocks() >= 1 && o.hidden_size() % o.blocks() == 0, "blocks",
                  "expected a divisor of hidden_size ", o.hidden_size(), ", got ", o.blocks());
-  const int64_t g = o.blocks(), hb = o.hidden_size() / g;
+  // every member's blocks side by side: member m's are [m G, (m + 1) G)
+  const int64_t g = o.members() * o.blocks(), hb = o.hidden_size() / o.blocks();
   gates_ =
       register_module("gates", EnsembleLinear(EnsembleLinearOptions(g, hb + o.input_size(), 3 * hb)
                                                   .init(EnsembleInit::kXavierUniform)));
@@ -31,13 +36,35 @@ GruBackboneImpl::GruBackboneImpl(GruBackboneOptions options) : options_(std::mov
 }
 
 BackboneState GruBackboneImpl::initial_state(int64_t batch, c10::Device device) const {
-  return {{torch::zeros({batch, options_.hidden_size()},
+  return {{torch::zeros({batch, output_size()},
                         torch::TensorOptions().dtype(torch::kFloat32).device(device))}};
+}
+
+std::shared_ptr<SequenceBackbone> GruBackboneImpl::member(int64_t m) const {
+  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
+                 "), got ", m);
+  GruBackboneOptions one = options_;
+  one.members(1);
+  auto copy = std::make_shared<GruBackboneImpl>(one);
+  copy->to(norm_weight_.defined() ? norm_weight_.device() : c10::Device(c10::kCPU));
+  torch::NoGradGuard no_grad;
+  if (plain_) {
+    const auto from = parameters(), to = copy->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+    return copy;
+  }
+  const int64_t g = options_.blocks();
+  copy->gates_->weight.copy_(gates_->weight.narrow(0, m * g, g));
+  copy->gates_->bias.copy_(gates_->bias.narrow(0, m * g, g));
+  copy->norm_weight_.copy_(norm_weight_.narrow(0, m * g, g));
+  copy->norm_bias_.copy_(norm_bias_.narrow(0, m * g, g));
+  return copy;
 }
 
 at::Tensor GruBackboneImpl::cell(const at::Tensor& h, const at::Tensor& x) {
   if (plain_) return plain_->forward(x, h);
-  const int64_t g = options_.blocks(), hb = options_.hidden_size() / g, b = h.size(0);
+  const int64_t g = options_.members() * options_.blocks(),
+                hb = options_.hidden_size() / options_.blocks(), b = h.size(0);
   // [G, B, H/G + in]: each block's own hidden slice next to the shared input
   const at::Tensor hg = h.view({b, g, hb}).transpose(0, 1);
   const at::Tensor in = torch::cat({hg, x.unsqueeze(0).expand({g, b, x.size(1)})}, -1);
@@ -48,7 +75,7 @@ at::Tensor GruBackboneImpl::cell(const at::Tensor& h, const at::Tensor& x) {
   const at::Tensor cand = torch::tanh(reset * chunks[1]);
   const at::Tensor update = torch::sigmoid(chunks[2] - 1.0);
   const at::Tensor next = update * cand + (1.0 - update) * hg;  // [G, B, H/G]
-  return next.transpose(0, 1).reshape({b, options_.hidden_size()});
+  return next.transpose(0, 1).reshape({b, output_size()});
 }
 
 std::pair<at::Tensor, BackboneState> GruBackboneImpl::step(const BackboneState& state,
@@ -84,7 +111,7 @@ BackboneState GruBackboneImpl::states_along(const at::Tensor& x, const at::Tenso
   (void)is_first;
   (void)state;
   detail::check_sequence_input(x, options_.input_size());
-  MBRL_CHECK_SHAPE(y, {x.size(0), x.size(1), options_.hidden_size()}, "y");
+  MBRL_CHECK_SHAPE(y, {x.size(0), x.size(1), output_size()}, "y");
   return {{y.detach().flatten(0, 1)}};
 }
 
@@ -93,6 +120,7 @@ GruBackboneOptions gru_backbone_options_from_config(const ConfigNode& node, int6
   MBRL_READ_OPTION(node, o, hidden_size);
   MBRL_READ_OPTION(node, o, variant);
   MBRL_READ_OPTION(node, o, blocks);
+  MBRL_READ_OPTION(node, o, members);
   return o;
 }
 

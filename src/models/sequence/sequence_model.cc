@@ -29,13 +29,20 @@ SequenceModel::SequenceModel(const SequenceModelOptions& options,
   MBRL_CHECK_ARG(backbone_->input_size() == o.obs_dim() + o.act_dim(), "backbone",
                  "expected a backbone reading obs_dim + act_dim = ", o.obs_dim() + o.act_dim(),
                  " inputs, got ", backbone_->input_size());
+  const int64_t members = backbone_->members();
+  MBRL_CHECK_ARG(members == 1 || o.heads() == 1, "heads", "a backbone of ", members,
+                 " members has one head per member (an ensemble of whole "
+                 "models); expected heads 1, got ",
+                 o.heads());
+  predictors_ = std::max(members, o.heads());
   target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
   register_module("backbone", backbone_);
   heads_ = register_module(
-      "heads", EnsembleMlp(EnsembleMlpOptions(o.heads(), backbone_->output_size(), target_dim_)
-                               .hidden_size(o.head_hidden_size())
-                               .num_layers(o.head_layers())
-                               .activation(Activation::kSilu)));
+      "heads",
+      EnsembleMlp(EnsembleMlpOptions(predictors_, backbone_->output_size() / members, target_dim_)
+                      .hidden_size(o.head_hidden_size())
+                      .num_layers(o.head_layers())
+                      .activation(Activation::kSilu)));
   input_normalizer_ =
       register_module("input_normalizer", InputNormalizer(o.obs_dim() + o.act_dim()));
   target_normalizer_ = register_module("target_normalizer", InputNormalizer(target_dim_));
@@ -63,7 +70,17 @@ void SequenceModel::fit_normalizers(const TransitionBatch& data_in) {
   target_normalizer_->fit(targets(data.obs, data.next_obs, data.reward, learns_reward()));
 }
 
-at::Tensor SequenceModel::heads(const at::Tensor& y) { return heads_->forward_shared(y); }
+at::Tensor SequenceModel::heads(const at::Tensor& y) {
+  const int64_t members = backbone_->members();
+  if (members == 1) return heads_->forward_shared(y);
+  // member m's head reads member m's columns: [..., M D] -> [M, rows, D]
+  std::vector<int64_t> shape = y.sizes().vec();
+  shape.back() = target_dim_;
+  shape.insert(shape.begin(), members);
+  const at::Tensor per_member =
+      y.unflatten(-1, {members, -1}).movedim(-2, 0).reshape({members, -1, y.size(-1) / members});
+  return heads_->forward(per_member).view(shape);
+}
 
 at::Tensor SequenceModel::unstandardise(const at::Tensor& t) const {
   return target_normalizer_->stddev * t + target_normalizer_->mean;
@@ -78,26 +95,30 @@ ModelStep SequenceModel::outcome(const at::Tensor& obs, const at::Tensor& target
 
 void SequenceModel::assign_heads(ModelState& state, at::Generator& gen) const {
   const RolloutSpec& spec = state.spec;
-  if (options_.heads() < 2 || spec.propagation != Propagation::kTsInf) return;
+  if (predictors_ < 2 || spec.propagation != Propagation::kTsInf) return;
   MBRL_CHECK_ARG(spec.particles >= 1, "particles", "expected an integer >= 1, got ",
                  spec.particles);
-  state.member = draw_groups(spec.propagation, state.rows(), spec.particles, options_.heads(), gen)
-                     .to(device());
+  state.member =
+      draw_groups(spec.propagation, state.rows(), spec.particles, predictors_, gen).to(device());
   // kept for the whole rollout, so its grouping is made once (heads_of_rows)
-  state.groups = std::make_shared<MemberAssignment>(group_rows(state.member, options_.heads()));
+  state.groups = std::make_shared<MemberAssignment>(group_rows(state.member, predictors_));
 }
 
 at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen) const {
   if (state.member.defined()) return state.member;
-  return draw_groups(state.spec.propagation, state.rows(), state.spec.particles, options_.heads(),
-                     gen)
+  return draw_groups(state.spec.propagation, state.rows(), state.spec.particles, predictors_, gen)
       .to(device());
 }
 
-at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& head,
+at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y_all, const at::Tensor& head,
                                         const MemberAssignment& groups) {
-  const int64_t e = options_.heads(), n = y.size(0);
-  if (n == 0) return torch::empty({0, target_dim_}, y.options());
+  const int64_t e = predictors_, n = y_all.size(0);
+  if (n == 0) return torch::empty({0, target_dim_}, y_all.options());
+  // with members, each row reads its own member's columns
+  const int64_t members = backbone_->members();
+  const at::Tensor y =
+      members == 1 ? y_all
+                   : y_all.view({n, members, -1}).index({torch::arange(n, head.options()), head});
   // head e's rows at [e, 0 .. count_e) of an [E, width, D] batch, width the largest count
   int64_t width = 0;
   for (int64_t g = 0; g < e; ++g)
@@ -116,15 +137,16 @@ at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y, const at::Tensor& h
 
 at::Tensor SequenceModel::rows_targets(const at::Tensor& all, const ModelState& state,
                                        at::Generator& gen) {
-  if (options_.heads() == 1) return all[0];
+  if (predictors_ == 1) return all[0];
   if (state.spec.propagation == Propagation::kExpectation) return all.mean(0);
   const at::Tensor head = row_heads(state, gen);
   return all.index({head, torch::arange(state.rows(), head.options())});
 }
 
 void SequenceModel::require_heads(const char* what) const {
-  MBRL_CHECK_ARG(options_.heads() >= 2, "heads", "the sequence model's ", what,
-                 " needs heads >= 2 (the disagreement of one head is nothing), got ",
+  MBRL_CHECK_ARG(predictors_ >= 2, "heads", "the sequence model's ", what,
+                 " needs heads >= 2 or a backbone of members >= 2 (the disagreement of one "
+                 "predictor is nothing), got heads ",
                  options_.heads());
 }
 
@@ -236,15 +258,16 @@ ModelState SequenceModel::next_state(const ModelState& state, const at::Tensor& 
 }
 
 ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at::Generator& gen) {
-  if (options_.heads() == 1 || state.spec.propagation == Propagation::kExpectation)
+  if (predictors_ == 1 || state.spec.propagation == Propagation::kExpectation)
     return step_with_all_heads(state, act, gen).step;
   // each row through its own head only: 1/E of the heads' work of step_with_all_heads
   torch::NoGradGuard no_grad;
   auto [y, memory] = advance(state, act);
   const at::Tensor head = row_heads(state, gen);
-  const auto groups = state.groups ? state.groups
-                                   : std::make_shared<MemberAssignment>(
-                                         group_rows(head, options_.heads()));  // drawn this step
+  const auto groups =
+      state.groups
+          ? state.groups
+          : std::make_shared<MemberAssignment>(group_rows(head, predictors_));  // drawn this step
   ModelStep r = outcome(state.obs, unstandardise(heads_of_rows(y, head, *groups)));
   r.state = next_state(state, r.next_obs, std::move(memory));
   return r;
@@ -285,21 +308,25 @@ MemberSamples SequenceModel::sample_members(const at::Tensor& obs_in, const at::
   r.next_obs = heads_step.next_obs.unsqueeze(0).expand({samples, -1, -1, -1}).contiguous();
   if (learns_reward())
     r.reward = heads_step.reward.unsqueeze(0).expand({samples, -1, -1}).contiguous();
-  r.rollout_members = torch::arange(options_.heads(), torch::dtype(torch::kInt64).device(device()));
+  r.rollout_members = torch::arange(predictors_, torch::dtype(torch::kInt64).device(device()));
   r.uncertainty = ensemble_uncertainty(u.member_mean, at::Tensor(), u.member_mean);
   return r;
 }
 
 ModelArchitecture SequenceModel::architecture() const {
   const auto& o = options_;
-  return {{"obs_dim", std::to_string(o.obs_dim())},
-          {"act_dim", std::to_string(o.act_dim())},
-          {"backbone", backbone_->type()},
-          {"backbone_output_size", std::to_string(backbone_->output_size())},
-          {"head_layers", std::to_string(o.head_layers())},
-          {"head_hidden_size", std::to_string(o.head_hidden_size())},
-          {"heads", std::to_string(o.heads())},
-          {"learn_reward", o.learn_reward() ? "true" : "false"}};
+  ModelArchitecture a{{"obs_dim", std::to_string(o.obs_dim())},
+                      {"act_dim", std::to_string(o.act_dim())},
+                      {"backbone", backbone_->type()},
+                      {"backbone_output_size", std::to_string(backbone_->output_size())},
+                      {"head_layers", std::to_string(o.head_layers())},
+                      {"head_hidden_size", std::to_string(o.head_hidden_size())},
+                      {"heads", std::to_string(o.heads())},
+                      {"learn_reward", o.learn_reward() ? "true" : "false"}};
+  // only where there are several, so files of one-member models stay readable
+  if (backbone_->members() > 1)
+    a.emplace_back("backbone_members", std::to_string(backbone_->members()));
+  return a;
 }
 
 void SequenceModel::save(torch::serialize::OutputArchive& archive) const {

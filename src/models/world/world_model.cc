@@ -41,6 +41,9 @@ WorldModel::WorldModel(WorldModelOptions options, std::shared_ptr<SequenceBackbo
   MBRL_CHECK_ARG(o.posterior() == "history" || o.posterior() == "observation", "posterior",
                  "expected history or observation, got '", o.posterior(), "'");
   MBRL_CHECK(backbone_ != nullptr, "WorldModel: no backbone");
+  MBRL_CHECK_ARG(backbone_->members() == 1, "members",
+                 "the world model's deterministic path is one backbone; expected members 1, got ",
+                 backbone_->members());
   const int64_t latent = o.latents() * o.classes();
   MBRL_CHECK_ARG(backbone_->input_size() == latent + o.act_dim(), "backbone",
                  "expected a backbone reading latents * classes + act_dim = ", latent + o.act_dim(),

@@ -25,6 +25,8 @@ struct GruBackboneOptions {
   TORCH_ARG(std::string, variant) = "block";
   /// Diagonal blocks of the recurrent weights (variant block), >= 1; DreamerV3 uses 8.
   TORCH_ARG(int64_t, blocks) = 8;
+  /// Independent GRUs computed together (SequenceBackbone::members), >= 1; variant block only.
+  TORCH_ARG(int64_t, members) = 1;
 };
 
 /// The recurrence h_t = GRU(h_{t-1}, x_t), h_0 = 0, reset to 0 where an episode starts; y_t = h_t.
@@ -35,6 +37,8 @@ struct GruBackboneOptions {
 /// split into reset r, candidate c and update u: c = tanh(sigmoid(r) * c), u = sigmoid(u - 1),
 /// h_g = u * c + (1 - u) * h_g. With blocks 1 this is the 2023 DreamerV3 GRU. Variant "plain":
 /// torch::nn::GRUCell. The parallel form steps the recurrence over T (a GRU has no other form).
+/// M members are one block GRU of M * blocks blocks and M * hidden_size units: a block reads only
+/// its own hidden slice and x, so blocks [m G, (m + 1) G) are member m, independent of the rest.
 class GruBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -42,33 +46,36 @@ class GruBackboneImpl : public SequenceBackbone {
 
   std::string type() const override { return "gru"; }
   int64_t input_size() const override { return options_.input_size(); }
-  int64_t output_size() const override { return options_.hidden_size(); }
+  /// members * hidden_size.
+  int64_t output_size() const override { return options_.members() * options_.hidden_size(); }
+  int64_t members() const override { return options_.members(); }
+  std::shared_ptr<SequenceBackbone> member(int64_t m) const override;
   const GruBackboneOptions& options() const { return options_; }
 
-  /// {h [B, hidden_size]} of zeros.
+  /// {h [B, output_size]} of zeros.
   BackboneState initial_state(int64_t batch, c10::Device device) const override;
-  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, hidden_size], {h [B, hidden_size]}.
+  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, output_size], {h [B, output_size]}.
   std::pair<at::Tensor, BackboneState> forward(const at::Tensor& x, const at::Tensor& is_first,
                                                const BackboneState& state) override;
-  /// x: [B, in], is_first: [B] -> y: [B, hidden_size], {h}.
+  /// x: [B, in], is_first: [B] -> y: [B, output_size], {h}.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
-  /// The memory after each step is the output: {y [T * B, hidden_size]} (detached).
+  /// The memory after each step is the output: {y [T * B, output_size]} (detached).
   BackboneState states_along(const at::Tensor& x, const at::Tensor& is_first,
                              const BackboneState& state, const at::Tensor& y) override;
 
  private:
-  // one step from h (already reset): h [B, H], x [B, in] -> h' [B, H]
+  // one step from h (already reset): h [B, M H], x [B, in] -> h' [B, M H]
   at::Tensor cell(const at::Tensor& h, const at::Tensor& x);
 
   GruBackboneOptions options_;
-  EnsembleLinear gates_{nullptr};       // block: [G, H/G + in, 3 H/G]
-  at::Tensor norm_weight_, norm_bias_;  // block: [G, 1, 3 H/G]
+  EnsembleLinear gates_{nullptr};       // block: [M G, H/G + in, 3 H/G]
+  at::Tensor norm_weight_, norm_bias_;  // block: [M G, 1, 3 H/G]
   torch::nn::GRUCell plain_{nullptr};
 };
 TORCH_MODULE(GruBackbone);
 
-/// Reads GruBackboneOptions from a `backbone:` node (hidden_size, variant, blocks).
+/// Reads GruBackboneOptions from a `backbone:` node (hidden_size, variant, blocks, members).
 GruBackboneOptions gru_backbone_options_from_config(const ConfigNode& node, int64_t input_size);
 
 }  // namespace mbrl

@@ -7,6 +7,7 @@
 #include <torch/nn/module.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,15 @@ class SequenceBackbone : public torch::nn::Module {
   virtual std::string type() const = 0;
   virtual int64_t input_size() const = 0;
   virtual int64_t output_size() const = 0;
+
+  /// Members M >= 1: M independent backbones computed together (an ensemble of whole sequence
+  /// models, each reading the same x; no weights shared). Member m's output is the columns
+  /// [m * D, (m + 1) * D) of y, D = output_size() / M. 1: a single backbone.
+  virtual int64_t members() const { return 1; }
+  /// Member m in [0, members()) as a backbone of one member holding a copy of its weights, on
+  /// the same device. Throws InvalidArgument for m out of range, or for a backbone that cannot
+  /// hold members.
+  virtual std::shared_ptr<SequenceBackbone> member(int64_t m) const;
 
   /// The memory of `batch` sequences before their first input, on `device`.
   virtual BackboneState initial_state(int64_t batch, c10::Device device) const = 0;

@@ -33,7 +33,8 @@ struct SequenceModelOptions {
   /// Width of the head's hidden layers, >= 1.
   TORCH_ARG(int64_t, head_hidden_size) = 256;
   /// Prediction heads E >= 1 on the one backbone, computed together (EnsembleMlp); with E >= 2
-  /// the heads' disagreement is the model's uncertainty (UncertaintyAware).
+  /// the heads' disagreement is the model's uncertainty (UncertaintyAware). Must be 1 with a
+  /// backbone of several members, which has one head per member.
   TORCH_ARG(int64_t, heads) = 1;
   /// Also predict the reward (so planners and rollouts need no task reward function).
   TORCH_ARG(bool, learn_reward) = true;
@@ -62,9 +63,15 @@ struct SequencePrediction {
 ///
 /// With heads >= 2 it is UncertaintyAware: the heads' disagreement on a step. They share the
 /// backbone and its memory, so the spread measures the heads' epistemic uncertainty given the
-/// memory, not the backbone's (an ensemble of whole sequence models would; the E heads cost E
-/// small MLPs, not E backbones): as COPlanner's Dreamer version measures the disagreement of an
-/// ensemble of heads on one world model (Plan2Explore-style; algorithm specs section 4).
+/// memory, not the backbone's (the E heads cost E small MLPs, not E backbones): as COPlanner's
+/// Dreamer version measures the disagreement of an ensemble of heads on one world model
+/// (Plan2Explore-style; algorithm specs section 4).
+///
+/// An ensemble of whole sequence models: a backbone of M >= 2 members (`backbone: {members: M}`,
+/// SequenceBackbone::members) with one head per member, head m reading member m's output only.
+/// The M predictors are then M independent models, each with its own memory, trained together on
+/// the same sequences (one batched pass; no bootstrap), and their disagreement includes the
+/// backbones' uncertainty. Propagation and uncertainty treat the members as they treat heads.
 /// Threading contract: one thread at a time.
 class SequenceModel : public DynamicsModel, public UncertaintyAware {
  public:
@@ -77,8 +84,11 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   int64_t act_dim() const override { return options_.act_dim(); }
   bool learns_reward() const override { return options_.learn_reward(); }
   bool has_memory() const override { return true; }
-  /// With heads >= 2 only: one head has nothing to disagree with.
-  bool reports_uncertainty() const override { return options_.heads() >= 2; }
+  /// With two predictors or more (heads, or members of the backbone): one has nothing to
+  /// disagree with.
+  bool reports_uncertainty() const override { return predictors_ >= 2; }
+  /// The predictions a step makes for every row: heads, or the backbone's members.
+  int64_t predictors() const { return predictors_; }
   c10::Device device() const override;
   const SequenceModelOptions& options() const { return options_; }
   SequenceBackbone& backbone() const { return *backbone_; }
@@ -106,13 +116,13 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   ModelState initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
                                  at::Generator& gen) override;
   ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
-  /// UncertaintyAware, with heads >= 2 (throws InvalidArgument naming `heads` otherwise): the
-  /// step with every head's prediction of every row (member_mean [E, N, target]; no member_std,
-  /// the heads are deterministic, so every sample is a mean).
+  /// UncertaintyAware, with predictors() >= 2 (throws InvalidArgument naming `heads` otherwise):
+  /// the step with every predictor's prediction of every row (member_mean [E, N, target]; no
+  /// member_std, the heads are deterministic, so every sample is a mean).
   UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
                                            at::Generator& gen) override;
-  /// UncertaintyAware, with heads >= 2: every head's prediction from a fresh memory (as `loss`:
-  /// obs and act carry no history), repeated `samples` times.
+  /// UncertaintyAware, with predictors() >= 2: every predictor's prediction from a fresh memory
+  /// (as `loss`: obs and act carry no history), repeated `samples` times.
   MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
                                at::Generator& gen) override;
   /// sequence_loss on the transitions as N sequences of one step each (no memory): the model's
@@ -124,12 +134,13 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   using DynamicsModel::load;
 
  private:
-  // backbone outputs [..., D] -> every head's standardised targets [E, ..., target_dim]
+  // backbone outputs [..., M D] -> every predictor's standardised targets [E, ..., target_dim]
+  // (M = 1: every head reads the same D columns; M members: head m reads member m's)
   at::Tensor heads(const at::Tensor& y);
   // standardised targets [..., target_dim] -> targets (deltas, reward)
   at::Tensor unstandardise(const at::Tensor& t) const;
-  // backbone outputs [N, D], each row's head [N] and the rows grouped by it -> each row's
-  // standardised targets [N, target_dim] from its own head only (one batched pass)
+  // backbone outputs [N, M D], each row's predictor [N] and the rows grouped by it -> each row's
+  // standardised targets [N, target_dim] from its own predictor only (one batched pass)
   at::Tensor heads_of_rows(const at::Tensor& y, const at::Tensor& head,
                            const MemberAssignment& groups);
   // each row's head [N] by the state's propagation (ts_inf: the state's member; ts1,
@@ -156,6 +167,7 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
 
   SequenceModelOptions options_;
   int64_t target_dim_;
+  int64_t predictors_;  // heads, or the backbone's members
   std::shared_ptr<SequenceBackbone> backbone_;
   EnsembleMlp heads_{nullptr};
   InputNormalizer input_normalizer_{nullptr}, target_normalizer_{nullptr};
