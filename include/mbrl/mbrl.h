@@ -72,6 +72,7 @@
 #include "mbrl/nn/ensemble_mlp.h"
 #include "mbrl/nn/frozen_scope.h"
 #include "mbrl/nn/init.h"
+#include "mbrl/nn/member_layers.h"
 #include "mbrl/nn/mlp.h"
 #include "mbrl/nn/symlog.h"
 #include "mbrl/nn/twohot.h"

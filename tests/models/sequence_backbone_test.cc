@@ -36,7 +36,11 @@ std::string small_yaml(const std::string& type) {
   if (type == "gru_members") return "type: gru\nhidden_size: 8\nblocks: 2\nmembers: 3\n";
   if (type == "mamba")
     return "type: mamba\nd_model: 16\nnum_layers: 2\nd_state: 4\nscan_chunk: 8\n";
+  if (type == "mamba_members")
+    return "type: mamba\nd_model: 6\nnum_layers: 2\nd_state: 4\nscan_chunk: 8\nmembers: 3\n";
   if (type == "s4d") return "type: s4d\nd_model: 16\nnum_layers: 2\nd_state: 8\n";
+  if (type == "s4d_members")
+    return "type: s4d\nd_model: 6\nnum_layers: 2\nd_state: 8\nmembers: 3\n";
   if (type == "s4d_inv_bilinear")
     return "type: s4d\nd_model: 16\nnum_layers: 2\nd_state: 8\ninit: inv\n"
            "discretization: bilinear\n";
@@ -201,8 +205,9 @@ TEST_P(SequenceBackboneTest, SaveLoadRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbones, SequenceBackboneTest,
-                         ::testing::Values("gru", "gru_plain", "gru_members", "mamba", "s4d",
-                                           "s4d_inv_bilinear", "transformer", "transformer_banded",
+                         ::testing::Values("gru", "gru_plain", "gru_members", "mamba",
+                                           "mamba_members", "s4d", "s4d_inv_bilinear",
+                                           "s4d_members", "transformer", "transformer_banded",
                                            "transformer_learned"));
 
 // An ensemble of whole backbones: member m's columns of the output are what a backbone of one
@@ -237,7 +242,8 @@ TEST_P(BackboneMembersTest, EachMemberIsABackboneOfItsOwn) {
   EXPECT_THROW_WITH(net->member(M), InvalidArgument, "members");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backbones, BackboneMembersTest, ::testing::Values("gru_members"));
+INSTANTIATE_TEST_SUITE_P(Backbones, BackboneMembersTest,
+                         ::testing::Values("gru_members", "mamba_members", "s4d_members"));
 
 TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   register_builtins();
@@ -249,8 +255,10 @@ TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(build("type: gru\nmembers: 0\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: gru\nvariant: plain\nmembers: 2\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: mamba\nd_state: 0\n"), ConfigError, "d_state");
+  EXPECT_THROW_WITH(build("type: mamba\nmembers: 0\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: mamba\ndt_min: 0.5\ndt_max: 0.1\n"), ConfigError, "dt_min");
   EXPECT_THROW_WITH(build("type: s4d\nd_state: 7\n"), ConfigError, "d_state");
+  EXPECT_THROW_WITH(build("type: s4d\nmembers: 0\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: s4d\ndiscretization: euler\n"), ConfigError, "discretization");
   EXPECT_THROW_WITH(build("type: transformer\nd_model: 10\nnum_heads: 4\n"), ConfigError,
                     "num_heads");

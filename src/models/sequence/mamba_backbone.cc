@@ -11,8 +11,18 @@
 namespace mbrl {
 namespace {
 
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) {
-  return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + 1e-5) * weight;
+// RMSNorm of each member's slice of x [..., M D] by weight [M D]
+at::Tensor rms_norm(const at::Tensor& x, int64_t members, const at::Tensor& weight) {
+  if (members == 1) return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + 1e-5) * weight;
+  const at::Tensor per_member = x.unflatten(-1, {members, -1});
+  return (per_member * torch::rsqrt(per_member.pow(2).mean(-1, /*keepdim=*/true) + 1e-5))
+             .flatten(-2) *
+         weight;
+}
+
+// [..., M W] -> [..., M, W]: each member's slice of the last dimension
+at::Tensor per_member(const at::Tensor& x, int64_t members) {
+  return x.unflatten(-1, {members, -1});
 }
 
 }  // namespace
@@ -125,63 +135,106 @@ MambaBackboneImpl::MambaBackboneImpl(MambaBackboneOptions options) : options_(op
                  "expected 0 < dt_min <= dt_max, got ", o.dt_min(), " and ", o.dt_max());
   MBRL_CHECK_ARG(o.scan_chunk() >= 1, "scan_chunk", "expected an integer >= 1, got ",
                  o.scan_chunk());
-  const int64_t D = o.d_model(), N = o.d_state(), K = o.d_conv();
+  MBRL_CHECK_ARG(o.members() >= 1, "members", "expected an integer >= 1, got ", o.members());
+  const int64_t M = o.members(), D = o.d_model(), N = o.d_state(), K = o.d_conv();
   inner_ = o.expand() * D;
   dt_rank_ = o.dt_rank() > 0 ? o.dt_rank() : (D + 15) / 16;
 
   torch::NoGradGuard no_grad;
-  input_ = register_module("input", torch::nn::Linear(o.input_size(), D));
+  const int64_t channels = M * inner_;
+  input_ = register_module("input", torch::nn::Linear(o.input_size(), M * D));
   for (int64_t i = 0; i < o.num_layers(); ++i) {
     const std::string p = "layer" + std::to_string(i) + "_";
     Layer l;
-    l.norm_weight = register_parameter(p + "norm", torch::ones({D}));
-    l.in_proj = register_module(p + "in_proj", torch::nn::Linear(D, 2 * inner_));
+    l.norm_weight = register_parameter(p + "norm", torch::ones({M * D}));
+    l.in_proj = register_module(p + "in_proj", MemberLinear(M, D, 2 * inner_));
     const double conv_bound = 1.0 / std::sqrt(static_cast<double>(K));
-    l.conv_weight = register_parameter(p + "conv_weight",
-                                       torch::empty({inner_, K}).uniform_(-conv_bound, conv_bound));
+    l.conv_weight = register_parameter(
+        p + "conv_weight", torch::empty({channels, K}).uniform_(-conv_bound, conv_bound));
     l.conv_bias = register_parameter(p + "conv_bias",
-                                     torch::empty({inner_}).uniform_(-conv_bound, conv_bound));
-    l.x_proj = register_module(
-        p + "x_proj",
-        torch::nn::Linear(torch::nn::LinearOptions(inner_, dt_rank_ + 2 * N).bias(false)));
-    l.dt_proj = register_module(p + "dt_proj", torch::nn::Linear(dt_rank_, inner_));
+                                     torch::empty({channels}).uniform_(-conv_bound, conv_bound));
+    l.x_proj =
+        register_module(p + "x_proj", MemberLinear(M, inner_, dt_rank_ + 2 * N, /*bias=*/false));
+    l.dt_proj = register_module(p + "dt_proj", MemberLinear(M, dt_rank_, inner_));
     const double dt_bound = 1.0 / std::sqrt(static_cast<double>(dt_rank_));
     l.dt_proj->weight.uniform_(-dt_bound, dt_bound);
     // softplus(bias) log-uniform in [dt_min, dt_max], floor 1e-4; bias = dt + log(-expm1(-dt))
     const at::Tensor dt =
-        torch::exp(torch::empty({inner_}).uniform_(std::log(o.dt_min()), std::log(o.dt_max())))
+        torch::exp(torch::empty({channels}).uniform_(std::log(o.dt_min()), std::log(o.dt_max())))
             .clamp_min(1e-4);
-    l.dt_proj->bias.copy_(dt + torch::log(-torch::expm1(-dt)));
+    l.dt_proj->bias.copy_((dt + torch::log(-torch::expm1(-dt))).view_as(l.dt_proj->bias));
     l.a_log = register_parameter(
-        p + "a_log", torch::log(torch::arange(1, N + 1, torch::kFloat32)).repeat({inner_, 1}));
-    l.d_skip = register_parameter(p + "d_skip", torch::ones({inner_}));
-    l.out_proj = register_module(p + "out_proj", torch::nn::Linear(inner_, D));
+        p + "a_log", torch::log(torch::arange(1, N + 1, torch::kFloat32)).repeat({channels, 1}));
+    l.d_skip = register_parameter(p + "d_skip", torch::ones({channels}));
+    l.out_proj = register_module(p + "out_proj", MemberLinear(M, inner_, D));
     layers_.push_back(std::move(l));
   }
-  final_norm_ = register_parameter("final_norm", torch::ones({D}));
+  final_norm_ = register_parameter("final_norm", torch::ones({M * D}));
+}
+
+std::shared_ptr<SequenceBackbone> MambaBackboneImpl::member(int64_t m) const {
+  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
+                 "), got ", m);
+  MambaBackboneOptions one = options_;
+  one.members(1);
+  auto copy = std::make_shared<MambaBackboneImpl>(one);
+  copy->to(final_norm_.device());
+  torch::NoGradGuard no_grad;
+  const int64_t D = options_.d_model();
+  // member m's rows of a tensor of M blocks of `width` rows
+  const auto own = [m](const at::Tensor& t, int64_t width) {
+    return t.narrow(0, m * width, width);
+  };
+  const auto copy_linear = [m](MemberLinear& to, const MemberLinear& from) {
+    auto [w, b] = from->member(m);
+    to->weight.copy_(w);
+    if (b.defined()) to->bias.copy_(b);
+  };
+  copy->input_->weight.copy_(own(input_->weight, D));
+  copy->input_->bias.copy_(own(input_->bias, D));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& from = layers_[i];
+    Layer& to = copy->layers_[i];
+    to.norm_weight.copy_(own(from.norm_weight, D));
+    for (auto [dst, src] : {std::pair{to.conv_weight, from.conv_weight},
+                            {to.conv_bias, from.conv_bias},
+                            {to.a_log, from.a_log},
+                            {to.d_skip, from.d_skip}}) {
+      dst.copy_(own(src, inner_));
+    }
+    copy_linear(to.in_proj, from.in_proj);
+    copy_linear(to.x_proj, from.x_proj);
+    copy_linear(to.dt_proj, from.dt_proj);
+    copy_linear(to.out_proj, from.out_proj);
+  }
+  copy->final_norm_.copy_(own(final_norm_, D));
+  return copy;
 }
 
 BackboneState MambaBackboneImpl::initial_state(int64_t batch, c10::Device device) const {
   const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   BackboneState s;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    s.tensors.push_back(torch::zeros({batch, inner_, options_.d_state()}, opts));
-    s.tensors.push_back(torch::zeros({batch, options_.d_conv() - 1, inner_}, opts));
+    const int64_t channels = options_.members() * inner_;
+    s.tensors.push_back(torch::zeros({batch, channels, options_.d_state()}, opts));
+    s.tensors.push_back(torch::zeros({batch, options_.d_conv() - 1, channels}, opts));
   }
   return s;
 }
 
 at::Tensor MambaBackboneImpl::mix(Layer& l, const at::Tensor& u, const at::Tensor& starts,
                                   at::Tensor& h, at::Tensor& conv) {
-  const int64_t T = u.size(0), B = u.size(1), K = options_.d_conv(), N = options_.d_state();
-  auto xz = l.in_proj->forward(u).chunk(2, -1);
-  const at::Tensor x = xz[0], z = xz[1];  // [T, B, ED]
+  const int64_t T = u.size(0), B = u.size(1), K = options_.d_conv(), N = options_.d_state(),
+                M = options_.members(), channels = M * inner_;
+  // each member's (x, z) halves of its own projection
+  auto xz = per_member(l.in_proj->forward(u), M).chunk(2, -1);
+  const at::Tensor x = xz[0].flatten(-2), z = xz[1].flatten(-2);  // [T, B, M ED]
 
   // causal depthwise convolution over [history; x], an input counting only within its episode
   const at::Tensor seg = starts.to(torch::kInt64).cumsum(0);  // [T, B]: episode index in chunk
   const at::Tensor padded = torch::cat({conv.transpose(0, 1), x});  // [T+K-1, B, ED]
   const at::Tensor seg_pad = torch::cat({torch::zeros({K - 1, B}, seg.options()), seg});
-  at::Tensor xc = l.conv_bias.expand({T, B, inner_});
+  at::Tensor xc = l.conv_bias.expand({T, B, channels});
   for (int64_t j = 0; j < K; ++j) {
     const at::Tensor same = (seg_pad.narrow(0, j, T) == seg).unsqueeze(-1).to(x.dtype());
     xc = xc + l.conv_weight.select(1, j) * padded.narrow(0, j, T) * same;
@@ -192,16 +245,22 @@ at::Tensor MambaBackboneImpl::mix(Layer& l, const at::Tensor& u, const at::Tenso
     conv = (padded.narrow(0, T, K - 1) * keep).transpose(0, 1);
   }
 
-  // selective scan: h_t = exp(dt A) h_{t-1} + dt B_t x_t, reset to 0 at an episode start
-  const auto parts = l.x_proj->forward(xc).split({dt_rank_, N, N}, -1);
-  const at::Tensor dt = torch::softplus(l.dt_proj->forward(parts[0]));  // [T, B, ED]
-  const at::Tensor A = -torch::exp(l.a_log);                            // [ED, N]
+  // selective scan: h_t = exp(dt A) h_{t-1} + dt B_t x_t, reset to 0 at an episode start; each
+  // member's B_t, C_t [T, B, M, 1, N] reach its own channels only
+  const auto parts = per_member(l.x_proj->forward(xc), M).split({dt_rank_, N, N}, -1);
+  const at::Tensor dt = torch::softplus(l.dt_proj->forward(parts[0].flatten(-2)));  // [T, B, M ED]
+  const at::Tensor A = -torch::exp(l.a_log);                                        // [M ED, N]
   const at::Tensor keep = (~starts).to(x.dtype()).unsqueeze(-1).unsqueeze(-1);
-  const at::Tensor a = torch::exp(dt.unsqueeze(-1) * A) * keep;          // [T, B, ED, N]
-  const at::Tensor b = (dt * xc).unsqueeze(-1) * parts[1].unsqueeze(2);  // [T, B, ED, N]
+  const at::Tensor a = torch::exp(dt.unsqueeze(-1) * A) * keep;  // [T, B, M ED, N]
+  const at::Tensor b = (per_member(dt * xc, M).unsqueeze(-1) * parts[1].unsqueeze(-2))
+                           .flatten(2, 3);  // [T, B, M ED, N]
   const at::Tensor hs = detail::linear_scan(a, b, h, options_.scan_chunk());
   h = hs[T - 1];
-  const at::Tensor y = (hs * parts[2].unsqueeze(2)).sum(-1) + l.d_skip * xc;
+  const at::Tensor read =
+      (per_member(hs.flatten(-2), M).unflatten(-1, {inner_, N}) * parts[2].unsqueeze(-2))
+          .sum(-1)
+          .flatten(-2);  // <h_t, C_t>: [T, B, M ED]
+  const at::Tensor y = read + l.d_skip * xc;
   return l.out_proj->forward(y * torch::silu(z));
 }
 
@@ -217,11 +276,12 @@ std::pair<at::Tensor, BackboneState> MambaBackboneImpl::forward(const at::Tensor
   at::Tensor u = input_->forward(x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     at::Tensor h = state.tensors[2 * i], conv = state.tensors[2 * i + 1];
-    u = u + mix(layers_[i], rms_norm(u, layers_[i].norm_weight), starts, h, conv);
+    u = u +
+        mix(layers_[i], rms_norm(u, options_.members(), layers_[i].norm_weight), starts, h, conv);
     next.tensors.push_back(h);
     next.tensors.push_back(conv);
   }
-  return {rms_norm(u, final_norm_), next};
+  return {rms_norm(u, options_.members(), final_norm_), next};
 }
 
 std::pair<at::Tensor, BackboneState> MambaBackboneImpl::step(const BackboneState& state,
@@ -242,6 +302,7 @@ MambaBackboneOptions mamba_backbone_options_from_config(const ConfigNode& node,
   MBRL_READ_OPTION(node, o, dt_min);
   MBRL_READ_OPTION(node, o, dt_max);
   MBRL_READ_OPTION(node, o, scan_chunk);
+  MBRL_READ_OPTION(node, o, members);
   return o;
 }
 

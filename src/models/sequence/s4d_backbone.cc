@@ -48,9 +48,11 @@ S4dBackboneImpl::S4dBackboneImpl(S4dBackboneOptions options) : options_(std::mov
                  "expected zoh or bilinear, got '", o.discretization(), "'");
   MBRL_CHECK_ARG(o.dt_min() > 0 && o.dt_min() <= o.dt_max(), "dt_min",
                  "expected 0 < dt_min <= dt_max, got ", o.dt_min(), " and ", o.dt_max());
-  const int64_t H = o.d_model(), N = o.d_state(), N2 = N / 2;
+  MBRL_CHECK_ARG(o.members() >= 1, "members", "expected an integer >= 1, got ", o.members());
+  // H channels per member, C of them in all
+  const int64_t H = o.d_model(), C = o.members() * H, N = o.d_state(), N2 = N / 2;
   torch::NoGradGuard no_grad;
-  input_ = register_module("input", torch::nn::Linear(o.input_size(), H));
+  input_ = register_module("input", torch::nn::Linear(o.input_size(), C));
   const at::Tensor n = torch::arange(N2, torch::kFloat32);
   const at::Tensor a_im = o.init() == "lin" ? M_PI * n
                                             : (static_cast<double>(N) / M_PI) *
@@ -59,19 +61,54 @@ S4dBackboneImpl::S4dBackboneImpl(S4dBackboneOptions options) : options_(std::mov
     const std::string p = "layer" + std::to_string(i) + "_";
     Layer l;
     l.log_dt = register_parameter(
-        p + "log_dt", torch::empty({H}).uniform_(std::log(o.dt_min()), std::log(o.dt_max())));
-    l.log_a_re = register_parameter(p + "log_a_re", torch::full({H, N2}, std::log(0.5)));
-    l.a_im = register_parameter(p + "a_im", a_im.repeat({H, 1}));
-    l.c_re = register_parameter(p + "c_re", torch::randn({H, N2}) * std::sqrt(0.5));
-    l.c_im = register_parameter(p + "c_im", torch::randn({H, N2}) * std::sqrt(0.5));
-    l.d_skip = register_parameter(p + "d_skip", torch::randn({H}));
-    l.norm_weight = register_parameter(p + "norm_weight", torch::ones({H}));
-    l.norm_bias = register_parameter(p + "norm_bias", torch::zeros({H}));
-    l.mix = register_module(p + "mix", torch::nn::Linear(H, 2 * H));
+        p + "log_dt", torch::empty({C}).uniform_(std::log(o.dt_min()), std::log(o.dt_max())));
+    l.log_a_re = register_parameter(p + "log_a_re", torch::full({C, N2}, std::log(0.5)));
+    l.a_im = register_parameter(p + "a_im", a_im.repeat({C, 1}));
+    l.c_re = register_parameter(p + "c_re", torch::randn({C, N2}) * std::sqrt(0.5));
+    l.c_im = register_parameter(p + "c_im", torch::randn({C, N2}) * std::sqrt(0.5));
+    l.d_skip = register_parameter(p + "d_skip", torch::randn({C}));
+    l.norm_weight = register_parameter(p + "norm_weight", torch::ones({C}));
+    l.norm_bias = register_parameter(p + "norm_bias", torch::zeros({C}));
+    l.mix = register_module(p + "mix", MemberLinear(o.members(), H, 2 * H));
     layers_.push_back(std::move(l));
   }
-  final_weight_ = register_parameter("final_weight", torch::ones({H}));
-  final_bias_ = register_parameter("final_bias", torch::zeros({H}));
+  final_weight_ = register_parameter("final_weight", torch::ones({C}));
+  final_bias_ = register_parameter("final_bias", torch::zeros({C}));
+}
+
+std::shared_ptr<SequenceBackbone> S4dBackboneImpl::member(int64_t m) const {
+  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
+                 "), got ", m);
+  S4dBackboneOptions one = options_;
+  one.members(1);
+  auto copy = std::make_shared<S4dBackboneImpl>(one);
+  copy->to(final_weight_.device());
+  torch::NoGradGuard no_grad;
+  const int64_t H = options_.d_model();
+  // member m's channels of a per-channel tensor (rows first)
+  const auto own = [&](const at::Tensor& t) { return t.narrow(0, m * H, H); };
+  copy->input_->weight.copy_(own(input_->weight));
+  copy->input_->bias.copy_(own(input_->bias));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& from = layers_[i];
+    Layer& to = copy->layers_[i];
+    for (auto [dst, src] : {std::pair{to.log_dt, from.log_dt},
+                            {to.log_a_re, from.log_a_re},
+                            {to.a_im, from.a_im},
+                            {to.c_re, from.c_re},
+                            {to.c_im, from.c_im},
+                            {to.d_skip, from.d_skip},
+                            {to.norm_weight, from.norm_weight},
+                            {to.norm_bias, from.norm_bias}}) {
+      dst.copy_(own(src));
+    }
+    auto [w, b] = from.mix->member(m);
+    to.mix->weight.copy_(w);
+    to.mix->bias.copy_(b);
+  }
+  copy->final_weight_.copy_(own(final_weight_));
+  copy->final_bias_.copy_(own(final_bias_));
+  return copy;
 }
 
 S4dDiscretization S4dBackboneImpl::discretize(size_t i) const {
@@ -107,7 +144,7 @@ BackboneState S4dBackboneImpl::initial_state(int64_t batch, c10::Device device) 
   BackboneState s;
   for (size_t i = 0; i < layers_.size(); ++i) {
     for (int k = 0; k < 2; ++k)
-      s.tensors.push_back(torch::zeros({batch, options_.d_model(), options_.d_state() / 2}, opts));
+      s.tensors.push_back(torch::zeros({batch, output_size(), options_.d_state() / 2}, opts));
   }
   return s;
 }
@@ -160,7 +197,11 @@ at::Tensor S4dBackboneImpl::ssm_parallel(size_t i, const at::Tensor& u, const at
 }
 
 at::Tensor S4dBackboneImpl::block_output(size_t i, const at::Tensor& ssm_y) {
-  return torch::glu(layers_[i].mix->forward(torch::gelu(ssm_y)), -1);
+  const at::Tensor mixed = layers_[i].mix->forward(torch::gelu(ssm_y));  // [..., M 2H]
+  const int64_t members = options_.members();
+  if (members == 1) return torch::glu(mixed, -1);
+  // each member's own GLU over its 2H mixed channels
+  return torch::glu(mixed.unflatten(-1, {members, -1}), -1).flatten(-2);
 }
 
 std::pair<at::Tensor, BackboneState> S4dBackboneImpl::forward(const at::Tensor& x,
@@ -183,7 +224,7 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::run(const at::Tensor& x,
                                                           const BackboneState& state,
                                                           BackboneState* every) {
   detail::check_sequence_input(x, options_.input_size());
-  const int64_t T = x.size(0), B = x.size(1), H = options_.d_model();
+  const int64_t T = x.size(0), B = x.size(1), M = options_.members();
   MBRL_CHECK(state.tensors.size() == 2 * layers_.size() && state.batch() == B,
              "s4d: expected the state of ", B, " sequences from initial_state");
   const at::Tensor starts = detail::episode_starts(is_first, T, B, x.device());
@@ -191,7 +232,7 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::run(const at::Tensor& x,
   at::Tensor h = input_->forward(x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     at::Tensor x_re = state.tensors[2 * i], x_im = state.tensors[2 * i + 1];
-    const at::Tensor u = at::layer_norm(h, {H}, layers_[i].norm_weight, layers_[i].norm_bias);
+    const at::Tensor u = member_layer_norm(h, M, layers_[i].norm_weight, layers_[i].norm_bias);
     if (every != nullptr) {
       // x_t = A-bar x_{t-1} + B-bar u_t (x_{t-1} = 0 at an episode start), as step() does
       const S4dDiscretization d = discretize(i);
@@ -212,14 +253,14 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::run(const at::Tensor& x,
     next.tensors.push_back(x_re);
     next.tensors.push_back(x_im);
   }
-  return {at::layer_norm(h, {H}, final_weight_, final_bias_), next};
+  return {member_layer_norm(h, M, final_weight_, final_bias_), next};
 }
 
 std::pair<at::Tensor, BackboneState> S4dBackboneImpl::step(const BackboneState& state,
                                                            const at::Tensor& x,
                                                            const at::Tensor& is_first) {
   MBRL_CHECK_SHAPE(x, {-1, options_.input_size()}, "x");
-  const int64_t B = x.size(0), H = options_.d_model();
+  const int64_t B = x.size(0), M = options_.members();
   MBRL_CHECK(state.tensors.size() == 2 * layers_.size() && state.batch() == B,
              "s4d: expected the state of ", B, " sequences from initial_state");
   const at::Tensor keep = is_first.defined()
@@ -229,7 +270,7 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::step(const BackboneState& 
   at::Tensor h = input_->forward(x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const S4dDiscretization d = discretize(i);
-    const at::Tensor u = at::layer_norm(h, {H}, layers_[i].norm_weight, layers_[i].norm_bias);
+    const at::Tensor u = member_layer_norm(h, M, layers_[i].norm_weight, layers_[i].norm_bias);
     // x_k = A-bar x_{k-1} + B-bar u_k; y_k = 2 Re(C x_k) + D u_k
     const Complex prev{state.tensors[2 * i] * keep, state.tensors[2 * i + 1] * keep};
     const Complex ax = cmul({d.a_re, d.a_im}, prev);
@@ -240,7 +281,7 @@ std::pair<at::Tensor, BackboneState> S4dBackboneImpl::step(const BackboneState& 
     next.tensors.push_back(xs.re);
     next.tensors.push_back(xs.im);
   }
-  return {at::layer_norm(h, {H}, final_weight_, final_bias_), next};
+  return {member_layer_norm(h, M, final_weight_, final_bias_), next};
 }
 
 S4dBackboneOptions s4d_backbone_options_from_config(const ConfigNode& node, int64_t input_size) {
@@ -252,6 +293,7 @@ S4dBackboneOptions s4d_backbone_options_from_config(const ConfigNode& node, int6
   MBRL_READ_OPTION(node, o, discretization);
   MBRL_READ_OPTION(node, o, dt_min);
   MBRL_READ_OPTION(node, o, dt_max);
+  MBRL_READ_OPTION(node, o, members);
   return o;
 }
 

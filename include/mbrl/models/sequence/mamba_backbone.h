@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/nn/member_layers.h"
 
 namespace mbrl {
 
@@ -38,6 +39,8 @@ struct MambaBackboneOptions {
   /// (chunk when T <= chunk). On a CPU chunks of 16-64 cost about the same (one chunk is the
   /// plain recurrence); small chunks bound the operation count on a GPU.
   TORCH_ARG(int64_t, scan_chunk) = 16;
+  /// Independent Mamba models computed together (SequenceBackbone::members), >= 1.
+  TORCH_ARG(int64_t, members) = 1;
 };
 
 /// A stack of `num_layers` residual blocks x <- x + Mixer(RMSNorm(x)) after an input projection
@@ -55,6 +58,11 @@ struct MambaBackboneOptions {
 /// the chunks side by side (detail::chunked_linear_scan: each chunk's composition, one carry per
 /// chunk, each chunk's recurrence from its carry); its backward pass is the same scan run in
 /// reverse (detail::linear_scan). The recurrent form runs the same recurrence one step at a time.
+///
+/// M members are M such models side by side: every width below times M, member m's slice
+/// [m W, (m + 1) W) of each. The input projection maps the shared input to every member's D; the
+/// projections are MemberLinear, the norms per member, the convolution, A and D per channel, and
+/// each member's B_t and C_t reach only its own channels.
 class MambaBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -62,35 +70,39 @@ class MambaBackboneImpl : public SequenceBackbone {
 
   std::string type() const override { return "mamba"; }
   int64_t input_size() const override { return options_.input_size(); }
-  int64_t output_size() const override { return options_.d_model(); }
+  /// members * d_model.
+  int64_t output_size() const override { return options_.members() * options_.d_model(); }
+  int64_t members() const override { return options_.members(); }
+  std::shared_ptr<SequenceBackbone> member(int64_t m) const override;
   const MambaBackboneOptions& options() const { return options_; }
 
-  /// Per layer: h [B, E D, N] and the convolution's last d_conv - 1 inputs [B, d_conv - 1, E D].
+  /// Per layer: h [B, M E D, N] and the convolution's last d_conv - 1 inputs
+  /// [B, d_conv - 1, M E D].
   BackboneState initial_state(int64_t batch, c10::Device device) const override;
-  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, D], the state after step T - 1.
+  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, M D], the state after step T - 1.
   std::pair<at::Tensor, BackboneState> forward(const at::Tensor& x, const at::Tensor& is_first,
                                                const BackboneState& state) override;
-  /// x: [B, in], is_first: [B] -> y: [B, D], the next state.
+  /// x: [B, in], is_first: [B] -> y: [B, M D], the next state.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
 
  private:
   struct Layer {
-    torch::nn::Linear in_proj{nullptr}, x_proj{nullptr}, dt_proj{nullptr}, out_proj{nullptr};
-    at::Tensor conv_weight, conv_bias;  // [E D, d_conv], [E D]
-    at::Tensor a_log, d_skip;           // [E D, N], [E D]
-    at::Tensor norm_weight;             // [D] (RMSNorm)
+    MemberLinear in_proj{nullptr}, x_proj{nullptr}, dt_proj{nullptr}, out_proj{nullptr};
+    at::Tensor conv_weight, conv_bias;  // [M E D, d_conv], [M E D]
+    at::Tensor a_log, d_skip;           // [M E D, N], [M E D]
+    at::Tensor norm_weight;             // [M D] (RMSNorm)
   };
-  // one mixer over a chunk: u [T, B, D] (normalised), starts [T, B] -> out [T, B, D]; updates
-  // the layer's h [B, E D, N] and conv history [B, d_conv - 1, E D] in `h`, `conv`
+  // one mixer over a chunk: u [T, B, M D] (normalised), starts [T, B] -> out [T, B, M D];
+  // updates the layer's h [B, M E D, N] and conv history [B, d_conv - 1, M E D] in `h`, `conv`
   at::Tensor mix(Layer& l, const at::Tensor& u, const at::Tensor& starts, at::Tensor& h,
                  at::Tensor& conv);
 
   MambaBackboneOptions options_;
-  int64_t inner_ = 0, dt_rank_ = 0;
-  torch::nn::Linear input_{nullptr};
+  int64_t inner_ = 0, dt_rank_ = 0;   // per member
+  torch::nn::Linear input_{nullptr};  // in -> M D
   std::vector<Layer> layers_;
-  at::Tensor final_norm_;  // [D]
+  at::Tensor final_norm_;  // [M D]
 };
 TORCH_MODULE(MambaBackbone);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/nn/member_layers.h"
 
 namespace mbrl {
 
@@ -33,9 +34,12 @@ struct S4dBackboneOptions {
   /// log step log(Delta) ~ U[log dt_min, log dt_max], 0 < dt_min <= dt_max; learnable.
   TORCH_ARG(double, dt_min) = 1e-3;
   TORCH_ARG(double, dt_max) = 1e-1;
+  /// Independent S4D models computed together (SequenceBackbone::members), >= 1.
+  TORCH_ARG(int64_t, members) = 1;
 };
 
-/// The discretised SSM of one layer, as real and imaginary parts, each [H, N/2].
+/// The discretised SSM of one layer, as real and imaginary parts, each [C, N/2] (C = M H
+/// channels, member m's at [m H, (m + 1) H)).
 struct S4dDiscretization {
   at::Tensor a_re, a_im;          // A-bar
   at::Tensor b_re, b_im;          // B-bar (B = 1, folded into C as in S4D)
@@ -57,6 +61,11 @@ struct S4dDiscretization {
 /// every segment is convolved as its own row (gathered into a [segments, T, H] batch), so no
 /// input reaches across a start; the state carried in from the previous call adds
 /// 2 Re(C A-bar^{t+1} x_0) to the first segment. The recurrent form steps the recurrence.
+///
+/// M members are M such models side by side in C = M H channels: the input projection maps the
+/// shared input to every member's H channels, the SSMs are per channel anyway, and the mixing
+/// layers and LayerNorms act on each member's H channels by its own parameters (MemberLinear,
+/// member_layer_norm), so no member reads another's weights or state.
 class S4dBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -64,15 +73,18 @@ class S4dBackboneImpl : public SequenceBackbone {
 
   std::string type() const override { return "s4d"; }
   int64_t input_size() const override { return options_.input_size(); }
-  int64_t output_size() const override { return options_.d_model(); }
+  /// members * d_model.
+  int64_t output_size() const override { return options_.members() * options_.d_model(); }
+  int64_t members() const override { return options_.members(); }
+  std::shared_ptr<SequenceBackbone> member(int64_t m) const override;
   const S4dBackboneOptions& options() const { return options_; }
 
-  /// Per layer the complex state as real and imaginary parts, each [B, H, N/2].
+  /// Per layer the complex state as real and imaginary parts, each [B, C, N/2].
   BackboneState initial_state(int64_t batch, c10::Device device) const override;
-  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, H], the state after step T - 1.
+  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, C], the state after step T - 1.
   std::pair<at::Tensor, BackboneState> forward(const at::Tensor& x, const at::Tensor& is_first,
                                                const BackboneState& state) override;
-  /// x: [B, in], is_first: [B] -> y: [B, H], the next state.
+  /// x: [B, in], is_first: [B] -> y: [B, C], the next state.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
   /// Every step's state from one gradient-free parallel pass: each layer's complex state stepped
@@ -82,16 +94,16 @@ class S4dBackboneImpl : public SequenceBackbone {
 
   /// Layer `layer`'s discretised SSM.
   S4dDiscretization discretize(size_t layer) const;
-  /// Layer `layer`'s convolution kernel K: [H, length] (the Vandermonde product).
+  /// Layer `layer`'s convolution kernel K: [C, length] (the Vandermonde product).
   at::Tensor kernel(size_t layer, int64_t length) const;
 
  private:
   struct Layer {
-    at::Tensor log_dt, log_a_re, a_im, c_re, c_im, d_skip;  // [H], [H, N/2] x 4, [H]
-    at::Tensor norm_weight, norm_bias;                      // [H]
-    torch::nn::Linear mix{nullptr};                         // H -> 2H, then GLU
+    at::Tensor log_dt, log_a_re, a_im, c_re, c_im, d_skip;  // [C], [C, N/2] x 4, [C]
+    at::Tensor norm_weight, norm_bias;                      // [C]
+    MemberLinear mix{nullptr};                              // H -> 2H per member, then GLU
   };
-  // the SSM of one layer over a chunk: u [T, B, H], starts [T, B]; x_re, x_im [B, H, N/2] in/out
+  // the SSM of one layer over a chunk: u [T, B, C], starts [T, B]; x_re, x_im [B, C, N/2] in/out
   at::Tensor ssm_parallel(size_t i, const at::Tensor& u, const at::Tensor& starts, at::Tensor& x_re,
                           at::Tensor& x_im) const;
   at::Tensor block_output(size_t i, const at::Tensor& ssm_y);
@@ -100,7 +112,7 @@ class S4dBackboneImpl : public SequenceBackbone {
                                            const BackboneState& state, BackboneState* every);
 
   S4dBackboneOptions options_;
-  torch::nn::Linear input_{nullptr};
+  torch::nn::Linear input_{nullptr};  // in -> C: every member's H channels from the shared input
   std::vector<Layer> layers_;
   at::Tensor final_weight_, final_bias_;
 };
