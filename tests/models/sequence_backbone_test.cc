@@ -50,6 +50,12 @@ std::string small_yaml(const std::string& type) {
   // padded; T = 64: sixteen)
   if (type == "transformer_banded")
     return "type: transformer\nd_model: 16\nnum_layers: 2\nnum_heads: 2\ncontext: 4\n";
+  if (type == "transformer_members")
+    return "type: transformer\nd_model: 8\nnum_layers: 2\nnum_heads: 2\ncontext: 12\n"
+           "positions: learned\nmax_positions: 40\nmembers: 3\n";
+  // a window of 4 with members: banded for T > 4
+  if (type == "transformer_members_banded")
+    return "type: transformer\nd_model: 8\nnum_layers: 1\nnum_heads: 2\ncontext: 4\nmembers: 3\n";
   if (type == "transformer_learned")
     return "type: transformer\nd_model: 16\nnum_layers: 2\nnum_heads: 4\ncontext: 12\n"
            "positions: learned\nmax_positions: 40\n";
@@ -208,7 +214,8 @@ INSTANTIATE_TEST_SUITE_P(Backbones, SequenceBackboneTest,
                          ::testing::Values("gru", "gru_plain", "gru_members", "mamba",
                                            "mamba_members", "s4d", "s4d_inv_bilinear",
                                            "s4d_members", "transformer", "transformer_banded",
-                                           "transformer_learned"));
+                                           "transformer_learned", "transformer_members",
+                                           "transformer_members_banded"));
 
 // An ensemble of whole backbones: member m's columns of the output are what a backbone of one
 // member holding member m's weights computes, in both forms (so no member reads another's
@@ -243,7 +250,8 @@ TEST_P(BackboneMembersTest, EachMemberIsABackboneOfItsOwn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbones, BackboneMembersTest,
-                         ::testing::Values("gru_members", "mamba_members", "s4d_members"));
+                         ::testing::Values("gru_members", "mamba_members", "s4d_members",
+                                           "transformer_members", "transformer_members_banded"));
 
 TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   register_builtins();
@@ -263,6 +271,7 @@ TEST(SequenceBackboneOptionsTest, BadOptionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(build("type: transformer\nd_model: 10\nnum_heads: 4\n"), ConfigError,
                     "num_heads");
   EXPECT_THROW_WITH(build("type: transformer\ncontext: 0\n"), ConfigError, "context");
+  EXPECT_THROW_WITH(build("type: transformer\nmembers: 0\n"), ConfigError, "members");
   EXPECT_THROW_WITH(build("type: transformer\npositions: rotary\n"), ConfigError, "positions");
   EXPECT_THROW_WITH(build("type: lstm\n"), ConfigError, "unknown backbones type 'lstm'");
 }

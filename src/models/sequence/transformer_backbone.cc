@@ -27,32 +27,73 @@ TransformerBackboneImpl::TransformerBackboneImpl(TransformerBackboneOptions opti
                  "expected sinusoidal or learned, got '", o.positions(), "'");
   MBRL_CHECK_ARG(o.max_positions() >= 1, "max_positions", "expected an integer >= 1, got ",
                  o.max_positions());
-  const int64_t D = o.d_model();
+  MBRL_CHECK_ARG(o.members() >= 1, "members", "expected an integer >= 1, got ", o.members());
+  const int64_t M = o.members(), D = o.d_model();
   d_ff_ = o.d_ff() > 0 ? o.d_ff() : 4 * D;
-  input_ = register_module("input", torch::nn::Linear(o.input_size(), D));
+  input_ = register_module("input", torch::nn::Linear(o.input_size(), M * D));
   if (o.positions() == "learned") {
-    learned_positions_ = register_module("positions", torch::nn::Embedding(o.max_positions(), D));
+    learned_positions_ =
+        register_module("positions", torch::nn::Embedding(o.max_positions(), M * D));
   }
   for (int64_t i = 0; i < o.num_layers(); ++i) {
     const std::string p = "layer" + std::to_string(i) + "_";
     Layer l;
-    l.norm1_weight = register_parameter(p + "norm1_weight", torch::ones({D}));
-    l.norm1_bias = register_parameter(p + "norm1_bias", torch::zeros({D}));
-    l.qkv = register_module(p + "qkv", torch::nn::Linear(D, 3 * D));
-    l.out = register_module(p + "out", torch::nn::Linear(D, D));
-    l.norm2_weight = register_parameter(p + "norm2_weight", torch::ones({D}));
-    l.norm2_bias = register_parameter(p + "norm2_bias", torch::zeros({D}));
-    l.ff_in = register_module(p + "ff_in", torch::nn::Linear(D, d_ff_));
-    l.ff_out = register_module(p + "ff_out", torch::nn::Linear(d_ff_, D));
+    l.norm1_weight = register_parameter(p + "norm1_weight", torch::ones({M * D}));
+    l.norm1_bias = register_parameter(p + "norm1_bias", torch::zeros({M * D}));
+    l.qkv = register_module(p + "qkv", MemberLinear(M, D, 3 * D));
+    l.out = register_module(p + "out", MemberLinear(M, D, D));
+    l.norm2_weight = register_parameter(p + "norm2_weight", torch::ones({M * D}));
+    l.norm2_bias = register_parameter(p + "norm2_bias", torch::zeros({M * D}));
+    l.ff_in = register_module(p + "ff_in", MemberLinear(M, D, d_ff_));
+    l.ff_out = register_module(p + "ff_out", MemberLinear(M, d_ff_, D));
     layers_.push_back(std::move(l));
   }
-  final_weight_ = register_parameter("final_weight", torch::ones({D}));
-  final_bias_ = register_parameter("final_bias", torch::zeros({D}));
+  final_weight_ = register_parameter("final_weight", torch::ones({M * D}));
+  final_bias_ = register_parameter("final_bias", torch::zeros({M * D}));
+}
+
+std::shared_ptr<SequenceBackbone> TransformerBackboneImpl::member(int64_t m) const {
+  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
+                 "), got ", m);
+  TransformerBackboneOptions one = options_;
+  one.members(1);
+  auto copy = std::make_shared<TransformerBackboneImpl>(one);
+  copy->to(final_weight_.device());
+  torch::NoGradGuard no_grad;
+  const int64_t D = options_.d_model();
+  // member m's slice of a tensor of M blocks of D along `dim`
+  const auto own = [m, D](const at::Tensor& t, int64_t dim = 0) { return t.narrow(dim, m * D, D); };
+  const auto copy_linear = [m](MemberLinear& to, const MemberLinear& from) {
+    auto [w, b] = from->member(m);
+    to->weight.copy_(w);
+    to->bias.copy_(b);
+  };
+  copy->input_->weight.copy_(own(input_->weight));
+  copy->input_->bias.copy_(own(input_->bias));
+  if (learned_positions_)
+    copy->learned_positions_->weight.copy_(own(learned_positions_->weight, 1));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& from = layers_[i];
+    Layer& to = copy->layers_[i];
+    for (auto [dst, src] : {std::pair{to.norm1_weight, from.norm1_weight},
+                            {to.norm1_bias, from.norm1_bias},
+                            {to.norm2_weight, from.norm2_weight},
+                            {to.norm2_bias, from.norm2_bias}}) {
+      dst.copy_(own(src));
+    }
+    copy_linear(to.qkv, from.qkv);
+    copy_linear(to.out, from.out);
+    copy_linear(to.ff_in, from.ff_in);
+    copy_linear(to.ff_out, from.ff_out);
+  }
+  copy->final_weight_.copy_(own(final_weight_));
+  copy->final_bias_.copy_(own(final_bias_));
+  return copy;
 }
 
 BackboneState TransformerBackboneImpl::initial_state(int64_t batch, c10::Device device) const {
   const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  const int64_t K = options_.context() - 1, D = options_.d_model();
+  const int64_t K = options_.context() - 1, D = output_size();
   BackboneState s{{torch::zeros({batch}, opts), torch::zeros({batch, K}, opts)}};
   for (size_t i = 0; i < layers_.size(); ++i) {
     s.tensors.push_back(torch::zeros({batch, K, D}, opts));
@@ -66,18 +107,26 @@ at::Tensor TransformerBackboneImpl::encode_positions(const at::Tensor& p) {
   if (learned_positions_) {
     return learned_positions_->forward(p.to(torch::kInt64).clamp_max(options_.max_positions() - 1));
   }
-  // PE(p, 2i) = sin(p / 10000^(2i/D)), PE(p, 2i + 1) = cos(p / 10000^(2i/D))
+  // PE(p, 2i) = sin(p / 10000^(2i/D)), PE(p, 2i + 1) = cos(p / 10000^(2i/D)), for every member
   const at::Tensor two_i = torch::arange(0, D, 2, p.options());
   const at::Tensor angle = p.unsqueeze(-1) * torch::exp(two_i * (-std::log(10000.0) / D));
-  return torch::stack({torch::sin(angle), torch::cos(angle)}, -1).flatten(-2).narrow(-1, 0, D);
+  const at::Tensor pe =
+      torch::stack({torch::sin(angle), torch::cos(angle)}, -1).flatten(-2).narrow(-1, 0, D);
+  return options_.members() == 1 ? pe : pe.repeat({1, 1, options_.members()});
 }
 
 at::Tensor TransformerBackboneImpl::attend(Layer& l, const at::Tensor& u, at::Tensor& cache_k,
                                            at::Tensor& cache_v, const at::Tensor& allowed,
                                            std::vector<at::Tensor>* keys_values) {
-  const int64_t T = u.size(0), B = u.size(1), D = options_.d_model();
-  const int64_t H = options_.num_heads(), dh = D / H, K = cache_k.size(1);
-  auto qkv = l.qkv->forward(u).chunk(3, -1);                                // [T, B, D] each
+  // all members' heads side by side: D is M d_model, H is M num_heads
+  const int64_t M = options_.members(), T = u.size(0), B = u.size(1), D = output_size();
+  const int64_t H = M * options_.num_heads(), dh = D / H, K = cache_k.size(1);
+  const at::Tensor projected = l.qkv->forward(u);  // [T, B, M 3 d_model]
+  // each member's own (q, k, v) thirds of its projection, members side by side: [T, B, D] each
+  std::vector<at::Tensor> qkv =
+      M == 1 ? projected.chunk(3, -1) : projected.unflatten(-1, {M, -1}).chunk(3, -1);
+  if (M > 1)
+    for (auto& t : qkv) t = t.flatten(-2);
   const at::Tensor keys = torch::cat({cache_k.transpose(0, 1), qkv[1]});    // [K + T, B, D]
   const at::Tensor values = torch::cat({cache_v.transpose(0, 1), qkv[2]});  // [K + T, B, D]
   cache_k = keys.narrow(0, T, K).transpose(0, 1);
@@ -142,7 +191,7 @@ std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::run(const at::Tens
                                                                   const BackboneState& state,
                                                                   BackboneState* every) {
   detail::check_sequence_input(x, options_.input_size());
-  const int64_t T = x.size(0), B = x.size(1), D = options_.d_model();
+  const int64_t T = x.size(0), B = x.size(1), M = options_.members();
   const int64_t W = options_.context(), K = W - 1;
   MBRL_CHECK(state.tensors.size() == 2 + 2 * layers_.size() && state.batch() == B,
              "transformer: expected the state of ", B, " sequences from initial_state");
@@ -212,18 +261,18 @@ std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::run(const at::Tens
     Layer& l = layers_[i];
     at::Tensor cache_k = state.tensors[2 + 2 * i], cache_v = state.tensors[3 + 2 * i];
     std::vector<at::Tensor> keys_values;
-    h = h + attend(l, at::layer_norm(h, {D}, l.norm1_weight, l.norm1_bias), cache_k, cache_v,
+    h = h + attend(l, member_layer_norm(h, M, l.norm1_weight, l.norm1_bias), cache_k, cache_v,
                    allowed, every != nullptr ? &keys_values : nullptr);
     if (every != nullptr) {
       every->tensors.push_back(window_per_step(keys_values[0]));
       every->tensors.push_back(window_per_step(keys_values[1]));
     }
-    const at::Tensor u = at::layer_norm(h, {D}, l.norm2_weight, l.norm2_bias);
+    const at::Tensor u = member_layer_norm(h, M, l.norm2_weight, l.norm2_bias);
     h = h + l.ff_out->forward(torch::gelu(l.ff_in->forward(u)));
     next.tensors.push_back(cache_k);
     next.tensors.push_back(cache_v);
   }
-  return {at::layer_norm(h, {D}, final_weight_, final_bias_), next};
+  return {member_layer_norm(h, M, final_weight_, final_bias_), next};
 }
 
 std::pair<at::Tensor, BackboneState> TransformerBackboneImpl::step(const BackboneState& state,
@@ -242,6 +291,7 @@ TransformerBackboneOptions transformer_backbone_options_from_config(const Config
   MBRL_READ_OPTION(node, o, context);
   MBRL_READ_OPTION(node, o, positions);
   MBRL_READ_OPTION(node, o, max_positions);
+  MBRL_READ_OPTION(node, o, members);
   return o;
 }
 

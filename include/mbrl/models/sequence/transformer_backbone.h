@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mbrl/models/sequence/sequence_backbone.h"
+#include "mbrl/nn/member_layers.h"
 
 namespace mbrl {
 
@@ -34,6 +35,8 @@ struct TransformerBackboneOptions {
   TORCH_ARG(std::string, positions) = "sinusoidal";
   /// Learned positions: size of the table, >= 1; later positions share its last entry.
   TORCH_ARG(int64_t, max_positions) = 4096;
+  /// Independent Transformers computed together (SequenceBackbone::members), >= 1.
+  TORCH_ARG(int64_t, members) = 1;
 };
 
 /// h = Linear_{in -> D}(x_t) + P(p_t), where p_t counts the steps since the episode started
@@ -53,6 +56,11 @@ struct TransformerBackboneOptions {
 /// Differs from TransDreamer/STORM in one place: positions count from the episode start instead
 /// of from the start of the training chunk, so that a chunk and its continuation in imagination
 /// see the same positions.
+///
+/// M members are M such Transformers side by side in M D features: the input projection maps
+/// the shared input to every member's D; the projections are MemberLinear and the LayerNorms per
+/// member; member m's heads are heads [m num_heads, (m + 1) num_heads) of one attention of
+/// M num_heads heads, which attend independently; learned positions are a table per member.
 class TransformerBackboneImpl : public SequenceBackbone {
  public:
   /// Throws InvalidArgument naming the option on a bad value.
@@ -60,16 +68,19 @@ class TransformerBackboneImpl : public SequenceBackbone {
 
   std::string type() const override { return "transformer"; }
   int64_t input_size() const override { return options_.input_size(); }
-  int64_t output_size() const override { return options_.d_model(); }
+  /// members * d_model.
+  int64_t output_size() const override { return options_.members() * options_.d_model(); }
+  int64_t members() const override { return options_.members(); }
+  std::shared_ptr<SequenceBackbone> member(int64_t m) const override;
   const TransformerBackboneOptions& options() const { return options_; }
 
   /// {next position [B], cache validity [B, W - 1], then per layer keys and values
-  /// [B, W - 1, D] each}, all float: position 0, nothing valid.
+  /// [B, W - 1, M D] each}, all float: position 0, nothing valid.
   BackboneState initial_state(int64_t batch, c10::Device device) const override;
-  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, D], the state after step T - 1.
+  /// x: [T, B, in], is_first: [T, B] -> y: [T, B, M D], the state after step T - 1.
   std::pair<at::Tensor, BackboneState> forward(const at::Tensor& x, const at::Tensor& is_first,
                                                const BackboneState& state) override;
-  /// x: [B, in], is_first: [B] -> y: [B, D], the next state.
+  /// x: [B, in], is_first: [B] -> y: [B, M D], the next state.
   std::pair<at::Tensor, BackboneState> step(const BackboneState& state, const at::Tensor& x,
                                             const at::Tensor& is_first) override;
   /// Every step's state from one gradient-free parallel pass: the window of the last W - 1 keys
@@ -79,13 +90,14 @@ class TransformerBackboneImpl : public SequenceBackbone {
 
  private:
   struct Layer {
-    at::Tensor norm1_weight, norm1_bias, norm2_weight, norm2_bias;  // [D]
-    torch::nn::Linear qkv{nullptr}, out{nullptr};                   // D -> 3D, D -> D
-    torch::nn::Linear ff_in{nullptr}, ff_out{nullptr};              // D -> d_ff -> D
+    at::Tensor norm1_weight, norm1_bias, norm2_weight, norm2_bias;  // [M D]
+    MemberLinear qkv{nullptr}, out{nullptr};                        // D -> 3D, D -> D per member
+    MemberLinear ff_in{nullptr}, ff_out{nullptr};                   // D -> d_ff -> D per member
   };
-  // positions p: [T, B] float -> encodings [T, B, D]
+  // positions p: [T, B] float -> encodings [T, B, M D]
   at::Tensor encode_positions(const at::Tensor& p);
-  // one attention sublayer: u [T, B, D] (normalised); cache_k, cache_v [B, W-1, D] in, replaced
+  // one attention sublayer (D here is M D): u [T, B, D] (normalised); cache_k, cache_v
+  // [B, W-1, D] in, replaced
   // by the last W - 1 keys and values; allowed: [B, T, W-1+T] (full), or [B, n, W, 2W-1] (banded:
   // block j of W queries against keys jW .. jW + 2W - 2 of [cache; chunk] padded to nW + W - 1)
   // -> [T, B, D]
@@ -98,10 +110,10 @@ class TransformerBackboneImpl : public SequenceBackbone {
 
   TransformerBackboneOptions options_;
   int64_t d_ff_ = 0;
-  torch::nn::Linear input_{nullptr};
-  torch::nn::Embedding learned_positions_{nullptr};
+  torch::nn::Linear input_{nullptr};                 // in -> M D
+  torch::nn::Embedding learned_positions_{nullptr};  // [max_positions, M D]
   std::vector<Layer> layers_;
-  at::Tensor final_weight_, final_bias_;  // [D]
+  at::Tensor final_weight_, final_bias_;  // [M D]
 };
 TORCH_MODULE(TransformerBackbone);
 
