@@ -78,6 +78,46 @@ void BM_LinearScan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * T * kTrainBatch);
 }
 
+// Ensembles of whole backbones (SequenceBackbone::members) at the sizes of
+// configs/mbpo/pendulum_gru.yaml's training (16 sequences of 50 steps, input 4): M members in one
+// backbone against M one-member backbones run one after another. index 0: gru (128 wide, 1
+// block), 1: mamba (64 wide, 2 layers), 2: s4d (64 wide, 2 layers), 3: transformer (64 wide, 2
+// layers, 4 heads, context 64).
+std::shared_ptr<SequenceBackbone> small_backbone(int64_t index, int64_t members) {
+  register_builtins();
+  static const char* kYaml[] = {"type: gru\nhidden_size: 128\nblocks: 1\n",
+                                "type: mamba\nd_model: 64\nnum_layers: 2\n",
+                                "type: s4d\nd_model: 64\nnum_layers: 2\nd_state: 64\n",
+                                "type: transformer\nd_model: 64\nnum_layers: 2\nnum_heads: 4\n"
+                                "context: 64\n"};
+  torch::manual_seed(0);
+  const std::string yaml = kYaml[index] + std::string("members: ") + std::to_string(members);
+  return backbone_registry().create(load_config_string(yaml, "bench.yaml"), BuildContext{}, 4);
+}
+
+// args: backbone index, members M, 1: one backbone of M members, 0: M backbones in a loop;
+// items: time steps x sequences x members
+void BM_BackboneMembersTrain(benchmark::State& state) {
+  const int64_t M = state.range(1), T = 50, B = 16;
+  std::vector<std::shared_ptr<SequenceBackbone>> nets;
+  if (state.range(2) != 0) {
+    nets.push_back(small_backbone(state.range(0), M));
+  } else {
+    for (int64_t m = 0; m < M; ++m) nets.push_back(small_backbone(state.range(0), 1));
+  }
+  const at::Tensor x = torch::randn({T, B, 4});
+  at::Tensor first = torch::zeros({T, B}, torch::kBool);
+  first[0].fill_(true);
+  for (auto _ : state) {
+    for (auto& net : nets) {
+      net->zero_grad();
+      net->forward(x, first, net->initial_state(B, torch::kCPU)).first.square().mean().backward();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * T * B * M);
+  set_label(state, *nets.front());
+}
+
 BENCHMARK(BM_LinearScan)
     ->ArgsProduct({{8, 16, 32, 64}, {64, 256, 1024}})
     ->Unit(benchmark::kMillisecond)
@@ -87,6 +127,11 @@ BENCHMARK(BM_BackboneTrain)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_BackboneImagine)->DenseRange(0, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BackboneMembersTrain)
+    ->ArgsProduct({{0, 1, 2, 3}, {1, 5}, {1}})
+    ->ArgsProduct({{0, 1, 2, 3}, {5}, {0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace mbrl
