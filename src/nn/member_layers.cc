@@ -42,6 +42,15 @@ std::pair<at::Tensor, at::Tensor> MemberLinearImpl::member(int64_t m) const {
   return {weight[m], has_bias_ ? bias[m] : at::Tensor()};
 }
 
+void MemberLinearImpl::copy_member(const MemberLinearImpl& from, int64_t m) {
+  MBRL_CHECK(members_ == 1 && from.in_ == in_ && from.out_ == out_ && from.has_bias_ == has_bias_,
+             "MemberLinear::copy_member: expected a one-member layer of the same widths");
+  torch::NoGradGuard no_grad;
+  auto [w, b] = from.member(m);
+  weight.copy_(w);
+  if (has_bias_) bias.copy_(b);
+}
+
 at::Tensor MemberLinearImpl::forward(const at::Tensor& x) {
   if (members_ == 1) return at::linear(x, weight, bias);
   MBRL_CHECK(x.size(-1) == members_ * in_, "MemberLinear: expected inputs [..., ", members_ * in_,

@@ -31,6 +31,8 @@ class MemberLinearImpl : public torch::nn::Cloneable<MemberLinearImpl> {
   /// Member m's parameters as a torch::nn::Linear holds them: {weight [out, in], bias [out]}
   /// (bias undefined without one); views, not copies.
   std::pair<at::Tensor, at::Tensor> member(int64_t m) const;
+  /// Sets this one-member layer's parameters to a copy of member m of `from` (same widths).
+  void copy_member(const MemberLinearImpl& from, int64_t m);
 
   int64_t members() const { return members_; }
 

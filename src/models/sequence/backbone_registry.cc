@@ -39,6 +39,11 @@ std::pair<at::Tensor, BackboneState> step_by_forward(SequenceBackbone& backbone,
   return {y.squeeze(0), next};
 }
 
+void check_member(int64_t m, int64_t members) {
+  MBRL_CHECK_ARG(0 <= m && m < members, "members", "expected a member in [0, ", members, "), got ",
+                 m);
+}
+
 }  // namespace detail
 
 BackboneState SequenceBackbone::states_along(const at::Tensor& x, const at::Tensor& is_first,

@@ -41,12 +41,8 @@ BackboneState GruBackboneImpl::initial_state(int64_t batch, c10::Device device) 
 }
 
 std::shared_ptr<SequenceBackbone> GruBackboneImpl::member(int64_t m) const {
-  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
-                 "), got ", m);
-  GruBackboneOptions one = options_;
-  one.members(1);
-  auto copy = std::make_shared<GruBackboneImpl>(one);
-  copy->to(norm_weight_.defined() ? norm_weight_.device() : c10::Device(c10::kCPU));
+  auto copy =
+      detail::one_member_backbone<GruBackboneImpl>(options_, m, parameters().front().device());
   torch::NoGradGuard no_grad;
   if (plain_) {
     const auto from = parameters(), to = copy->parameters();

@@ -173,22 +173,12 @@ MambaBackboneImpl::MambaBackboneImpl(MambaBackboneOptions options) : options_(op
 }
 
 std::shared_ptr<SequenceBackbone> MambaBackboneImpl::member(int64_t m) const {
-  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
-                 "), got ", m);
-  MambaBackboneOptions one = options_;
-  one.members(1);
-  auto copy = std::make_shared<MambaBackboneImpl>(one);
-  copy->to(final_norm_.device());
+  auto copy = detail::one_member_backbone<MambaBackboneImpl>(options_, m, final_norm_.device());
   torch::NoGradGuard no_grad;
   const int64_t D = options_.d_model();
   // member m's rows of a tensor of M blocks of `width` rows
   const auto own = [m](const at::Tensor& t, int64_t width) {
     return t.narrow(0, m * width, width);
-  };
-  const auto copy_linear = [m](MemberLinear& to, const MemberLinear& from) {
-    auto [w, b] = from->member(m);
-    to->weight.copy_(w);
-    if (b.defined()) to->bias.copy_(b);
   };
   copy->input_->weight.copy_(own(input_->weight, D));
   copy->input_->bias.copy_(own(input_->bias, D));
@@ -202,10 +192,10 @@ std::shared_ptr<SequenceBackbone> MambaBackboneImpl::member(int64_t m) const {
                             {to.d_skip, from.d_skip}}) {
       dst.copy_(own(src, inner_));
     }
-    copy_linear(to.in_proj, from.in_proj);
-    copy_linear(to.x_proj, from.x_proj);
-    copy_linear(to.dt_proj, from.dt_proj);
-    copy_linear(to.out_proj, from.out_proj);
+    to.in_proj->copy_member(*from.in_proj, m);
+    to.x_proj->copy_member(*from.x_proj, m);
+    to.dt_proj->copy_member(*from.dt_proj, m);
+    to.out_proj->copy_member(*from.out_proj, m);
   }
   copy->final_norm_.copy_(own(final_norm_, D));
   return copy;

@@ -77,12 +77,7 @@ S4dBackboneImpl::S4dBackboneImpl(S4dBackboneOptions options) : options_(std::mov
 }
 
 std::shared_ptr<SequenceBackbone> S4dBackboneImpl::member(int64_t m) const {
-  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
-                 "), got ", m);
-  S4dBackboneOptions one = options_;
-  one.members(1);
-  auto copy = std::make_shared<S4dBackboneImpl>(one);
-  copy->to(final_weight_.device());
+  auto copy = detail::one_member_backbone<S4dBackboneImpl>(options_, m, final_weight_.device());
   torch::NoGradGuard no_grad;
   const int64_t H = options_.d_model();
   // member m's channels of a per-channel tensor (rows first)
@@ -102,9 +97,7 @@ std::shared_ptr<SequenceBackbone> S4dBackboneImpl::member(int64_t m) const {
                             {to.norm_bias, from.norm_bias}}) {
       dst.copy_(own(src));
     }
-    auto [w, b] = from.mix->member(m);
-    to.mix->weight.copy_(w);
-    to.mix->bias.copy_(b);
+    to.mix->copy_member(*from.mix, m);
   }
   copy->final_weight_.copy_(own(final_weight_));
   copy->final_bias_.copy_(own(final_bias_));

@@ -53,21 +53,12 @@ TransformerBackboneImpl::TransformerBackboneImpl(TransformerBackboneOptions opti
 }
 
 std::shared_ptr<SequenceBackbone> TransformerBackboneImpl::member(int64_t m) const {
-  MBRL_CHECK_ARG(0 <= m && m < members(), "members", "expected a member in [0, ", members(),
-                 "), got ", m);
-  TransformerBackboneOptions one = options_;
-  one.members(1);
-  auto copy = std::make_shared<TransformerBackboneImpl>(one);
-  copy->to(final_weight_.device());
+  auto copy =
+      detail::one_member_backbone<TransformerBackboneImpl>(options_, m, final_weight_.device());
   torch::NoGradGuard no_grad;
   const int64_t D = options_.d_model();
   // member m's slice of a tensor of M blocks of D along `dim`
   const auto own = [m, D](const at::Tensor& t, int64_t dim = 0) { return t.narrow(dim, m * D, D); };
-  const auto copy_linear = [m](MemberLinear& to, const MemberLinear& from) {
-    auto [w, b] = from->member(m);
-    to->weight.copy_(w);
-    to->bias.copy_(b);
-  };
   copy->input_->weight.copy_(own(input_->weight));
   copy->input_->bias.copy_(own(input_->bias));
   if (learned_positions_)
@@ -81,10 +72,10 @@ std::shared_ptr<SequenceBackbone> TransformerBackboneImpl::member(int64_t m) con
                             {to.norm2_bias, from.norm2_bias}}) {
       dst.copy_(own(src));
     }
-    copy_linear(to.qkv, from.qkv);
-    copy_linear(to.out, from.out);
-    copy_linear(to.ff_in, from.ff_in);
-    copy_linear(to.ff_out, from.ff_out);
+    to.qkv->copy_member(*from.qkv, m);
+    to.out->copy_member(*from.out, m);
+    to.ff_in->copy_member(*from.ff_in, m);
+    to.ff_out->copy_member(*from.ff_out, m);
   }
   copy->final_weight_.copy_(own(final_weight_));
   copy->final_bias_.copy_(own(final_bias_));

@@ -87,6 +87,18 @@ std::pair<at::Tensor, BackboneState> step_by_forward(SequenceBackbone& backbone,
                                                      const BackboneState& state,
                                                      const at::Tensor& x,
                                                      const at::Tensor& is_first);
+/// Throws InvalidArgument naming `members` unless 0 <= m < members.
+void check_member(int64_t m, int64_t members);
+/// The start of a backbone's `member(m)`: checks m, then builds a backbone `Impl` of `options`
+/// with members 1 on `device`, for the caller to copy member m's weights into.
+template <class Impl, class Options>
+std::shared_ptr<Impl> one_member_backbone(Options options, int64_t m, c10::Device device) {
+  check_member(m, options.members());
+  options.members(1);
+  auto copy = std::make_shared<Impl>(std::move(options));
+  copy->to(device);
+  return copy;
+}
 }  // namespace detail
 
 }  // namespace mbrl
