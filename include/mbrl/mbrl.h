@@ -77,6 +77,7 @@
 #include "mbrl/nn/symlog.h"
 #include "mbrl/nn/twohot.h"
 
+#include "mbrl/models/bootstrap_counts.h"
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/dynamics_reward.h"
 #include "mbrl/models/ensemble_backprop.h"

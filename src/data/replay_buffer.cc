@@ -95,10 +95,24 @@ TransitionBatch ReplayBuffer::sample(int64_t batch_size, at::Generator& gen) con
 
 SequenceBatch ReplayBuffer::sample_sequences(int64_t batch_size, int64_t length,
                                              at::Generator& gen) const {
+  return sequences_at(sample_sequence_starts(batch_size, length, gen), length);
+}
+
+at::Tensor ReplayBuffer::sample_sequence_starts(int64_t batch_size, int64_t length,
+                                                at::Generator& gen) const {
   MBRL_CHECK_ARG(batch_size > 0, "batch_size", "expected a positive integer, got ", batch_size);
   MBRL_CHECK_ARG(length >= 1 && length <= size_, "length", "expected 1 <= length <= ", size_,
                  " (the stored transitions), got ", length);
-  return sequences_at(torch::randint(size_ - length + 1, {batch_size}, gen, torch::kInt64), length);
+  return torch::randint(size_ - length + 1, {batch_size}, gen, torch::kInt64);
+}
+
+at::Tensor ReplayBuffer::transition_ids(const at::Tensor& positions) const {
+  return positions.to(torch::kInt64) + (num_added_ - size_);
+}
+
+at::Tensor ReplayBuffer::episode_ids(const at::Tensor& positions) const {
+  const at::Tensor p = positions.to(torch::kInt64);
+  return transition_ids(p) - step_in_episode_.index_select(0, slots(p.flatten())).view(p.sizes());
 }
 
 SequenceBatch ReplayBuffer::sequences_at(const at::Tensor& first, int64_t length) const {

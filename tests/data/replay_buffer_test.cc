@@ -96,6 +96,37 @@ TEST(ReplayBufferTest, SequencesAreConsecutiveAndMarkEpisodeStarts) {
   EXPECT_SHAPE(buf.sample_sequences(4, 30, gen).obs, {30, 4, 2});
 }
 
+// Ids that stay with a transition as the ring turns: transition i (reward i) has transition_id i
+// and episode_id 7 * floor(i / 7), also after save/load; the starts are the draw sample_sequences
+// makes.
+TEST(ReplayBufferTest, TransitionAndEpisodeIdsStayWithTheirTransitions) {
+  ReplayBuffer buf(30, 2, 1);
+  fill(buf, 47, /*len=*/7);  // stored: transitions 17..46
+  const at::Tensor positions = torch::tensor({{0, 1}, {3, 29}});
+  const at::Tensor reward = buf.at(positions.flatten()).reward.to(torch::kInt64).view({2, 2});
+  EXPECT_TRUE(buf.transition_ids(positions).equal(reward));
+  EXPECT_TRUE(buf.episode_ids(positions).equal(reward - reward.remainder(7)));
+  EXPECT_TRUE(buf.episode_ids(positions).equal(torch::tensor({{14, 14}, {14, 42}})));
+  // 28 later additions shift the positions, not the ids
+  fill(buf, 28, 7, 47);
+  const at::Tensor last = torch::tensor({29});
+  EXPECT_EQ(buf.transition_ids(last).item<int64_t>(), 74);
+  EXPECT_EQ(buf.episode_ids(last).item<int64_t>(), 70);
+  const auto path = test::scratch_dir() / "ids.pt";
+  buf.save(path);
+  ReplayBuffer loaded(30, 2, 1);
+  loaded.load(path);
+  const at::Tensor all = torch::arange(30);
+  EXPECT_TRUE(loaded.transition_ids(all).equal(buf.transition_ids(all)));
+  EXPECT_TRUE(loaded.episode_ids(all).equal(buf.episode_ids(all)));
+
+  auto g1 = make_generator(4, torch::kCPU), g2 = make_generator(4, torch::kCPU);
+  const at::Tensor first = buf.sample_sequence_starts(50, 9, g1);
+  EXPECT_SHAPE(first, {50});
+  EXPECT_TRUE(buf.sequences_at(first, 9).obs.equal(buf.sample_sequences(50, 9, g2).obs));
+  EXPECT_THROW_WITH(buf.sample_sequence_starts(4, 31, g1), InvalidArgument, "length");
+}
+
 TEST(ReplayBufferTest, RolloutStartsCarryTheTransitionsBeforeEachPosition) {
   ReplayBuffer buf(30, 2, 1);
   fill(buf, 47, /*len=*/7);  // stored: transitions 17..46 at positions 0..29; episodes at 7k

@@ -48,6 +48,10 @@ class ReplayBuffer {
   /// A sequence may run past an episode's end into the next episode; is_first marks each
   /// episode's first step. Throws InvalidArgument unless 1 <= length <= size().
   SequenceBatch sample_sequences(int64_t batch_size, int64_t length, at::Generator& gen) const;
+  /// The first positions ([batch_size] int64) that `sample_sequences` draws with the same
+  /// generator state: sample_sequences(B, T, gen) equals sequences_at(sample_sequence_starts(B, T,
+  /// gen), T).
+  at::Tensor sample_sequence_starts(int64_t batch_size, int64_t length, at::Generator& gen) const;
   /// The sequences of `length` transitions that start at positions `first` ([B] int64, oldest =
   /// 0; each first + length <= size()), time-major, with is_first marking episode starts.
   SequenceBatch sequences_at(const at::Tensor& first, int64_t length) const;
@@ -61,6 +65,13 @@ class ReplayBuffer {
   /// rollout_starts at `batch_size` positions drawn as `sample` draws them (the same positions
   /// for the same generator state, so the start observations equal sample(...).obs).
   RolloutStart sample_rollout_starts(int64_t batch_size, int64_t history, at::Generator& gen) const;
+  /// The transitions at `positions` ([...] int64, oldest = 0) numbered by when they were added
+  /// (0 = the first ever added): a number that stays with a transition as the ring turns and
+  /// across save/load. Same shape as `positions`.
+  at::Tensor transition_ids(const at::Tensor& positions) const;
+  /// The episodes of the transitions at `positions` ([...] int64, oldest = 0), each numbered by
+  /// the transition_id of its first step (which may be overwritten already). Same shape.
+  at::Tensor episode_ids(const at::Tensor& positions) const;
   /// Every stored transition, oldest first (a copy).
   TransitionBatch all() const;
   /// Transitions at `positions` ([N] int64, oldest = 0).

@@ -164,16 +164,18 @@ SequencePrediction SequenceModel::predict(const at::Tensor& obs, const at::Tenso
   return p;
 }
 
-ModelLosses SequenceModel::sequence_loss(const SequenceBatch& batch_in) {
+ModelLosses SequenceModel::sequence_loss(const SequenceBatch& batch_in, const at::Tensor& weights) {
   const SequenceBatch batch = batch_in.to(device());
   MBRL_CHECK_SHAPE(batch.obs, {-1, -1, obs_dim()}, "obs");
   const int64_t B = batch.batch();
+  if (weights.defined()) MBRL_CHECK_SHAPE(weights, {predictors_, batch.length(), B}, "weights");
   const at::Tensor x = input_normalizer_->forward(torch::cat({batch.obs, batch.act}, -1));
   const at::Tensor y =
       backbone_->forward(x, batch.is_first, backbone_->initial_state(B, device())).first;
   const at::Tensor target = target_normalizer_->forward(
       targets(batch.obs, batch.next_obs, batch.reward, learns_reward()));
-  const at::Tensor sq = (heads(y) - target).square();  // [E, T, B, target_dim]
+  at::Tensor sq = (heads(y) - target).square();  // [E, T, B, target_dim]
+  if (weights.defined()) sq = sq * weights.to(sq.device(), sq.scalar_type()).unsqueeze(-1);
   ModelLosses losses{{"loss", sq.mean()}, {"obs_mse", sq.narrow(-1, 0, obs_dim()).mean()}};
   if (learns_reward()) losses["reward_mse"] = sq.select(-1, obs_dim()).mean();
   return losses;

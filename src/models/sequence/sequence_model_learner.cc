@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mbrl/config/config_node.h"
 #include "mbrl/core/check.h"
 #include "mbrl/core/data_parallel.h"
 #include "mbrl/data/replay_buffer.h"
+#include "mbrl/models/bootstrap_counts.h"
 
 namespace mbrl {
 
@@ -28,6 +30,11 @@ SequenceModelLearner::SequenceModelLearner(SequenceModelLearnerOptions options,
   MBRL_CHECK_ARG(o.weight_decay() >= 0, "weight_decay", "expected a number >= 0, got ",
                  o.weight_decay());
   MBRL_CHECK_ARG(o.grad_clip() > 0, "grad_clip", "expected a number > 0, got ", o.grad_clip());
+  MBRL_CHECK_ARG(o.bootstrap() == SequenceBootstrap::kNone || model_->predictors() >= 2,
+                 "bootstrap",
+                 "a bootstrap needs two predictors or more (model heads >= 2 or backbone "
+                 "members >= 2), got ",
+                 model_->predictors());
   adam_ = std::make_unique<torch::optim::Adam>(
       model_->parameters(), torch::optim::AdamOptions(o.lr()).weight_decay(o.weight_decay()));
 }
@@ -40,9 +47,17 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   model_->train();
   model_->fit_normalizers(replay.all());
   const int64_t length = std::min(options_.sequence_length(), replay.size());
+  const bool bootstrap = options_.bootstrap() != SequenceBootstrap::kNone;
+  if (bootstrap && bootstrap_seed_ < 0) {
+    bootstrap_seed_ = torch::randint(std::numeric_limits<int64_t>::max(), {1}, gen, torch::kInt64)
+                          .item<int64_t>();
+  }
   at::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(model_->device()));
   for (int64_t i = 0; i < options_.gradient_steps(); ++i) {
-    const SequenceBatch batch = replay.sample_sequences(options_.batch_size(), length, gen);
+    const at::Tensor first = replay.sample_sequence_starts(options_.batch_size(), length, gen);
+    const SequenceBatch batch = replay.sequences_at(first, length);
+    const at::Tensor weights =
+        bootstrap ? bootstrap_weights(replay, first, length).to(model_->device()) : at::Tensor();
     adam_->zero_grad();
     at::Tensor loss;
     if (data_parallel_ && data_parallel_->world_size() > 1) {
@@ -51,7 +66,11 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
       const double share = static_cast<double>(end - begin) / static_cast<double>(batch.batch());
       loss = torch::zeros({}, torch::TensorOptions().device(model_->device()));
       if (end > begin) {
-        const at::Tensor part = model_->sequence_loss(batch.columns(begin, end - begin)).at("loss");
+        const at::Tensor part =
+            model_
+                ->sequence_loss(batch.columns(begin, end - begin),
+                                bootstrap ? weights.narrow(2, begin, end - begin) : at::Tensor())
+                .at("loss");
         (part * share).backward();
         loss = part.detach() * share;
       }
@@ -59,7 +78,7 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
       data_parallel_->sum_gradients(model_->parameters(), {loss});
       loss = loss.squeeze(0);
     } else {
-      loss = model_->sequence_loss(batch).at("loss");
+      loss = model_->sequence_loss(batch, weights).at("loss");
       loss.backward();
     }
     torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip());
@@ -82,6 +101,18 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   return result;
 }
 
+at::Tensor SequenceModelLearner::bootstrap_weights(const ReplayBuffer& replay,
+                                                   const at::Tensor& first, int64_t length) const {
+  const at::Tensor positions = torch::arange(length).unsqueeze(1) + first.unsqueeze(0);  // [T, B]
+  const at::Tensor ids = options_.bootstrap() == SequenceBootstrap::kEpisodes
+                             ? replay.episode_ids(positions)
+                             : replay.transition_ids(positions);
+  // unscaled: a batch's mean of count x error is an unbiased estimate of the predictor's loss
+  // on its resample (the mean count is 1), whatever the batch holds
+  return poisson_bootstrap_counts(ids, model_->predictors(),
+                                  static_cast<uint64_t>(bootstrap_seed_));
+}
+
 bool SequenceModelLearner::set_data_parallel(std::shared_ptr<DataParallel> group) {
   data_parallel_ = std::move(group);
   return true;
@@ -92,6 +123,7 @@ void SequenceModelLearner::save(torch::serialize::OutputArchive& archive) const 
   torch::serialize::OutputArchive optimizer(archive.compilation_unit());
   adam_->save(optimizer);
   archive.write("adam", optimizer);
+  archive.write("bootstrap_seed", torch::tensor(bootstrap_seed_, torch::kInt64));
 }
 
 void SequenceModelLearner::load(torch::serialize::InputArchive& archive) {
@@ -104,6 +136,9 @@ void SequenceModelLearner::load(torch::serialize::InputArchive& archive) {
   }
   adam_->load(optimizer);
   total_steps_ = steps.item<int64_t>();
+  // states saved before the bootstrap existed have no seed: one is drawn at the next call
+  at::Tensor seed;
+  bootstrap_seed_ = archive.try_read("bootstrap_seed", seed) ? seed.item<int64_t>() : -1;
 }
 
 SequenceModelLearnerOptions sequence_model_learner_options_from_config(const ConfigNode& node) {
@@ -114,6 +149,17 @@ SequenceModelLearnerOptions sequence_model_learner_options_from_config(const Con
   MBRL_READ_OPTION(node, o, lr);
   MBRL_READ_OPTION(node, o, weight_decay);
   MBRL_READ_OPTION(node, o, grad_clip);
+  const auto bootstrap = node.get_or<std::string>("bootstrap", "none");
+  if (bootstrap == "none") {
+    o.bootstrap(SequenceBootstrap::kNone);
+  } else if (bootstrap == "transitions") {
+    o.bootstrap(SequenceBootstrap::kTransitions);
+  } else if (bootstrap == "episodes") {
+    o.bootstrap(SequenceBootstrap::kEpisodes);
+  } else {
+    throw node.error("bootstrap",
+                     "expected one of none, transitions, episodes, got '" + bootstrap + "'");
+  }
   return o;
 }
 

@@ -70,8 +70,9 @@ struct SequencePrediction {
 /// An ensemble of whole sequence models: a backbone of M >= 2 members (`backbone: {members: M}`,
 /// SequenceBackbone::members) with one head per member, head m reading member m's output only.
 /// The M predictors are then M independent models, each with its own memory, trained together on
-/// the same sequences (one batched pass; no bootstrap), and their disagreement includes the
-/// backbones' uncertainty. Propagation and uncertainty treat the members as they treat heads.
+/// the same sequences in one batched pass (each on its own bootstrap of them with
+/// SequenceModelLearnerOptions::bootstrap), and their disagreement includes the backbones'
+/// uncertainty. Propagation and uncertainty treat the members as they treat heads.
 /// Threading contract: one thread at a time.
 class SequenceModel : public DynamicsModel, public UncertaintyAware {
  public:
@@ -102,8 +103,10 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
                              const at::Tensor& is_first, const BackboneState& state);
   /// Mean squared errors of the parallel form on `batch` (any device), from a fresh memory:
   /// "loss" (the objective: every standardised target dimension), "obs_mse" and "reward_mse"
-  /// (standardised, each over its own dimensions).
-  ModelLosses sequence_loss(const SequenceBatch& batch);
+  /// (standardised, each over its own dimensions). With `weights` ([predictors, T, B], any
+  /// device), predictor e's squared error at (t, b) counts weights[e, t, b] times in each mean
+  /// (a bootstrap's counts, see SequenceModelLearnerOptions::bootstrap).
+  ModelLosses sequence_loss(const SequenceBatch& batch, const at::Tensor& weights = at::Tensor());
 
   ModelState initial_state(const at::Tensor& obs, const RolloutSpec& spec,
                            at::Generator& gen) override;

@@ -13,6 +13,13 @@
 
 namespace mbrl {
 
+/// What each predictor's bootstrap resamples (SequenceModelLearnerOptions::bootstrap).
+enum class SequenceBootstrap {
+  kNone,         // every predictor weighs every transition 1
+  kTransitions,  // a Poisson(1) count per predictor and stored transition
+  kEpisodes,     // a Poisson(1) count per predictor and episode, shared by its transitions
+};
+
 struct SequenceModelLearnerOptions {
   /// Adam updates per `train` call, >= 1.
   TORCH_ARG(int64_t, gradient_steps) = 200;
@@ -26,6 +33,12 @@ struct SequenceModelLearnerOptions {
   TORCH_ARG(double, weight_decay) = 0.0;
   /// Gradients are clipped to this global norm, > 0.
   TORCH_ARG(double, grad_clip) = 100.0;
+  /// YAML `bootstrap: none | transitions | episodes`: with two predictors or more (heads, or
+  /// members of the backbone), each trains on its own bootstrap of the data: predictor e's
+  /// squared error on a transition counts c times, c ~ Poisson(1) drawn once for (e, transition)
+  /// or (e, episode) (poisson_bootstrap_counts) and kept for the whole run. Every predictor
+  /// still reads every step of a sequence as input, so its memory sees the data it does not fit.
+  TORCH_ARG(SequenceBootstrap, bootstrap) = SequenceBootstrap::kNone;
 };
 
 /// At each `train` call: refits the model's normalizers on every stored transition, then runs
@@ -33,6 +46,10 @@ struct SequenceModelLearnerOptions {
 /// `sequence_length` consecutive transitions (ReplayBuffer::sample_sequences: sequences may run
 /// across episode ends, where is_first resets the memory), with the global gradient norm clipped.
 /// Reports one "epoch" per call (its mean loss); no holdout split (holdout_score stays empty).
+/// With a bootstrap, each predictor's squared errors are weighted by its counts as they are
+/// (their mean is 1, so a batch's loss is an unbiased estimate of the loss on the predictor's
+/// resample); the counts' seed is drawn from `gen` at the first call and saved with the
+/// learner's state.
 /// Throws NonFiniteError naming the update when a loss becomes non-finite.
 class SequenceModelLearner : public ModelLearner {
  public:
@@ -43,6 +60,9 @@ class SequenceModelLearner : public ModelLearner {
   const SequenceModelLearnerOptions& options() const { return options_; }
   /// Updates done over all calls.
   int64_t total_gradient_steps() const { return total_steps_; }
+  /// The seed of the bootstrap counts (poisson_bootstrap_counts), -1 until the first call with a
+  /// bootstrap draws it.
+  int64_t bootstrap_seed() const { return bootstrap_seed_; }
 
   ModelTrainResult train(const ReplayBuffer& replay, at::Generator& gen,
                          MetricsWriter* metrics = nullptr) override;
@@ -57,8 +77,13 @@ class SequenceModelLearner : public ModelLearner {
   SequenceModelLearnerOptions options_;
   std::shared_ptr<SequenceModel> model_;
   std::unique_ptr<torch::optim::Adam> adam_;
+  // [predictors, T, B] bootstrap counts of the sequences starting at `first` ([B])
+  at::Tensor bootstrap_weights(const ReplayBuffer& replay, const at::Tensor& first,
+                               int64_t length) const;
+
   std::shared_ptr<DataParallel> data_parallel_;
   int64_t total_steps_ = 0;
+  int64_t bootstrap_seed_ = -1;  // drawn at the first train call with a bootstrap
 };
 
 /// Reads SequenceModelLearnerOptions from an algorithm's `model_training` section.
