@@ -71,6 +71,7 @@
 #include "mbrl/nn/ensemble_linear.h"
 #include "mbrl/nn/ensemble_mlp.h"
 #include "mbrl/nn/frozen_scope.h"
+#include "mbrl/nn/gaussian_nll.h"
 #include "mbrl/nn/init.h"
 #include "mbrl/nn/member_layers.h"
 #include "mbrl/nn/mlp.h"

@@ -396,6 +396,89 @@ TEST(SequenceModelHeadsTest, OneHeadReportsNoUncertaintyAndHeadsAreSaved) {
   EXPECT_THROW_WITH(load_model(*one, path), DataError, "heads");
 }
 
+// Gaussian heads (probabilistic: true) learn the noise of the data: next_obs = obs + act_0 / 2
+// + sigma_d eps with sigma = (0.1, 0.3, 0.6), reward = act_1 + 0.2 eps. Their std is the
+// aleatoric term of the uncertainty, a step draws from it where the rollout samples, and member
+// samples spread by it.
+TEST(SequenceModelGaussianTest, HeadsLearnTheNoiseAndStepsDrawFromIt) {
+  torch::manual_seed(0);
+  const at::Tensor sigma = torch::tensor({0.1f, 0.3f, 0.6f, 0.2f});  // obs dims, then reward
+  ReplayBuffer buffer(4000, kObs, kAct);
+  for (int64_t e = 0; e < 80; ++e) {
+    at::Tensor obs = torch::randn({kObs});
+    for (int64_t t = 0; t < 50; ++t) {
+      const at::Tensor act = torch::rand({kAct}) * 2 - 1;
+      const at::Tensor noise = sigma * torch::randn({kObs + 1});
+      const at::Tensor next = obs + act[0] / 2 + noise.narrow(0, 0, kObs);
+      buffer.add(obs, act, next, (act[1] + noise[kObs]).item<double>(), false, t == 49);
+      obs = next;
+    }
+  }
+  const std::string yaml =
+      "type: sequence_model\nhead_hidden_size: 32\nheads: 2\nprobabilistic: true\n"
+      "backbone:\n  type: gru\n  hidden_size: 16\n  blocks: 1\n";
+  auto model = make(yaml);
+  auto gen = make_generator(1, torch::kCPU);
+  SequenceModelLearner(
+      SequenceModelLearnerOptions().gradient_steps(400).batch_size(32).sequence_length(8).lr(3e-3),
+      model)
+      .train(buffer, gen);
+
+  // the heads' std, per target dimension, is the data's noise
+  const int64_t N = 256;
+  const at::Tensor obs = torch::randn({N, kObs}), act = torch::rand({N, kAct}) * 2 - 1;
+  const RolloutSpec mean_spec{Propagation::kExpectation, N, false};
+  const UncertainModelStep u =
+      model->step_with_uncertainty(model->initial_state(obs, mean_spec, gen), act, gen);
+  ASSERT_TRUE(u.member_std.defined());
+  EXPECT_SHAPE(u.member_std, {2, N, kObs + 1});
+  EXPECT_TENSOR_CLOSE(u.member_std.mean(std::vector<int64_t>{0, 1}), sigma, 0.15, 0.0);
+  EXPECT_GT(u.uncertainty.aleatoric_max_norm.min().item<double>(), 0.5);
+  EXPECT_SHAPE(u.uncertainty.log_likelihood_var, {N});
+  // without sampling a step is the heads' mean; with it, draws around it by the heads' std
+  EXPECT_TENSOR_CLOSE(u.step.next_obs, obs + u.member_mean.mean(0).narrow(-1, 0, kObs), 1e-5, 1e-5);
+  const at::Tensor one_obs = obs.narrow(0, 0, 1).expand({4000, kObs}).contiguous();
+  const at::Tensor one_act = act.narrow(0, 0, 1).expand({4000, kAct}).contiguous();
+  const RolloutSpec sample_spec{Propagation::kExpectation, 4000, true};
+  const ModelStep drawn =
+      model->step(model->initial_state(one_obs, sample_spec, gen), one_act, gen);
+  const UncertainModelStep at_one = model->step_with_uncertainty(
+      model->initial_state(one_obs.narrow(0, 0, 1), mean_spec, gen), one_act.narrow(0, 0, 1), gen);
+  // expectation: one Gaussian with the heads' mean of mean and of log-variance
+  const at::Tensor mean_std = (at_one.member_std.log().mean(0)).exp()[0].narrow(0, 0, kObs);
+  EXPECT_TENSOR_CLOSE(drawn.next_obs.std(0), mean_std, 0.05, 0.0);
+  EXPECT_TENSOR_CLOSE(drawn.next_obs.mean(0), at_one.step.next_obs[0], 0.0, 0.05);
+  // member samples: S draws of every head
+  const MemberSamples m = model->sample_members(obs, act, 2000, gen);
+  EXPECT_SHAPE(m.next_obs, {2000, 2, N, kObs});
+  EXPECT_TENSOR_CLOSE(m.next_obs.std(0).mean(std::vector<int64_t>{0, 1}), sigma.narrow(0, 0, kObs),
+                      0.15, 0.0);
+  EXPECT_TENSOR_CLOSE(m.reward.std(0).mean(), sigma[kObs], 0.15, 0.0);
+
+  // a deterministic model has no member_std; the two kinds do not load into each other
+  auto point = make(model_yaml(backbone_yaml("gru")) + "heads: 2\n");
+  EXPECT_FALSE(point->step_with_uncertainty(point->initial_state(obs, mean_spec, gen), act, gen)
+                   .member_std.defined());
+  // one Gaussian head: no disagreement, but its aleatoric term
+  auto single =
+      make("type: sequence_model\nprobabilistic: true\nbackbone:\n" + backbone_yaml("gru"));
+  ASSERT_NE(uncertainty_aware(*single), nullptr);
+  single->fit_normalizers(buffer.all());
+  const Uncertainty alone =
+      single->step_with_uncertainty(single->initial_state(obs, mean_spec, gen), act, gen)
+          .uncertainty;
+  EXPECT_EQ(alone.epistemic_std.abs().max().item<double>(), 0.0);
+  EXPECT_GT(alone.aleatoric_max_norm.min().item<double>(), 0.0);
+  const auto path = test::scratch_dir() / "gaussian.pt";
+  save_model(*model, path);
+  EXPECT_THROW_WITH(load_model(*make(yaml + "max_logvar: 1.0\n"), path), DataError,
+                    "logvar_bounds");
+  EXPECT_THROW_WITH(make(yaml + "min_logvar: 1.0\n"), ConfigError, "min_logvar");
+  EXPECT_THROW_WITH(make(yaml + "nll_beta: 2.0\n"), ConfigError, "nll_beta");
+  EXPECT_THROW_WITH(make(model_yaml(backbone_yaml("gru")) + "nll_beta: 0.5\n"), ConfigError,
+                    "probabilistic");
+}
+
 TEST(SequenceModelConfigTest, BadSectionsAreConfigErrorsNamingTheKey) {
   EXPECT_THROW_WITH(make("type: sequence_model\n"), ConfigError, "backbone");
   EXPECT_THROW_WITH(make(model_yaml("  type: lstm\n")), ConfigError, "lstm");

@@ -11,6 +11,7 @@
 #include "mbrl/core/check.h"
 #include "mbrl/models/model_archive.h"
 #include "mbrl/models/propagation.h"
+#include "mbrl/nn/gaussian_nll.h"
 
 namespace mbrl {
 
@@ -25,6 +26,12 @@ SequenceModel::SequenceModel(const SequenceModelOptions& options,
   MBRL_CHECK_ARG(o.head_hidden_size() >= 1, "head_hidden_size", "expected an integer >= 1, got ",
                  o.head_hidden_size());
   MBRL_CHECK_ARG(o.heads() >= 1, "heads", "expected an integer >= 1, got ", o.heads());
+  MBRL_CHECK_ARG(o.nll_beta() >= 0 && o.nll_beta() <= 1, "nll_beta",
+                 "expected a number in [0, 1], got ", o.nll_beta());
+  MBRL_CHECK_ARG(o.nll_beta() == 0 || o.probabilistic(), "nll_beta",
+                 "weighs the Gaussian NLL; set probabilistic: true, or leave nll_beta 0");
+  MBRL_CHECK_ARG(o.min_logvar() < o.max_logvar(), "min_logvar", "expected less than max_logvar (",
+                 o.max_logvar(), "), got ", o.min_logvar());
   MBRL_ASSERT(backbone_ != nullptr, "SequenceModel needs a backbone");
   MBRL_CHECK_ARG(backbone_->input_size() == o.obs_dim() + o.act_dim(), "backbone",
                  "expected a backbone reading obs_dim + act_dim = ", o.obs_dim() + o.act_dim(),
@@ -38,11 +45,11 @@ SequenceModel::SequenceModel(const SequenceModelOptions& options,
   target_dim_ = o.obs_dim() + (o.learn_reward() ? 1 : 0);
   register_module("backbone", backbone_);
   heads_ = register_module(
-      "heads",
-      EnsembleMlp(EnsembleMlpOptions(predictors_, backbone_->output_size() / members, target_dim_)
-                      .hidden_size(o.head_hidden_size())
-                      .num_layers(o.head_layers())
-                      .activation(Activation::kSilu)));
+      "heads", EnsembleMlp(EnsembleMlpOptions(predictors_, backbone_->output_size() / members,
+                                              prediction_width())
+                               .hidden_size(o.head_hidden_size())
+                               .num_layers(o.head_layers())
+                               .activation(Activation::kSilu)));
   input_normalizer_ =
       register_module("input_normalizer", InputNormalizer(o.obs_dim() + o.act_dim()));
   target_normalizer_ = register_module("target_normalizer", InputNormalizer(target_dim_));
@@ -72,14 +79,29 @@ void SequenceModel::fit_normalizers(const TransitionBatch& data_in) {
 
 at::Tensor SequenceModel::heads(const at::Tensor& y) {
   const int64_t members = backbone_->members();
-  if (members == 1) return heads_->forward_shared(y);
+  if (members == 1) return bound(heads_->forward_shared(y));
   // member m's head reads member m's columns: [..., M D] -> [M, rows, D]
   std::vector<int64_t> shape = y.sizes().vec();
-  shape.back() = target_dim_;
+  shape.back() = prediction_width();
   shape.insert(shape.begin(), members);
   const at::Tensor per_member =
       y.unflatten(-1, {members, -1}).movedim(-2, 0).reshape({members, -1, y.size(-1) / members});
-  return heads_->forward(per_member).view(shape);
+  return bound(heads_->forward(per_member)).view(shape);
+}
+
+at::Tensor SequenceModel::bound(const at::Tensor& raw) const {
+  if (!options_.probabilistic()) return raw;
+  const double lo = options_.min_logvar(), hi = options_.max_logvar();
+  const at::Tensor below_max = hi - at::softplus(hi - raw.narrow(-1, target_dim_, target_dim_));
+  return torch::cat({raw.narrow(-1, 0, target_dim_), lo + at::softplus(below_max - lo)}, -1);
+}
+
+at::Tensor SequenceModel::draw(const at::Tensor& prediction, bool sample,
+                               at::Generator& gen) const {
+  const at::Tensor mean = prediction.narrow(-1, 0, target_dim_);
+  if (!sample || !options_.probabilistic()) return mean;
+  const at::Tensor logvar = prediction.narrow(-1, target_dim_, target_dim_);
+  return at::empty_like(mean).normal_(0.0, 1.0, gen).mul_((0.5 * logvar).exp()).add_(mean);
 }
 
 at::Tensor SequenceModel::unstandardise(const at::Tensor& t) const {
@@ -113,7 +135,7 @@ at::Tensor SequenceModel::row_heads(const ModelState& state, at::Generator& gen)
 at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y_all, const at::Tensor& head,
                                         const MemberAssignment& groups) {
   const int64_t e = predictors_, n = y_all.size(0);
-  if (n == 0) return torch::empty({0, target_dim_}, y_all.options());
+  if (n == 0) return torch::empty({0, prediction_width()}, y_all.options());
   // with members, each row reads its own member's columns
   const int64_t members = backbone_->members();
   const at::Tensor y =
@@ -130,8 +152,8 @@ at::Tensor SequenceModel::heads_of_rows(const at::Tensor& y_all, const at::Tenso
       sorted_head * width + torch::arange(n, head.options()) - starts.index_select(0, sorted_head);
   const at::Tensor batch = torch::zeros({e * width, y.size(1)}, y.options())
                                .index_copy_(0, slot, y.index_select(0, groups.order));
-  const at::Tensor out = heads_->forward(batch.view({e, width, -1})).view({e * width, -1});
-  return torch::empty({n, target_dim_}, out.options())
+  const at::Tensor out = bound(heads_->forward(batch.view({e, width, -1}))).view({e * width, -1});
+  return torch::empty({n, prediction_width()}, out.options())
       .index_copy_(0, groups.order, out.index_select(0, slot));
 }
 
@@ -144,9 +166,9 @@ at::Tensor SequenceModel::rows_targets(const at::Tensor& all, const ModelState& 
 }
 
 void SequenceModel::require_heads(const char* what) const {
-  MBRL_CHECK_ARG(predictors_ >= 2, "heads", "the sequence model's ", what,
-                 " needs heads >= 2 or a backbone of members >= 2 (the disagreement of one "
-                 "predictor is nothing), got heads ",
+  MBRL_CHECK_ARG(reports_uncertainty(), "heads", "the sequence model's ", what,
+                 " needs heads >= 2, a backbone of members >= 2 or probabilistic: true (one "
+                 "deterministic predictor has no spread), got heads ",
                  options_.heads());
 }
 
@@ -156,7 +178,7 @@ SequencePrediction SequenceModel::predict(const at::Tensor& obs, const at::Tenso
   MBRL_CHECK_SHAPE(act, {obs.size(0), obs.size(1), act_dim()}, "act");
   const at::Tensor x = input_normalizer_->forward(torch::cat({obs, act}, -1));
   auto [y, next_state] = backbone_->forward(x, is_first, state);
-  const at::Tensor t = unstandardise(heads(y).mean(0));
+  const at::Tensor t = unstandardise(heads(y).narrow(-1, 0, target_dim_).mean(0));
   SequencePrediction p;
   p.next_obs = obs + t.narrow(-1, 0, obs_dim());
   if (learns_reward()) p.reward = t.select(-1, obs_dim());
@@ -174,9 +196,19 @@ ModelLosses SequenceModel::sequence_loss(const SequenceBatch& batch_in, const at
       backbone_->forward(x, batch.is_first, backbone_->initial_state(B, device())).first;
   const at::Tensor target = target_normalizer_->forward(
       targets(batch.obs, batch.next_obs, batch.reward, learns_reward()));
-  at::Tensor sq = (heads(y) - target).square();  // [E, T, B, target_dim]
-  if (weights.defined()) sq = sq * weights.to(sq.device(), sq.scalar_type()).unsqueeze(-1);
-  ModelLosses losses{{"loss", sq.mean()}, {"obs_mse", sq.narrow(-1, 0, obs_dim()).mean()}};
+  const at::Tensor out = heads(y);                                     // [E, T, B, W]
+  at::Tensor sq = (out.narrow(-1, 0, target_dim_) - target).square();  // [E, T, B, target_dim]
+  at::Tensor objective =
+      options_.probabilistic()
+          ? gaussian_nll(out.narrow(-1, 0, target_dim_), out.narrow(-1, target_dim_, target_dim_),
+                         target, options_.nll_beta())
+          : sq;
+  if (weights.defined()) {
+    const at::Tensor w = weights.to(sq.device(), sq.scalar_type()).unsqueeze(-1);
+    sq = sq * w;
+    objective = objective * w;
+  }
+  ModelLosses losses{{"loss", objective.mean()}, {"obs_mse", sq.narrow(-1, 0, obs_dim()).mean()}};
   if (learns_reward()) losses["reward_mse"] = sq.select(-1, obs_dim()).mean();
   return losses;
 }
@@ -270,7 +302,8 @@ ModelStep SequenceModel::step(const ModelState& state, const at::Tensor& act, at
       state.groups
           ? state.groups
           : std::make_shared<MemberAssignment>(group_rows(head, predictors_));  // drawn this step
-  ModelStep r = outcome(state.obs, unstandardise(heads_of_rows(y, head, *groups)));
+  ModelStep r = outcome(
+      state.obs, unstandardise(draw(heads_of_rows(y, head, *groups), state.spec.sample, gen)));
   r.state = next_state(state, r.next_obs, std::move(memory));
   return r;
 }
@@ -279,9 +312,18 @@ UncertainModelStep SequenceModel::step_with_all_heads(const ModelState& state,
                                                       const at::Tensor& act, at::Generator& gen) {
   torch::NoGradGuard no_grad;
   auto [y, memory] = advance(state, act);
+  const at::Tensor all = heads(y);  // [E, N, W]
   UncertainModelStep r;
-  r.member_mean = unstandardise(heads(y));  // [E, N, target_dim]
-  r.step = outcome(state.obs, rows_targets(r.member_mean, state, gen));
+  r.member_mean = unstandardise(all.narrow(-1, 0, target_dim_));  // [E, N, target_dim]
+  if (options_.probabilistic()) {
+    r.member_std =
+        target_normalizer_->stddev * (0.5 * all.narrow(-1, target_dim_, target_dim_)).exp();
+  }
+  // (deterministic: picked among the unstandardised targets, as before there were Gaussian heads)
+  r.step = outcome(state.obs,
+                   options_.probabilistic()
+                       ? unstandardise(draw(rows_targets(all, state, gen), state.spec.sample, gen))
+                       : rows_targets(r.member_mean, state, gen));
   r.step.state = next_state(state, r.step.next_obs, std::move(memory));
   return r;
 }
@@ -291,7 +333,19 @@ UncertainModelStep SequenceModel::step_with_uncertainty(const ModelState& state,
   require_heads("uncertainty");
   UncertainModelStep r = step_with_all_heads(state, act, gen);
   // a deterministic head's sample is its mean
-  r.uncertainty = ensemble_uncertainty(r.member_mean, at::Tensor(), r.member_mean);
+  const at::Tensor samples = r.member_std.defined() && state.spec.sample
+                                 ? at::empty_like(r.member_mean)
+                                       .normal_(0.0, 1.0, gen)
+                                       .mul_(r.member_std)
+                                       .add_(r.member_mean)
+                                 : r.member_mean;
+  r.uncertainty = ensemble_uncertainty(r.member_mean, r.member_std, samples);
+  if (r.member_std.defined()) {
+    // the row's own drawn target, as the ensemble scores it
+    at::Tensor target = r.step.next_obs - state.obs;
+    if (learns_reward()) target = torch::cat({target, r.step.reward.unsqueeze(-1)}, -1);
+    r.uncertainty.log_likelihood_var = log_likelihood_variance(r.member_mean, r.member_std, target);
+  }
   return r;
 }
 
@@ -304,14 +358,21 @@ MemberSamples SequenceModel::sample_members(const at::Tensor& obs_in, const at::
   ModelState fresh =
       initial_state(obs, RolloutSpec{Propagation::kExpectation, obs.size(0), false}, gen);
   const UncertainModelStep u = step_with_all_heads(fresh, act_in, gen);
-  // [samples, E, N, ...]: each deterministic head repeated
-  const ModelStep heads_step = outcome(obs, u.member_mean);
+  // [samples, E, N, target_dim]: draws of each Gaussian head, or each deterministic head repeated
+  std::vector<int64_t> shape = u.member_mean.sizes().vec();
+  shape.insert(shape.begin(), samples);
+  const at::Tensor draws = u.member_std.defined()
+                               ? at::empty(shape, u.member_mean.options())
+                                     .normal_(0.0, 1.0, gen)
+                                     .mul_(u.member_std)
+                                     .add_(u.member_mean)
+                               : u.member_mean.unsqueeze(0).expand(shape).contiguous();
+  const ModelStep heads_step = outcome(obs, draws);
   MemberSamples r;
-  r.next_obs = heads_step.next_obs.unsqueeze(0).expand({samples, -1, -1, -1}).contiguous();
-  if (learns_reward())
-    r.reward = heads_step.reward.unsqueeze(0).expand({samples, -1, -1}).contiguous();
+  r.next_obs = heads_step.next_obs;
+  if (learns_reward()) r.reward = heads_step.reward;
   r.rollout_members = torch::arange(predictors_, torch::dtype(torch::kInt64).device(device()));
-  r.uncertainty = ensemble_uncertainty(u.member_mean, at::Tensor(), u.member_mean);
+  r.uncertainty = ensemble_uncertainty(u.member_mean, u.member_std, draws[0]);
   return r;
 }
 
@@ -328,6 +389,11 @@ ModelArchitecture SequenceModel::architecture() const {
   // only where there are several, so files of one-member models stay readable
   if (backbone_->members() > 1)
     a.emplace_back("backbone_members", std::to_string(backbone_->members()));
+  if (o.probabilistic()) {
+    a.emplace_back("probabilistic", "true");
+    a.emplace_back("logvar_bounds",
+                   std::to_string(o.min_logvar()) + " " + std::to_string(o.max_logvar()));
+  }
   return a;
 }
 
@@ -346,6 +412,10 @@ SequenceModelOptions sequence_model_options_from_config(const ConfigNode& node, 
   MBRL_READ_OPTION(node, o, head_hidden_size);
   MBRL_READ_OPTION(node, o, heads);
   MBRL_READ_OPTION(node, o, learn_reward);
+  MBRL_READ_OPTION(node, o, probabilistic);
+  MBRL_READ_OPTION(node, o, nll_beta);
+  MBRL_READ_OPTION(node, o, min_logvar);
+  MBRL_READ_OPTION(node, o, max_logvar);
   return o;
 }
 

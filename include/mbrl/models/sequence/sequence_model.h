@@ -38,6 +38,19 @@ struct SequenceModelOptions {
   TORCH_ARG(int64_t, heads) = 1;
   /// Also predict the reward (so planners and rollouts need no task reward function).
   TORCH_ARG(bool, learn_reward) = true;
+  /// Each predictor is a diagonal Gaussian over the standardised targets (mean and log-variance,
+  /// trained by Gaussian NLL) instead of a point prediction (trained by squared error): the
+  /// aleatoric term an ensemble of sequence models needs for calibrated intervals, as PETS's
+  /// probabilistic ensemble members have.
+  TORCH_ARG(bool, probabilistic) = false;
+  /// beta of the beta-NLL (Seitzer et al., ICLR 2022, "On the Pitfalls of Heteroscedastic
+  /// Uncertainty Estimation with Probabilistic Neural Networks", eq. 6), in [0, 1]: each
+  /// element's NLL is weighted by its variance^beta, held constant in the gradient. 0 is the
+  /// plain NLL; 1 gives the mean the squared error's gradient. With probabilistic only.
+  TORCH_ARG(double, nll_beta) = 0.0;
+  /// Soft bounds of the log-variance (in standardised target units), min < max, fixed.
+  TORCH_ARG(double, min_logvar) = -10.0;
+  TORCH_ARG(double, max_logvar) = 0.5;
 };
 
 /// What the parallel form predicts for a chunk of transitions.
@@ -52,6 +65,16 @@ struct SequencePrediction {
 /// heads. Trained by mean squared error in the standardised target space (every target dimension
 /// and every head weighs the same), on sequences (SequenceModelLearner); the normalizers are
 /// refitted on all data at every training call, as the ensemble's are.
+///
+/// With `probabilistic`, head e outputs a diagonal Gaussian N(mu_e, exp(logvar_e)) over the
+/// standardised targets, its log-variance soft-bounded as PETS bounds its members' (Chua et al.
+/// 2018, appendix A.1; GaussianMlpEnsemble): logvar = max - softplus(max - raw), then
+/// logvar = min + softplus(logvar - min), with fixed bounds. The objective is the Gaussian NLL
+/// without its constants, mean((mu - y)^2 exp(-logvar) + logvar), as mbrl-lib's and the
+/// ensemble's, each element weighted by sg(exp(logvar))^nll_beta (beta-NLL; sg: no gradient). A
+/// step draws mu + exp(logvar / 2) eps where the rollout spec samples (the mean otherwise);
+/// propagation picks the row's head first (expectation: the heads' mean of mu and of logvar, as the
+/// ensemble averages its members').
 ///
 /// As a DynamicsModel, a rollout starts from a fresh memory (`initial_state`) or from the memory
 /// after a real history (`initial_state_after`), and `step` runs the backbone's recurrent form:
@@ -85,9 +108,10 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   int64_t act_dim() const override { return options_.act_dim(); }
   bool learns_reward() const override { return options_.learn_reward(); }
   bool has_memory() const override { return true; }
-  /// With two predictors or more (heads, or members of the backbone): one has nothing to
-  /// disagree with.
-  bool reports_uncertainty() const override { return predictors_ >= 2; }
+  /// With two predictors or more (heads, or members of the backbone), or Gaussian predictors
+  /// (`probabilistic`; one has its aleatoric term but no disagreement): one deterministic
+  /// predictor has nothing to report.
+  bool reports_uncertainty() const override { return predictors_ >= 2 || options_.probabilistic(); }
   /// The predictions a step makes for every row: heads, or the backbone's members.
   int64_t predictors() const { return predictors_; }
   c10::Device device() const override;
@@ -101,9 +125,10 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   /// (or undefined), state from `backbone().initial_state` or an earlier chunk.
   SequencePrediction predict(const at::Tensor& obs, const at::Tensor& act,
                              const at::Tensor& is_first, const BackboneState& state);
-  /// Mean squared errors of the parallel form on `batch` (any device), from a fresh memory:
-  /// "loss" (the objective: every standardised target dimension), "obs_mse" and "reward_mse"
-  /// (standardised, each over its own dimensions). With `weights` ([predictors, T, B], any
+  /// Losses of the parallel form on `batch` (any device), from a fresh memory: "loss" (the
+  /// objective over every standardised target dimension: the squared error, or the Gaussian NLL
+  /// when probabilistic), "obs_mse" and "reward_mse" (squared errors of the means, standardised,
+  /// each over its own dimensions). With `weights` ([predictors, T, B], any
   /// device), predictor e's squared error at (t, b) counts weights[e, t, b] times in each mean
   /// (a bootstrap's counts, see SequenceModelLearnerOptions::bootstrap).
   ModelLosses sequence_loss(const SequenceBatch& batch, const at::Tensor& weights = at::Tensor());
@@ -119,13 +144,15 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   ModelState initial_state_after(const RolloutStart& start, const RolloutSpec& spec,
                                  at::Generator& gen) override;
   ModelStep step(const ModelState& state, const at::Tensor& act, at::Generator& gen) override;
-  /// UncertaintyAware, with predictors() >= 2 (throws InvalidArgument naming `heads` otherwise):
-  /// the step with every predictor's prediction of every row (member_mean [E, N, target]; no
-  /// member_std, the heads are deterministic, so every sample is a mean).
+  /// UncertaintyAware, with reports_uncertainty() (throws InvalidArgument naming `heads`
+  /// otherwise): the step with every predictor's prediction of every row (member_mean [E, N,
+  /// target]; member_std [E, N, target] and the log-likelihood variance of the drawn step when
+  /// probabilistic; else no member_std, and every sample is a mean).
   UncertainModelStep step_with_uncertainty(const ModelState& state, const at::Tensor& act,
                                            at::Generator& gen) override;
-  /// UncertaintyAware, with predictors() >= 2: every predictor's prediction from a fresh memory
-  /// (as `loss`: obs and act carry no history), repeated `samples` times.
+  /// UncertaintyAware, with reports_uncertainty(): `samples` draws of every predictor's prediction
+  /// from a fresh memory (as `loss`: obs and act carry no history); a deterministic predictor's
+  /// draws all equal its prediction.
   MemberSamples sample_members(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
                                at::Generator& gen) override;
   /// sequence_loss on the transitions as N sequences of one step each (no memory): the model's
@@ -137,20 +164,27 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   using DynamicsModel::load;
 
  private:
-  // backbone outputs [..., M D] -> every predictor's standardised targets [E, ..., target_dim]
+  // backbone outputs [..., M D] -> every predictor's standardised prediction [E, ..., W]
   // (M = 1: every head reads the same D columns; M members: head m reads member m's)
   at::Tensor heads(const at::Tensor& y);
+  // a head's raw outputs [..., W] -> its prediction [..., W]: the mean [..., target_dim], then
+  // (probabilistic) the soft-bounded log-variance [..., target_dim]; W = prediction_width()
+  at::Tensor bound(const at::Tensor& raw) const;
+  int64_t prediction_width() const { return target_dim_ * (options_.probabilistic() ? 2 : 1); }
+  // predictions [..., W] -> standardised targets [..., target_dim]: a draw of each Gaussian where
+  // `sample` (and probabilistic), else the mean
+  at::Tensor draw(const at::Tensor& prediction, bool sample, at::Generator& gen) const;
   // standardised targets [..., target_dim] -> targets (deltas, reward)
   at::Tensor unstandardise(const at::Tensor& t) const;
   // backbone outputs [N, M D], each row's predictor [N] and the rows grouped by it -> each row's
-  // standardised targets [N, target_dim] from its own predictor only (one batched pass)
+  // standardised prediction [N, W] from its own predictor only (one batched pass)
   at::Tensor heads_of_rows(const at::Tensor& y, const at::Tensor& head,
                            const MemberAssignment& groups);
   // each row's head [N] by the state's propagation (ts_inf: the state's member; ts1,
   // random_model: drawn from gen); heads >= 2, not expectation
   at::Tensor row_heads(const ModelState& state, at::Generator& gen) const;
-  // every head's targets [E, N, target_dim] -> each row's [N, target_dim] by the state's
-  // propagation (drawing rows' heads from gen where it draws)
+  // every head's predictions [E, N, W] -> each row's [N, W] by the state's propagation (drawing
+  // rows' heads from gen where it draws)
   at::Tensor rows_targets(const at::Tensor& all, const ModelState& state, at::Generator& gen);
   // the state's member (the head of each row) and its grouping, for ts_inf with heads >= 2
   void assign_heads(ModelState& state, at::Generator& gen) const;
@@ -163,7 +197,7 @@ class SequenceModel : public DynamicsModel, public UncertaintyAware {
   static ModelState next_state(const ModelState& state, const at::Tensor& next_obs,
                                BackboneState memory);
   // one recurrent step of every row: each row's outcome by the propagation, and every head's
-  // targets (member_mean); uncertainty left empty
+  // targets (member_mean, and member_std when probabilistic); uncertainty left empty
   UncertainModelStep step_with_all_heads(const ModelState& state, const at::Tensor& act,
                                          at::Generator& gen);
   ModelArchitecture architecture() const;
