@@ -46,7 +46,8 @@ ModelRolloutStats rollout_model(ModelEnv& model_env, const RolloutPolicy& policy
     if (filtered) {
       // a model without memory: its next state is the chosen candidate's observation
       r = model_env.step_best_of(obs, act, options.candidates_per_member(),
-                                 options.transition_score());
+                                 options.transition_score(), options.candidate_choice(),
+                                 options.softmax_temperature());
       state.obs = r.next_obs;
     } else {
       r = model_env.step(state, act, options.with_uncertainty());

@@ -166,6 +166,8 @@ OfflineMbpo::OfflineMbpo(OfflineMbpoOptions options, std::shared_ptr<Env> env,
     check_positive(o.candidates_per_member(), "candidates_per_member");
     MBRL_CHECK_ARG(std::isfinite(o.stop_below()), "stop_below", "expected a finite number, got ",
                    o.stop_below());
+    MBRL_CHECK_ARG(std::isfinite(o.softmax_temperature()) && o.softmax_temperature() > 0,
+                   "softmax_temperature", "expected a number > 0, got ", o.softmax_temperature());
     MBRL_CHECK_ARG(model_env_->has_uncertainty(), "dynamics_reward", "model '", model_->type(),
                    "' has no members to draw candidates from; MOREC needs an ensemble");
     MBRL_CHECK(gens_.dynamics_reward.defined(),
@@ -206,6 +208,8 @@ void OfflineMbpo::roll_out(int64_t t, MetricsWriter& metrics) {
           return r->score(obs, act, next_obs);
         })
         .candidates_per_member(options_.candidates_per_member())
+        .candidate_choice(options_.candidate_choice())
+        .softmax_temperature(options_.softmax_temperature())
         .stop_below(options_.stop_below());
   }
   ModelRolloutStats stats;

@@ -157,6 +157,15 @@ OfflineMbpoOptions read_options(const ConfigNode& node, std::optional<PenaltyKin
         with_config_context(filter, [&] { return dynamics_reward_options_from_config(filter); }));
     MBRL_READ_OPTION(filter, o, candidates_per_member);
     MBRL_READ_OPTION(filter, o, stop_below);
+    const auto choice = filter.get_or<std::string>("choice", "best");
+    if (choice == "best") {
+      o.candidate_choice(CandidateChoice::kBest);
+    } else if (choice == "softmax") {
+      o.candidate_choice(CandidateChoice::kSoftmax);
+    } else {
+      throw filter.error("choice", "expected best or softmax, got '" + choice + "'");
+    }
+    MBRL_READ_OPTION(filter, o, softmax_temperature);
   }
   MBRL_READ_OPTION(node, o, eval_every);
   MBRL_READ_OPTION(node, o, eval_episodes);

@@ -156,7 +156,8 @@ ModelStepResult ModelEnv::step(ModelState& state, const at::Tensor& act_in, bool
 }
 
 ModelStepResult ModelEnv::step_best_of(const at::Tensor& obs_in, const at::Tensor& act_in,
-                                       int64_t samples, const TransitionScore& score) {
+                                       int64_t samples, const TransitionScore& score,
+                                       CandidateChoice choice, double temperature) {
   torch::NoGradGuard no_grad;
   MBRL_CHECK_SHAPE(obs_in, {-1, model_->obs_dim()}, "obs");
   MBRL_CHECK_SHAPE(act_in, {obs_in.size(0), model_->act_dim()}, "act");
@@ -164,6 +165,8 @@ ModelStepResult ModelEnv::step_best_of(const at::Tensor& obs_in, const at::Tenso
              "' has no members to draw candidates from (it is not UncertaintyAware, or has one "
              "predictor)");
   MBRL_CHECK(score != nullptr, "ModelEnv::step_best_of: no score");
+  MBRL_CHECK_ARG(choice == CandidateChoice::kBest || temperature > 0, "temperature",
+                 "expected a number > 0, got ", temperature);
   const auto dev = model_->device();
   const at::Tensor obs = obs_in.to(dev, torch::kFloat32), act = act_in.to(dev, torch::kFloat32);
   const int64_t n = obs.size(0), o = obs.size(1);
@@ -183,7 +186,11 @@ ModelStepResult ModelEnv::step_best_of(const at::Tensor& obs_in, const at::Tenso
           .to(dev);
   MBRL_CHECK(scores.sizes() == at::IntArrayRef({c, n}), "ModelEnv::step_best_of: score returned ",
              scores.sizes(), " for ", c, " candidates of ", n, " rows");
-  const at::Tensor best = scores.argmax(0);
+  const at::Tensor best =
+      choice == CandidateChoice::kBest
+          ? scores.argmax(0)
+          : torch::multinomial(torch::softmax(scores / temperature, 0).t(), 1, false, gen_)
+                .squeeze(1);
   const at::Tensor rows = torch::arange(n, best.options());
   auto chosen = [&](const at::Tensor& x) {
     return x.defined() ? candidates(x).index({best, rows}) : at::Tensor();

@@ -277,6 +277,38 @@ TEST_F(OfflineMbpoTest, MorecStoresTransitionsScoredBelowTheThresholdAsTerminal)
   EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir,
                                     {"algorithm.dynamics_reward.sample_count=2"}, "morec_mopo"),
                     ConfigError, "sample_count");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir,
+                                    {"algorithm.dynamics_reward.choice=first"}, "morec_mopo"),
+                    ConfigError, "algorithm.dynamics_reward.choice: expected best or softmax");
+  EXPECT_THROW_WITH(tiny_experiment(dir / "data.hdf5", dir,
+                                    {"algorithm.dynamics_reward.choice=softmax",
+                                     "algorithm.dynamics_reward.softmax_temperature=0"},
+                                    "morec_mopo"),
+                    ConfigError, "softmax_temperature");
+}
+
+// MOREC's softmax_elite: with a softmax choice the stored transitions are draws, so their mean
+// dynamics reward falls below the best-of choice's on the same run up to the first rollout
+TEST_F(OfflineMbpoTest, MorecSoftmaxChoiceDrawsAmongTheCandidates) {
+  const fs::path dir = test::scratch_dir();
+  write_random_dataset("pendulum", dir / "data.hdf5", 300);
+  std::vector<std::string> more = kTinyDynamicsReward;
+  more.push_back("algorithm.rollout_length=1");
+  more.push_back("algorithm.dynamics_reward.stop_below=-1");
+  const auto first_batch_score = [&](const std::vector<std::string>& extra, const char* name) {
+    std::vector<std::string> sets = more;
+    sets.insert(sets.end(), extra.begin(), extra.end());
+    Experiment e = tiny_experiment(dir / "data.hdf5", dir / name, sets, "morec_mopo");
+    RunDir run = e.create_run_dir();
+    e.run(run);
+    return column(run.path() / "model.csv", "rollout_dynamics_reward").at(0);
+  };
+  const double best = first_batch_score({}, "best");
+  // a high temperature: nearly uniform draws among the candidates
+  const double soft = first_batch_score({"algorithm.dynamics_reward.choice=softmax",
+                                         "algorithm.dynamics_reward.softmax_temperature=100"},
+                                        "soft");
+  EXPECT_LT(soft, best - 1e-3);
 }
 
 // model-free offline learning: behaviour cloning on the dataset alone

@@ -252,6 +252,27 @@ TEST(ModelEnvTest, StepBestOfTakesEachRowsHighestScoringEliteDraw) {
   EXPECT_TRUE(
       torch::allclose(env.step_best_of(obs, act, 2, highest_first).next_obs, obs + 3, 0, 0.3));
 
+  // softmax_elite: each row draws its candidate with probability softmax(score / 0.1); scores
+  // 1 s and 3 s for elites 1 and 3 with 2 s / 0.1 = ln 3 give elite 3 a probability of 3/4
+  const double s = 0.05 * std::log(3.0);
+  auto by_member = [s](const at::Tensor& o, const at::Tensor&, const at::Tensor& next) {
+    return (next - o).select(-1, 0).round() * s;
+  };
+  const at::Tensor many = torch::randn({4000, 2});
+  const ModelStepResult soft =
+      env.step_best_of(many, torch::zeros({4000, 1}), 2, by_member, CandidateChoice::kSoftmax, 0.1);
+  const at::Tensor chose_three = (soft.next_obs - many).select(1, 0) > 2;
+  EXPECT_NEAR(chose_three.to(torch::kFloat64).mean().item<double>(), 0.75, 0.03);
+  EXPECT_TENSOR_CLOSE(soft.score, chose_three.to(torch::kFloat32) * 2 * s + s, 0, 1e-6);
+  EXPECT_TRUE(env.step_best_of(many, torch::zeros({4000, 1}), 2, by_member)
+                  .next_obs.sub(many)
+                  .select(1, 0)
+                  .gt(2)
+                  .all()
+                  .item<bool>());
+  EXPECT_THROW_WITH(env.step_best_of(obs, act, 2, by_member, CandidateChoice::kSoftmax, 0.0),
+                    InvalidArgument, "temperature");
+
   // a random model with a learned reward: the choice is the argmax over the replayed draws
   auto learned = std::make_shared<GaussianMlpEnsemble>(options().learn_reward(true),
                                                        make_generator(4, torch::kCPU));

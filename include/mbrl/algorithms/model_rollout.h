@@ -39,6 +39,11 @@ struct ModelRolloutOptions {
   TORCH_ARG(TransitionScore, transition_score) = nullptr;
   /// Draws per rollout member and row for the filter, >= 1 (MOREC: resample_num_in_transition 2).
   TORCH_ARG(int64_t, candidates_per_member) = 2;
+  /// How the filter picks a row's candidate: the best score, or a draw from softmax(score /
+  /// softmax_temperature) (ModelEnv::step_best_of; MOREC's select_elite / softmax_elite).
+  TORCH_ARG(CandidateChoice, candidate_choice) = CandidateChoice::kBest;
+  /// > 0 (MOREC: 0.1, its scores times 10).
+  TORCH_ARG(double, softmax_temperature) = 0.1;
   /// A row whose chosen transition scores below this is stored as terminated and ends, as MOREC
   /// does (terminal_dynamics_reward 0.6).
   TORCH_ARG(double, stop_below) = 0.6;

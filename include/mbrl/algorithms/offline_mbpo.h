@@ -92,6 +92,12 @@ struct OfflineMbpoOptions {
   TORCH_ARG(std::optional<DynamicsRewardOptions>, dynamics_reward) = std::nullopt;
   /// MOREC: draws per elite and row to choose from, >= 1 (resample_num_in_transition: 2).
   TORCH_ARG(int64_t, candidates_per_member) = 2;
+  /// MOREC: YAML `choice: best | softmax`: each row keeps its candidate of highest dynamics
+  /// reward (select_elite) or draws one from softmax(r_D / softmax_temperature) (softmax_elite);
+  /// MOREC picks per dataset.
+  TORCH_ARG(CandidateChoice, candidate_choice) = CandidateChoice::kBest;
+  /// MOREC: the softmax's temperature, > 0 (0.1: its dynamics rewards times 10).
+  TORCH_ARG(double, softmax_temperature) = 0.1;
   /// MOREC: a rollout ends (stored as terminal) where the chosen transition's dynamics reward is
   /// below this (terminal_dynamics_reward: 0.6).
   TORCH_ARG(double, stop_below) = 0.6;

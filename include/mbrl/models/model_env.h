@@ -32,6 +32,12 @@ struct ModelEnvOptions {
   TORCH_ARG(bool, sample) = true;
 };
 
+/// How ModelEnv::step_best_of picks among a row's scored candidates (MOREC's reward_use_type).
+enum class CandidateChoice {
+  kBest,     // the highest score (select_elite)
+  kSoftmax,  // a draw from softmax(score / temperature) (softmax_elite)
+};
+
 /// One batched model step.
 struct ModelStepResult {
   at::Tensor next_obs;      // [N, obs_dim]
@@ -104,14 +110,18 @@ class ModelEnv : public SequenceScorer {
   /// One step of N rows from a fresh start at obs [N, obs_dim]: step(start(obs), act, ...).
   ModelStepResult step(const at::Tensor& obs, const at::Tensor& act, bool with_uncertainty = true);
 
-  /// MOREC's filtered step (Luo et al. 2024; its ensemble_dynamics.py `select_elite`): each
-  /// rollout member (an ensemble's elites, M) draws `samples` >= 1 transitions of every row
-  /// (C = samples x M candidates, next state and learned reward drawn together), `score` rates
-  /// them, and each row takes its highest-scoring candidate (the first on a tie); `score` in the
-  /// result holds that candidate's score and the Uncertainty is over all members. Termination is
-  /// the chosen candidate's (learned) or the task's. UncertaintyAware models only.
+  /// MOREC's filtered step (Luo et al. 2024; its ensemble_dynamics.py `select_elite` and
+  /// `softmax_elite`): each rollout member (an ensemble's elites, M) draws `samples` >= 1
+  /// transitions of every row (C = samples x M candidates, next state and learned reward drawn
+  /// together), `score` rates them, and each row takes its highest-scoring candidate (kBest; the
+  /// first on a tie) or draws one with probabilities softmax(score / temperature) over its C
+  /// candidates (kSoftmax, temperature > 0; MOREC's 0.1). `score` in the result holds the chosen
+  /// candidate's score and the Uncertainty is over all members. Termination is the chosen
+  /// candidate's (learned) or the task's. UncertaintyAware models only.
   ModelStepResult step_best_of(const at::Tensor& obs, const at::Tensor& act, int64_t samples,
-                               const TransitionScore& score);
+                               const TransitionScore& score,
+                               CandidateChoice choice = CandidateChoice::kBest,
+                               double temperature = 0.1);
 
   const ModelEnvOptions& options() const { return options_; }
   const std::shared_ptr<DynamicsModel>& model() const { return model_; }
