@@ -102,6 +102,7 @@ struct DiagnoseArgs {
   int64_t max_transitions = 100000;
   int64_t horizon = 10;
   int64_t samples = 100;
+  int64_t history = 0;
   uint64_t seed = 0;
   std::string device;
 };
@@ -345,6 +346,7 @@ int diagnose(const DiagnoseArgs& args) {
                      options.max_transitions(args.max_transitions)
                          .horizon(args.horizon)
                          .samples(args.samples)
+                         .history(args.history)
                          .seed(args.seed),
                      overrides_of({}, std::nullopt, args.device, ""), &summary);
   std::printf("%sfiles in %s\n", summary.c_str(),
@@ -661,6 +663,9 @@ int main(int argc, char** argv) {
                            "Open-loop steps of the k-step error (default 10)");
   diagnose_cmd->add_option("--samples", diagnose_args.samples,
                            "Draws per member for the calibration (default 100)");
+  diagnose_cmd->add_option("--history", diagnose_args.history,
+                           "A model with memory first reads up to this many real transitions "
+                           "before each prediction (default 0: a fresh memory)");
   diagnose_cmd->add_option("--seed", diagnose_args.seed, "Seed of the held-out episodes");
   diagnose_cmd->add_option("--device", diagnose_args.device, "auto, cpu or cuda");
 

@@ -249,9 +249,12 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
       options.episodes_file().empty() ? collect_episodes(run, options, &result.held_out)
                                       : file_episodes(run, options, &result.held_out);
   auto gen = run.context().generator("diagnose");
-  result.model = diagnose_model(
-      *run.model(), episodes,
-      ModelDiagnosticsOptions().horizon(options.horizon()).samples(options.samples()), gen);
+  result.model = diagnose_model(*run.model(), episodes,
+                                ModelDiagnosticsOptions()
+                                    .horizon(options.horizon())
+                                    .samples(options.samples())
+                                    .history(options.history()),
+                                gen);
   const ModelDiagnostics& d = result.model;
 
   const std::filesystem::path dir = run_dir / "diagnostics";

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/data/replay_buffer.h"
 #include "mbrl/models/dynamics_model.h"
 
 namespace mbrl {
@@ -33,18 +35,22 @@ std::vector<double> ranks(const at::Tensor& v) {
   return r;
 }
 
-// the open-loop inputs of every start state: obs [N, o], actions and real next obs [H, N, ...]
+// the open-loop inputs of every start state: obs [N, o], actions and real next obs [H, N, ...],
+// and the start's position among all held-out transitions [N] (episodes in order)
 struct KStepRows {
-  at::Tensor obs, act, real;
+  at::Tensor obs, act, real, positions;
 };
 
 KStepRows kstep_rows(const std::vector<TransitionBatch>& episodes, int64_t horizon,
                      const c10::Device& device) {
-  std::vector<at::Tensor> obs, act, real;
+  std::vector<at::Tensor> obs, act, real, positions;
+  int64_t offset = 0;
   for (const auto& ep : episodes) {
     const int64_t starts = ep.size() - horizon + 1;
+    offset += ep.size();
     if (starts <= 0) continue;
     const at::Tensor t = torch::arange(starts, torch::kInt64).to(ep.obs.device());
+    positions.push_back(torch::arange(starts, torch::kInt64) + (offset - ep.size()));
     obs.push_back(ep.obs.index_select(0, t));
     std::vector<at::Tensor> a, r;
     for (int64_t k = 0; k < horizon; ++k) {
@@ -58,7 +64,64 @@ KStepRows kstep_rows(const std::vector<TransitionBatch>& episodes, int64_t horiz
              " steps long");
   return {torch::cat(obs).to(device, torch::kFloat32),
           torch::cat(act, 1).to(device, torch::kFloat32),
-          torch::cat(real, 1).to(device, torch::kFloat32)};
+          torch::cat(real, 1).to(device, torch::kFloat32), torch::cat(positions)};
+}
+
+// the held-out episodes in one buffer, in order, each ending its episode: the histories of
+// start states come from ReplayBuffer::rollout_starts
+ReplayBuffer episode_buffer(const std::vector<TransitionBatch>& episodes) {
+  int64_t total = 0;
+  for (const auto& ep : episodes) total += ep.size();
+  ReplayBuffer buffer(std::max<int64_t>(total, 1), episodes.front().obs.size(1),
+                      episodes.front().act.size(1));
+  for (const auto& ep : episodes) {
+    TransitionBatch e = ep.to(torch::kCPU);
+    e.truncated = e.truncated.clone();
+    e.truncated[e.size() - 1] = true;  // a file's last episode may stop mid-way
+    buffer.add_batch(e);
+  }
+  return buffer;
+}
+
+// the model's state at the start states: after their histories for a model with memory
+ModelState start_state(DynamicsModel& model, const at::Tensor& obs, const ReplayBuffer* history,
+                       const at::Tensor& positions, int64_t length, const RolloutSpec& spec,
+                       at::Generator& gen) {
+  if (history == nullptr) return model.initial_state(obs, spec, gen);
+  RolloutStart start = history->rollout_starts(positions, length);
+  start.obs = obs;
+  return model.initial_state_after(start, spec, gen);
+}
+
+// S draws of each rollout member's one-step prediction from a fresh memory: [S, M, N, o]
+at::Tensor member_draws(UncertaintyAware& uncertain, const at::Tensor& obs, const at::Tensor& act,
+                        int64_t samples, at::Generator& gen) {
+  const MemberSamples s = uncertain.sample_members(obs, act, samples, gen);
+  return s.next_obs.index_select(1, s.rollout_members);
+}
+
+// S draws of every predictor's one-step prediction of the transitions at positions
+// [first, first + N) after their histories (member means, and stds when the model has them):
+// [S, E, N, o]
+at::Tensor member_draws_after(DynamicsModel& model, UncertaintyAware& uncertain,
+                              const ReplayBuffer& past, int64_t first, int64_t n,
+                              const at::Tensor& obs, const at::Tensor& act,
+                              const ModelDiagnosticsOptions& options, at::Generator& gen) {
+  RolloutSpec spec;
+  spec.propagation = Propagation::kExpectation;
+  spec.particles = n;
+  spec.sample = false;
+  const ModelState state =
+      start_state(model, obs, &past, torch::arange(first, first + n), options.history(), spec, gen);
+  const UncertainModelStep u = uncertain.step_with_uncertainty(state, act, gen);
+  std::vector<int64_t> shape = u.member_mean.sizes().vec();
+  shape.insert(shape.begin(), options.samples());
+  const at::Tensor targets = u.member_std.defined() ? at::empty(shape, u.member_mean.options())
+                                                          .normal_(0.0, 1.0, gen)
+                                                          .mul_(u.member_std)
+                                                          .add_(u.member_mean)
+                                                    : u.member_mean.unsqueeze(0).expand(shape);
+  return obs + targets.narrow(-1, 0, obs.size(1));
 }
 
 }  // namespace
@@ -106,6 +169,8 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
                  options.horizon());
   MBRL_CHECK_ARG(options.samples() >= 1, "samples", "expected an integer >= 1, got ",
                  options.samples());
+  MBRL_CHECK_ARG(options.history() >= 0, "history", "expected an integer >= 0, got ",
+                 options.history());
   torch::NoGradGuard no_grad;
   const int64_t horizon = options.horizon();
   const auto device = model.device();
@@ -126,7 +191,11 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
   spec.propagation = Propagation::kExpectation;
   spec.particles = n;
   spec.sample = false;
-  ModelState state = model.initial_state(rows.obs, spec, gen);
+  std::optional<ReplayBuffer> history;
+  if (options.history() > 0 && model.has_memory()) history.emplace(episode_buffer(episodes));
+  const ReplayBuffer* past = history ? &*history : nullptr;
+  ModelState state =
+      start_state(model, rows.obs, past, rows.positions, options.history(), spec, gen);
   std::vector<at::Tensor> mse;
   std::vector<double> correlation;
   for (int64_t k = 0; k < horizon; ++k) {
@@ -173,9 +242,12 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
   at::Tensor covered;  // [levels, obs_dim], summed over chunks
   for (int64_t r = 0; r < out.transitions; r += kChunk) {
     const int64_t m = std::min(kChunk, out.transitions - r);
-    const MemberSamples s = uncertain->sample_members(
-        all_obs.narrow(0, r, m), all_act.narrow(0, r, m), options.samples(), gen);
-    const at::Tensor draws = s.next_obs.index_select(1, s.rollout_members);  // [S, M, m, o]
+    const at::Tensor draws =
+        past == nullptr
+            ? member_draws(*uncertain, all_obs.narrow(0, r, m), all_act.narrow(0, r, m),
+                           options.samples(), gen)
+            : member_draws_after(model, *uncertain, *past, r, m, all_obs.narrow(0, r, m),
+                                 all_act.narrow(0, r, m), options, gen);  // [S, M, m, o]
     const at::Tensor c = central_interval_coverage(draws.reshape({-1, m, draws.size(-1)}),
                                                    all_next.narrow(0, r, m), levels) *
                          static_cast<double>(m);

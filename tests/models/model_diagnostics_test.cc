@@ -6,9 +6,13 @@
 
 #include <cmath>
 
+#include "mbrl/config/loader.h"
 #include "mbrl/core/error.h"
 #include "mbrl/core/rng.h"
 #include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/model_registry.h"
+#include "mbrl/models/sequence/sequence_model.h"
+#include "mbrl/register_builtins.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/tensor_matchers.h"
 
@@ -188,6 +192,63 @@ TEST(ModelDiagnosticsTest, ADeterministicPredictorHasNoCalibrationSaidPlainly) {
   EXPECT_THROW_WITH(
       diagnose_model(model, episodes(2, 10, 0.0, 4), ModelDiagnosticsOptions().horizon(0), gen),
       InvalidArgument, "horizon");
+}
+
+// With a history, a model with memory predicts each step after the episode's real transitions
+// before it: with a history as long as the episodes, the one-step error is the parallel form's
+// over each whole episode from its start.
+TEST(ModelDiagnosticsTest, AModelWithMemoryPredictsAfterTheEpisodesHistory) {
+  register_builtins();
+  BuildContext ctx;
+  EnvSpec spec;
+  spec.name = "test";
+  spec.observation_space = Box::uniform(2, -10, 10);
+  spec.action_space = Box::uniform(1, -1, 1);
+  ctx.env_spec = spec;
+  torch::manual_seed(2);
+  auto model = std::dynamic_pointer_cast<SequenceModel>(model_registry().create(
+      load_config_string("type: sequence_model\nhead_hidden_size: 16\nlearn_reward: false\n"
+                         "backbone:\n  type: gru\n  hidden_size: 16\n  blocks: 1\n  members: 2\n",
+                         "model.yaml"),
+      ctx));
+  ASSERT_NE(model, nullptr);
+  const std::vector<TransitionBatch> eps = episodes(2, 12, 0.0, 5);
+  std::vector<at::Tensor> obs, act, next;
+  for (const auto& e : eps) {
+    obs.push_back(e.obs);
+    act.push_back(e.act);
+    next.push_back(e.next_obs);
+  }
+  TransitionBatch all;
+  all.obs = torch::cat(obs);
+  all.act = torch::cat(act);
+  all.next_obs = torch::cat(next);
+  all.reward = torch::zeros({24});
+  all.terminated = torch::zeros({24}, torch::kBool);
+  all.truncated = torch::zeros({24}, torch::kBool);
+  model->fit_normalizers(all);
+
+  std::vector<at::Tensor> squared;
+  for (const auto& e : eps) {
+    at::Tensor is_first = torch::zeros({e.size(), 1}, torch::kBool);
+    is_first[0] = true;
+    const SequencePrediction p = model->predict(e.obs.unsqueeze(1), e.act.unsqueeze(1), is_first,
+                                                model->backbone().initial_state(1, torch::kCPU));
+    squared.push_back((p.next_obs.squeeze(1) - e.next_obs).square().to(torch::kFloat64));
+  }
+  const at::Tensor parallel = torch::cat(squared).mean(0);
+  auto gen = make_generator(0, torch::kCPU);
+  const ModelDiagnostics d = diagnose_model(
+      *model, eps, ModelDiagnosticsOptions().horizon(1).history(100).samples(3), gen);
+  EXPECT_TENSOR_CLOSE(d.kstep_mse[0], parallel, 1e-4, 1e-9);
+  EXPECT_EQ(d.transitions, 24);
+  ASSERT_TRUE(d.coverage.defined());
+  // from a fresh memory every step is predicted as if it began an episode
+  const ModelDiagnostics fresh =
+      diagnose_model(*model, eps, ModelDiagnosticsOptions().horizon(1).samples(3), gen);
+  EXPECT_GT((fresh.kstep_mse[0] - parallel).abs().max().item<double>(), 1e-6);
+  EXPECT_THROW_WITH(diagnose_model(*model, eps, ModelDiagnosticsOptions().history(-1), gen),
+                    InvalidArgument, "history");
 }
 
 TEST(ModelDiagnosticsTest, SpearmanAndCoverageOnHandCases) {

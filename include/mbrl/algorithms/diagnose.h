@@ -25,6 +25,7 @@ struct DiagnoseOptions {
   /// See ModelDiagnosticsOptions.
   TORCH_ARG(int64_t, horizon) = 10;
   TORCH_ARG(int64_t, samples) = 100;
+  TORCH_ARG(int64_t, history) = 0;
   TORCH_ARG(uint64_t, seed) = 0;
 };
 

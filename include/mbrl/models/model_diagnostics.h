@@ -21,13 +21,17 @@ struct ModelDiagnosticsOptions {
   TORCH_ARG(int64_t, horizon) = 10;
   /// Draws per member for the calibration of one-step predictions, >= 1.
   TORCH_ARG(int64_t, samples) = 100;
+  /// A model with memory (DynamicsModel::has_memory) first reads up to this many real
+  /// transitions of the episode before each start state, >= 0 (0: every prediction from a fresh
+  /// memory; fewer at an episode's start). Models without memory ignore it.
+  TORCH_ARG(int64_t, history) = 0;
 };
 
 /// What `diagnose_model` measures. Tensors are float64 on the CPU.
 struct ModelDiagnostics {
   /// [H, obs_dim]: mean over start states of (predicted - real)^2 after k = 1..H open-loop steps
   /// with the recorded actions (the model's mean prediction: RolloutSpec expectation, no
-  /// sampling).
+  /// sampling), after the start's history for a model with memory.
   at::Tensor kstep_mse;
   /// Start states of the k-step rollouts (every step t of an episode with t + H <= its length).
   int64_t kstep_starts = 0;
@@ -38,7 +42,9 @@ struct ModelDiagnostics {
   std::vector<double> levels{0.5, 0.9, 0.95};
   /// [levels, obs_dim]: the fraction of real next observations inside the central interval of the
   /// model's one-step predictive distribution (empirical, from `samples` draws of each member the
-  /// model rolls out with). Undefined when the model is not UncertaintyAware.
+  /// model rolls out with; for a model with memory and a history, of each member's prediction
+  /// after the history: UncertaintyAware::step_with_uncertainty's member means and stds).
+  /// Undefined when the model is not UncertaintyAware.
   at::Tensor coverage;
   /// Expected calibration error: mean over the levels 0.05, 0.10, ..., 0.95 and the obs dims of
   /// |coverage - level|. NaN when `coverage` is undefined.
