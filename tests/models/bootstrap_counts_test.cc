@@ -13,7 +13,7 @@
 #include "mbrl/data/replay_buffer.h"
 #include "mbrl/models/model_registry.h"
 #include "mbrl/models/sequence/sequence_model_learner.h"
-#include "mbrl/register_builtins.h"
+#include "tests/support/box_context.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/tensor_matchers.h"
 
@@ -76,16 +76,9 @@ ReplayBuffer indistinguishable_episodes() {
 }
 
 std::shared_ptr<SequenceModel> make_model(const std::string& yaml) {
-  register_builtins();
-  BuildContext ctx;
-  EnvSpec spec;
-  spec.name = "test";
-  spec.observation_space = Box::uniform(1, -10, 10);
-  spec.action_space = Box::uniform(1, -1, 1);
-  ctx.env_spec = spec;
   torch::manual_seed(3);
   return std::dynamic_pointer_cast<SequenceModel>(
-      model_registry().create(load_config_string(yaml, "model.yaml"), ctx));
+      model_registry().create(load_config_string(yaml, "model.yaml"), test::box_context(1, 1)));
 }
 
 std::shared_ptr<SequenceModel> heads_model() {

@@ -12,7 +12,7 @@
 #include "mbrl/models/dynamics_model.h"
 #include "mbrl/models/model_registry.h"
 #include "mbrl/models/sequence/sequence_model.h"
-#include "mbrl/register_builtins.h"
+#include "tests/support/box_context.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/tensor_matchers.h"
 
@@ -198,13 +198,7 @@ TEST(ModelDiagnosticsTest, ADeterministicPredictorHasNoCalibrationSaidPlainly) {
 // before it: with a history as long as the episodes, the one-step error is the parallel form's
 // over each whole episode from its start.
 TEST(ModelDiagnosticsTest, AModelWithMemoryPredictsAfterTheEpisodesHistory) {
-  register_builtins();
-  BuildContext ctx;
-  EnvSpec spec;
-  spec.name = "test";
-  spec.observation_space = Box::uniform(2, -10, 10);
-  spec.action_space = Box::uniform(1, -1, 1);
-  ctx.env_spec = spec;
+  const BuildContext ctx = test::box_context(2, 1);
   torch::manual_seed(2);
   auto model = std::dynamic_pointer_cast<SequenceModel>(model_registry().create(
       load_config_string("type: sequence_model\nhead_hidden_size: 16\nlearn_reward: false\n"

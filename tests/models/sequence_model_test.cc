@@ -15,7 +15,7 @@
 #include "mbrl/models/model_registry.h"
 #include "mbrl/models/prediction_errors.h"
 #include "mbrl/models/sequence/sequence_model_learner.h"
-#include "mbrl/register_builtins.h"
+#include "tests/support/box_context.h"
 #include "tests/support/expect_throw.h"
 #include "tests/support/fixture.h"
 #include "tests/support/ranks.h"
@@ -30,14 +30,7 @@ constexpr int64_t kObs = 3, kAct = 2;
 constexpr int64_t kSlowGradientSteps = 2500;
 
 BuildContext context(int64_t obs_dim = kObs, int64_t act_dim = kAct) {
-  register_builtins();
-  BuildContext ctx;
-  EnvSpec spec;
-  spec.name = "test";
-  spec.observation_space = Box::uniform(obs_dim, -10, 10);
-  spec.action_space = Box::uniform(act_dim, -1, 1);
-  ctx.env_spec = spec;
-  return ctx;
+  return test::box_context(obs_dim, act_dim);
 }
 
 std::shared_ptr<SequenceModel> make(const std::string& yaml, const BuildContext& ctx = context()) {
