@@ -529,6 +529,47 @@ TEST(SequenceModelLearnerTest, DataParallelRanksTrainAsOneProcess) {
   }
 }
 
+// Burn-in: the first steps of each training sequence feed the memory, and the loss is the mean
+// over the other steps. One update equals a hand-made Adam step on the same sequences with the
+// burn-in steps weighted 0 and the rest T / (T - burn_in).
+TEST(SequenceModelLearnerTest, BurnInStepsFeedTheMemoryButAddNoLoss) {
+  torch::manual_seed(1);
+  ReplayBuffer buffer(400, kObs, kAct);
+  for (int64_t i = 0; i < 400; ++i) {
+    buffer.add(torch::randn({kObs}), torch::rand({kAct}) * 2 - 1, torch::randn({kObs}),
+               torch::randn({}).item<double>(), false, (i + 1) % 20 == 0);
+  }
+  const std::string yaml = model_yaml(backbone_yaml("gru"));
+  auto learned = make(yaml), by_hand = make(yaml), plain = make(yaml);
+  const auto options =
+      SequenceModelLearnerOptions().gradient_steps(1).batch_size(6).sequence_length(8).lr(1e-2);
+  auto gen = make_generator(3, torch::kCPU);
+  SequenceModelLearner(SequenceModelLearnerOptions(options).burn_in(5), learned).train(buffer, gen);
+  auto plain_gen = make_generator(3, torch::kCPU);
+  SequenceModelLearner(options, plain).train(buffer, plain_gen);
+
+  auto hand_gen = make_generator(3, torch::kCPU);
+  by_hand->train();
+  by_hand->fit_normalizers(buffer.all());
+  const SequenceBatch batch = buffer.sequences_at(buffer.sample_sequence_starts(6, 8, hand_gen), 8);
+  at::Tensor weights = torch::zeros({1, 8, 6});
+  weights.narrow(1, 5, 3).fill_(8.0 / 3.0);
+  torch::optim::Adam adam(by_hand->parameters(), torch::optim::AdamOptions(1e-2));
+  adam.zero_grad();
+  by_hand->sequence_loss(batch, weights).at("loss").backward();
+  torch::nn::utils::clip_grad_norm_(by_hand->parameters(), 100.0);
+  adam.step();
+  auto hand = by_hand->named_parameters(), without = plain->named_parameters();
+  bool differs = false;
+  for (const auto& p : learned->named_parameters()) {
+    EXPECT_TENSOR_CLOSE(p.value(), hand[p.key()], 1e-5, 1e-6) << p.key();
+    differs = differs || !torch::allclose(p.value(), without[p.key()]);
+  }
+  EXPECT_TRUE(differs) << "the burn-in changed nothing";
+  EXPECT_THROW_WITH(SequenceModelLearner(SequenceModelLearnerOptions(options).burn_in(8), learned),
+                    InvalidArgument, "burn_in");
+}
+
 TEST(SequenceModelLearnerTest, LearnsToRecallACueAcrossEpisodes) {
   torch::manual_seed(0);
   DelayedRecallEnv env(DelayedRecallOptions().delay(3).num_cues(4), 1);

@@ -30,6 +30,9 @@ SequenceModelLearner::SequenceModelLearner(SequenceModelLearnerOptions options,
   MBRL_CHECK_ARG(o.weight_decay() >= 0, "weight_decay", "expected a number >= 0, got ",
                  o.weight_decay());
   MBRL_CHECK_ARG(o.grad_clip() > 0, "grad_clip", "expected a number > 0, got ", o.grad_clip());
+  MBRL_CHECK_ARG(o.burn_in() >= 0 && o.burn_in() < o.sequence_length(), "burn_in",
+                 "expected an integer in [0, sequence_length = ", o.sequence_length(), "), got ",
+                 o.burn_in());
   MBRL_CHECK_ARG(o.bootstrap() == SequenceBootstrap::kNone || model_->predictors() >= 2,
                  "bootstrap",
                  "a bootstrap needs two predictors or more (model heads >= 2 or backbone "
@@ -56,8 +59,8 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   for (int64_t i = 0; i < options_.gradient_steps(); ++i) {
     const at::Tensor first = replay.sample_sequence_starts(options_.batch_size(), length, gen);
     const SequenceBatch batch = replay.sequences_at(first, length);
-    const at::Tensor weights =
-        bootstrap ? bootstrap_weights(replay, first, length).to(model_->device()) : at::Tensor();
+    at::Tensor weights = loss_weights(replay, first, length);
+    if (weights.defined()) weights = weights.to(model_->device());
     adam_->zero_grad();
     at::Tensor loss;
     if (data_parallel_ && data_parallel_->world_size() > 1) {
@@ -68,8 +71,9 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
       if (end > begin) {
         const at::Tensor part =
             model_
-                ->sequence_loss(batch.columns(begin, end - begin),
-                                bootstrap ? weights.narrow(2, begin, end - begin) : at::Tensor())
+                ->sequence_loss(
+                    batch.columns(begin, end - begin),
+                    weights.defined() ? weights.narrow(2, begin, end - begin) : at::Tensor())
                 .at("loss");
         (part * share).backward();
         loss = part.detach() * share;
@@ -101,8 +105,22 @@ ModelTrainResult SequenceModelLearner::train(const ReplayBuffer& replay, at::Gen
   return result;
 }
 
-at::Tensor SequenceModelLearner::bootstrap_weights(const ReplayBuffer& replay,
-                                                   const at::Tensor& first, int64_t length) const {
+at::Tensor SequenceModelLearner::loss_weights(const ReplayBuffer& replay, const at::Tensor& first,
+                                              int64_t length) const {
+  const int64_t burn_in = std::min(options_.burn_in(), length - 1);
+  const bool bootstrap = options_.bootstrap() != SequenceBootstrap::kNone;
+  if (!bootstrap && burn_in == 0) return at::Tensor();
+  at::Tensor weights = bootstrap ? bootstrap_counts(replay, first, length)
+                                 : torch::ones({model_->predictors(), length, first.size(0)});
+  if (burn_in > 0) {
+    weights.narrow(1, 0, burn_in).zero_();
+    weights.mul_(static_cast<double>(length) / static_cast<double>(length - burn_in));
+  }
+  return weights;
+}
+
+at::Tensor SequenceModelLearner::bootstrap_counts(const ReplayBuffer& replay,
+                                                  const at::Tensor& first, int64_t length) const {
   const at::Tensor positions = torch::arange(length).unsqueeze(1) + first.unsqueeze(0);  // [T, B]
   const at::Tensor ids = options_.bootstrap() == SequenceBootstrap::kEpisodes
                              ? replay.episode_ids(positions)
@@ -149,6 +167,7 @@ SequenceModelLearnerOptions sequence_model_learner_options_from_config(const Con
   MBRL_READ_OPTION(node, o, lr);
   MBRL_READ_OPTION(node, o, weight_decay);
   MBRL_READ_OPTION(node, o, grad_clip);
+  MBRL_READ_OPTION(node, o, burn_in);
   const auto bootstrap = node.get_or<std::string>("bootstrap", "none");
   if (bootstrap == "none") {
     o.bootstrap(SequenceBootstrap::kNone);

@@ -39,6 +39,11 @@ struct SequenceModelLearnerOptions {
   /// or (e, episode) (poisson_bootstrap_counts) and kept for the whole run. Every predictor
   /// still reads every step of a sequence as input, so its memory sees the data it does not fit.
   TORCH_ARG(SequenceBootstrap, bootstrap) = SequenceBootstrap::kNone;
+  /// The first burn_in >= 0 steps of every training sequence only feed the memory: their errors
+  /// are left out of the loss (the burn-in of R2D2, Kapturowski et al., ICLR 2019, sec. 3), so
+  /// the model is not fitted to predict from the fresh memory each sequence starts with. Less
+  /// than sequence_length; cut to T - 1 while fewer transitions are stored.
+  TORCH_ARG(int64_t, burn_in) = 0;
 };
 
 /// At each `train` call: refits the model's normalizers on every stored transition, then runs
@@ -77,9 +82,13 @@ class SequenceModelLearner : public ModelLearner {
   SequenceModelLearnerOptions options_;
   std::shared_ptr<SequenceModel> model_;
   std::unique_ptr<torch::optim::Adam> adam_;
-  // [predictors, T, B] bootstrap counts of the sequences starting at `first` ([B])
-  at::Tensor bootstrap_weights(const ReplayBuffer& replay, const at::Tensor& first,
-                               int64_t length) const;
+  // [predictors, T, B] loss weights of the sequences starting at `first` ([B]): the bootstrap
+  // counts, zero on the burn-in steps and scaled by T / (T - burn-in); undefined when all are 1
+  at::Tensor loss_weights(const ReplayBuffer& replay, const at::Tensor& first,
+                          int64_t length) const;
+  // [predictors, T, B] Poisson(1) counts of the transitions (or episodes) of those sequences
+  at::Tensor bootstrap_counts(const ReplayBuffer& replay, const at::Tensor& first,
+                              int64_t length) const;
 
   std::shared_ptr<DataParallel> data_parallel_;
   int64_t total_steps_ = 0;
