@@ -110,6 +110,7 @@
 #include "mbrl/models/world/categorical_latent.h"
 #include "mbrl/models/world/latent_disagreement.h"
 #include "mbrl/models/world/world_model.h"
+#include "mbrl/models/world/world_model_diagnostics.h"
 
 #include "mbrl/planners/action_optimizer.h"
 #include "mbrl/planners/cem.h"

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "mbrl/agents/dreamer/dreamer_agent.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/core/check.h"
@@ -19,6 +20,7 @@
 #include "mbrl/log/learning_curves.h"
 #include "mbrl/log/log.h"
 #include "mbrl/models/dynamics_model.h"
+#include "mbrl/models/world/world_model_diagnostics.h"
 
 namespace mbrl {
 namespace {
@@ -106,6 +108,40 @@ void mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
     row.episode_return = returns.y[i];
     out->mismatch.push_back(row);
   }
+}
+
+// a Dreamer run's kept world models (models/step_<t>.pt, DreamerLoop keep_models), each scored on
+// the held-out episodes: its world-model loss and its one-step open-loop MSE, against the
+// eval_return at env step t
+void world_model_mismatch_table(const std::filesystem::path& run_dir, WorldModel& model,
+                                const std::vector<StepBatch>& held_out, RunDiagnostics* out) {
+  const std::filesystem::path dir = run_dir / "models";
+  if (!std::filesystem::is_directory(dir)) return;
+  out->mismatch_step = "env_steps";
+  out->mismatch_return = "eval_return";
+  const RunCurve returns = read_run_curve(run_dir, out->mismatch_return, out->mismatch_step);
+  for (size_t i = 0; i < returns.x.size(); ++i) {
+    const auto step = static_cast<int64_t>(std::llround(returns.x[i]));
+    const std::filesystem::path file = dir / ("step_" + std::to_string(step) + ".pt");
+    if (!std::filesystem::exists(file)) continue;
+    load_world_model(model, file);
+    MismatchRow row;
+    row.step = step;
+    row.holdout_loss = holdout_world_model_losses(model, held_out).total.item<double>();
+    row.holdout_mse = diagnose_world_model(model, held_out, 1).kstep_mse.mean().item<double>();
+    row.episode_return = returns.y[i];
+    out->mismatch.push_back(row);
+  }
+}
+
+// the episodes as the Dreamer agent's replay keeps them: actions in its [-1, 1] units
+std::vector<StepBatch> dreamer_episodes(const DreamerAgent& agent,
+                                        const std::vector<TransitionBatch>& episodes) {
+  std::vector<StepBatch> steps;
+  for (const auto& ep : episodes) {
+    steps.push_back(episode_steps(ep, agent.normalize(ep.act).clamp(-1.0, 1.0)).to(agent.device()));
+  }
+  return steps;
 }
 
 // the return against the held-out loss of each kept model, one marker per model
@@ -239,22 +275,31 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
                       "expected a positive integer, got " + std::to_string(options.samples()));
   }
   Experiment run = load_trained_run(run_dir, overrides);
-  if (!run.model()) {
+  // a Dreamer run's model is its agent's world model
+  const auto dreamer = std::dynamic_pointer_cast<DreamerAgent>(run.agent());
+  if (!run.model() && !dreamer) {
     throw DataError(run_dir.string() +
-                    ": the run has no learned model (no 'model' section) to "
-                    "diagnose");
+                    ": the run has no learned model (no 'model' section, no Dreamer world "
+                    "model) to diagnose");
   }
   RunDiagnostics result;
   const std::vector<TransitionBatch> episodes =
       options.episodes_file().empty() ? collect_episodes(run, options, &result.held_out)
                                       : file_episodes(run, options, &result.held_out);
-  auto gen = run.context().generator("diagnose");
-  result.model = diagnose_model(*run.model(), episodes,
-                                ModelDiagnosticsOptions()
-                                    .horizon(options.horizon())
-                                    .samples(options.samples())
-                                    .history(options.history()),
-                                gen);
+  std::vector<StepBatch> dreamer_steps;
+  if (dreamer) {
+    dreamer_steps = dreamer_episodes(*dreamer, episodes);
+    result.model = diagnose_world_model(dreamer->world_model(), dreamer_steps, options.horizon());
+    result.held_out += "; the world model predicts after each episode's whole history";
+  } else {
+    auto gen = run.context().generator("diagnose");
+    result.model = diagnose_model(*run.model(), episodes,
+                                  ModelDiagnosticsOptions()
+                                      .horizon(options.horizon())
+                                      .samples(options.samples())
+                                      .history(options.history()),
+                                  gen);
+  }
   const ModelDiagnostics& d = result.model;
 
   const std::filesystem::path dir = run_dir / "diagnostics";
@@ -275,7 +320,11 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   plot_kstep(d, dir / "kstep_error.png");
 
   // last: it loads each kept model into the run's model
-  mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes), &result);
+  if (dreamer) {
+    world_model_mismatch_table(run_dir, dreamer->world_model(), dreamer_steps, &result);
+  } else {
+    mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes), &result);
+  }
   if (!result.mismatch.empty()) {
     result.loss_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_loss);
     result.mse_return_spearman = rank_correlation(result.mismatch, &MismatchRow::holdout_mse);

@@ -3,6 +3,8 @@
 #include "mbrl/algorithms/dreamer_loop.h"
 
 #include <cmath>
+#include <filesystem>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -10,6 +12,7 @@
 #include "mbrl/core/rng.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/checkpoint_archive.h"
+#include "mbrl/io/run_dir.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/log/progress.h"
 
@@ -109,9 +112,16 @@ void DreamerLoop::run(RunContext& run) {
     }
     // an evaluation inside the training episode must not cost the episode its acting memory
     const DreamerAgent::Memory memory = agent_->memory();
+    const size_t evaluations_before = evaluations_.size();
     const bool checkpoint_due =
         after_online_step(t, step, episodes_, schedule, clock, metrics, evaluation, evaluations_);
     if (episodes_.in_episode()) agent_->restore(memory);
+    if (options_.keep_models() && run.run_dir != nullptr &&
+        evaluations_.size() > evaluations_before) {
+      const auto dir = run.run_dir->path() / "models";
+      std::filesystem::create_directories(dir);
+      save_world_model(agent_->world_model(), dir / ("step_" + std::to_string(t) + ".pt"));
+    }
     progress.update(t, evaluation_status(evaluations_));
     if (checkpoint_due) {
       elapsed_s_ = clock.seconds();
@@ -167,6 +177,7 @@ std::shared_ptr<Algorithm> make_dreamer_loop(const ConfigNode& node, const Build
   MBRL_READ_OPTION(node, o, eval_episodes);
   MBRL_READ_OPTION(node, o, replay_capacity);
   MBRL_READ_OPTION(node, o, checkpoint_every);
+  MBRL_READ_OPTION(node, o, keep_models);
 
   const auto& env = ctx.built.env;
   const auto& maker = ctx.built.env_maker;

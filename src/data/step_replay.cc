@@ -15,6 +15,25 @@ StepBatch StepBatch::to(c10::Device device) const {
           is_terminal.to(device)};
 }
 
+StepBatch episode_steps(const TransitionBatch& episode, const at::Tensor& act) {
+  const int64_t n = episode.size();
+  MBRL_CHECK(n >= 1 && act.dim() == 2 && act.size(0) == n,
+             "episode_steps: expected an episode of N >= 1 transitions and act [N, act_dim], got ",
+             n, " transitions and act ", act.sizes());
+  const auto bools = episode.obs.options().dtype(torch::kBool);
+  StepBatch b;
+  b.obs = torch::cat({episode.obs.narrow(0, 0, 1), episode.next_obs}).unsqueeze(1);
+  b.prev_act = torch::cat({torch::zeros({1, act.size(1)}, act.options()), act}).unsqueeze(1);
+  b.reward = torch::cat({torch::zeros({1}, episode.reward.options()), episode.reward.reshape({n})})
+                 .unsqueeze(1);
+  b.is_first = torch::zeros({n + 1, 1}, bools);
+  b.is_first[0] = true;
+  b.is_terminal =
+      torch::cat({torch::zeros({1}, bools), episode.terminated.reshape({n}).to(torch::kBool)})
+          .unsqueeze(1);
+  return b;
+}
+
 StepReplay::StepReplay(int64_t capacity, int64_t obs_dim, int64_t act_dim)
     : capacity_(capacity), obs_dim_(obs_dim), act_dim_(act_dim) {
   MBRL_CHECK_ARG(capacity >= 1, "replay_capacity", "expected an integer >= 1, got ", capacity);

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "mbrl/algorithms/diagnose.h"
 #include "mbrl/algorithms/episode.h"
 #include "mbrl/algorithms/experiment.h"
 #include "mbrl/config/loader.h"
@@ -269,6 +270,40 @@ TEST_F(DreamerLoopTest, ATrainedRunLoadsAndActsAsTrained) {
         << "step " << t;
   }
   EXPECT_THROW_WITH(load_trained_run(dir.path() / "missing"), IoError, "does not exist");
+}
+
+// keep_models: one world model per evaluation, which `mbrl diagnose` scores on held-out episodes
+// against that evaluation's return; the final model's k-step errors, no calibration
+TEST_F(DreamerLoopTest, DiagnoseScoresTheWorldModelOfEachEvaluation) {
+  auto overrides = tiny_overrides();
+  overrides.insert(overrides.end(), {"algorithm.num_steps=250", "algorithm.keep_models=true"});
+  Experiment experiment = pendulum_experiment(overrides);
+  RunDir dir = experiment.create_run_dir();
+  experiment.run(dir);
+  for (int step : {125, 250})
+    EXPECT_TRUE(
+        std::filesystem::exists(dir.path() / "models" / ("step_" + std::to_string(step) + ".pt")));
+  std::string summary;
+  const RunDiagnostics d =
+      diagnose_run(dir.path(), DiagnoseOptions().episodes(2).horizon(4), {}, &summary);
+  EXPECT_EQ(d.model.kstep_mse.sizes(), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(d.model.kstep_starts, 2 * (50 - 4 + 1));
+  EXPECT_TRUE(torch::isfinite(d.model.kstep_mse).all().item<bool>());
+  EXPECT_FALSE(d.model.coverage.defined());
+  ASSERT_EQ(d.mismatch.size(), 2u);
+  const auto eval_rows = read_lines(dir.path() / "eval.csv");
+  ASSERT_EQ(eval_rows.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(d.mismatch[i].step, 125 * static_cast<int64_t>(i + 1));
+    EXPECT_TRUE(std::isfinite(d.mismatch[i].holdout_loss));
+    EXPECT_TRUE(std::isfinite(d.mismatch[i].holdout_mse));
+  }
+  // two models trained for different lengths score differently on the same episodes
+  EXPECT_NE(d.mismatch[0].holdout_loss, d.mismatch[1].holdout_loss);
+  EXPECT_NE(summary.find("not measured (a Dreamer world model"), std::string::npos) << summary;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / "kstep_error.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / "mismatch.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "diagnostics" / "calibration.csv"));
 }
 
 // a world-model learning rate of 1e30 blows the weights up in the first update's model step, so

@@ -44,7 +44,7 @@ struct RunDiagnostics {
   std::string held_out;    // where the held-out episodes came from, in words
   ModelDiagnostics model;  // of the run's final model
   /// The objective-mismatch table (Lambert et al., L4DC 2020): one row per model the run kept
-  /// (`keep_models: true` of PETS or MBPO), empty when it kept none.
+  /// (`keep_models: true` of PETS, MBPO or Dreamer), empty when it kept none.
   std::vector<MismatchRow> mismatch;
   std::string mismatch_step = "trial";  // what MismatchRow::step counts: trial, env_steps
   std::string mismatch_return = "episode_return";  // the return column: episode_return, eval_return
@@ -56,7 +56,8 @@ struct RunDiagnostics {
 
 /// Loads the trained run in `run_dir` (load_trained_run, with `overrides` in --set syntax),
 /// collects the held-out episodes (or reads them from `episodes_file`), runs diagnose_model on the
-/// run's model and writes into
+/// run's model (a Dreamer run's world model: diagnose_world_model, each prediction after the
+/// episode's whole history, `history` and `samples` unused) and writes into
 /// `<run_dir>/diagnostics/` (each file atomically):
 ///   kstep_error.csv   k, then the mean squared open-loop error of each obs dim (obs_0, ...) and
 ///                     their mean (all), k = 1..horizon;
@@ -67,10 +68,13 @@ struct RunDiagnostics {
 ///   mismatch.csv      trial, holdout_loss, holdout_mse, episode_return of every model in
 ///                     `<run_dir>/models/trial_<i>.pt` (PETS), or env_steps, ..., eval_return of
 ///                     every `models/step_<t>.pt` (MBPO), all scored on the held-out transitions
-///                     (when the run kept its models);
+///                     (when the run kept its models); for Dreamer's kept world models
+///                     holdout_loss is the world-model loss (holdout_world_model_losses) and
+///                     holdout_mse the one-step open-loop MSE of the decoded observations;
 ///   mismatch.png      the return against the held-out loss of those models (with gnuplot).
-/// Throws ConfigError naming the option on a bad value, DataError when the run has no model or
-/// the episodes file does not fit it (IoError/DataError naming the file when it is unreadable).
+/// Throws ConfigError naming the option on a bad value, DataError when the run has no model (nor a
+/// Dreamer world model) or the episodes file does not fit it (IoError/DataError naming the file
+/// when it is unreadable).
 RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const DiagnoseOptions& options,
                             const std::vector<std::string>& overrides, std::string* summary);
 

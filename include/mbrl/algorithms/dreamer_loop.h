@@ -44,6 +44,10 @@ struct DreamerLoopOptions {
   /// Checkpoint at the first episode end at or after every this many env steps, >= 0 (0: only
   /// at the end of the run).
   TORCH_ARG(int64_t, checkpoint_every) = 10000;
+  /// Keep the world model at every evaluation as `<run>/models/step_<t>.pt` (save_world_model),
+  /// for `mbrl diagnose`'s objective-mismatch table: the world model the actor last trained in,
+  /// against that evaluation's return.
+  TORCH_ARG(bool, keep_models) = false;
 };
 
 /// DreamerV3's training loop (Hafner et al. 2023; 2023 release, dreamerv3/train.py and

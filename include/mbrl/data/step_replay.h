@@ -10,6 +10,8 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include "mbrl/core/types.h"
+
 namespace torch::serialize {
 class InputArchive;
 class OutputArchive;
@@ -35,6 +37,16 @@ struct StepBatch {
   /// The same steps on `device` (no copy where they already are).
   StepBatch to(c10::Device device) const;
 };
+
+/// The steps of one recorded episode as a StepReplay keeps them, as one chunk of T = N + 1 steps
+/// of batch 1: the first observation (is_first, zero action and reward), then each transition's
+/// next observation with the action that led to it, its reward and its termination.
+/// episode: N >= 1 consecutive transitions of one episode, oldest first (TransitionBatch
+/// fields obs [N, obs_dim], next_obs [N, obs_dim], reward [N], terminated [N]); act [N, act_dim]:
+/// its actions in the units the replay stores (e.g. DreamerAgent::normalize of the env's).
+/// Returns obs [T, 1, obs_dim], prev_act [T, 1, act_dim], reward [T, 1], is_first and
+/// is_terminal [T, 1] bool, on the episode's device.
+StepBatch episode_steps(const TransitionBatch& episode, const at::Tensor& act);
 
 /// A ring of the last `capacity` steps, on the CPU, float32. Filled by an online loop with
 /// `add_first` at every reset and `add` after every env step; the oldest steps are overwritten.

@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
+#include "mbrl/core/error.h"
+#include "mbrl/io/atomic_file.h"
 #include "mbrl/models/world/categorical_latent.h"
 #include "mbrl/nn/symlog.h"
 
@@ -207,6 +209,10 @@ at::Tensor WorldModel::predict_continue(const at::Tensor& features) {
   return torch::sigmoid(continue_->forward(features).squeeze(-1));
 }
 
+at::Tensor WorldModel::decode(const at::Tensor& features) {
+  return symexp(decoder_->forward(features));
+}
+
 WorldModelLosses WorldModel::loss(const StepBatch& steps, Observation* observed) {
   const Observation o = observe(steps, /*keep_states=*/observed != nullptr);
   if (observed != nullptr) *observed = o;
@@ -223,6 +229,31 @@ WorldModelLosses WorldModel::loss(const StepBatch& steps, Observation* observed)
   l.total =
       l.recon + l.reward + l.cont + options_.dyn_scale() * l.dyn + options_.rep_scale() * l.rep;
   return l;
+}
+
+void save_world_model(const WorldModel& model, const std::filesystem::path& path) {
+  write_atomic(path, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    model.save(archive);
+    try {
+      archive.save_to(tmp.string());
+    } catch (const c10::Error&) {
+      throw IoError(tmp.string(), "cannot write the world model");
+    }
+  });
+}
+
+void load_world_model(WorldModel& model, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+    model.load(archive);
+  } catch (const c10::Error&) {
+    throw DataError(path.string() +
+                    ": not a world model of this run's sizes (cannot be read into it)");
+  }
 }
 
 }  // namespace mbrl

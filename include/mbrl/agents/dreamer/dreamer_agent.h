@@ -73,6 +73,8 @@ class DreamerAgent : public Agent {
   /// env action [act_dim] -> [-1, 1] (discrete: unchanged).
   at::Tensor normalize(const at::Tensor& action) const;
   bool discrete() const { return actor_critic_->options().discrete_actions(); }
+  /// Where the networks live (the world model's device).
+  c10::Device device() const { return device_; }
 
   /// COPlanner on Dreamer (Wang et al. 2024; si0wang/COPlanner Dreamerv3-COPlanner): every
   /// `train` also fits `disagreement` (a Plan2Explore ensemble on the latent transitions) on the

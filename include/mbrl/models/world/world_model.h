@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -124,6 +125,9 @@ class WorldModel : public torch::nn::Module {
   /// Predicted reward and continue probability from features [..., F]: [...] each.
   at::Tensor predict_reward(const at::Tensor& features);
   at::Tensor predict_continue(const at::Tensor& features);
+  /// The decoder's observation from features [..., F]: symexp of its symlog prediction,
+  /// [..., obs_dim].
+  at::Tensor decode(const at::Tensor& features);
 
  private:
   struct PosteriorStep {
@@ -147,5 +151,12 @@ class WorldModel : public torch::nn::Module {
   Mlp encoder_{nullptr}, posterior_{nullptr}, prior_{nullptr}, decoder_{nullptr}, reward_{nullptr},
       continue_{nullptr};
 };
+
+/// Writes the world model's weights to `path` atomically (a torch archive; its generator is not
+/// kept); IoError naming the path when it cannot be written.
+void save_world_model(const WorldModel& model, const std::filesystem::path& path);
+/// Reads weights save_world_model wrote into `model`; DataError naming the path when the file is
+/// missing, unreadable or holds a world model of other sizes.
+void load_world_model(WorldModel& model, const std::filesystem::path& path);
 
 }  // namespace mbrl
