@@ -114,7 +114,8 @@ void mismatch_table(const std::filesystem::path& run_dir, DynamicsModel& model,
 // the held-out episodes: its world-model loss and its one-step open-loop MSE, against the
 // eval_return at env step t
 void world_model_mismatch_table(const std::filesystem::path& run_dir, WorldModel& model,
-                                const std::vector<StepBatch>& held_out, RunDiagnostics* out) {
+                                const std::vector<StepBatch>& held_out,
+                                const ModelDiagnosticsOptions& one_step, RunDiagnostics* out) {
   const std::filesystem::path dir = run_dir / "models";
   if (!std::filesystem::is_directory(dir)) return;
   out->mismatch_step = "env_steps";
@@ -128,7 +129,8 @@ void world_model_mismatch_table(const std::filesystem::path& run_dir, WorldModel
     MismatchRow row;
     row.step = step;
     row.holdout_loss = holdout_world_model_losses(model, held_out).total.item<double>();
-    row.holdout_mse = diagnose_world_model(model, held_out, 1).kstep_mse.mean().item<double>();
+    row.holdout_mse =
+        diagnose_world_model(model, held_out, one_step).kstep_mse.mean().item<double>();
     row.episode_return = returns.y[i];
     out->mismatch.push_back(row);
   }
@@ -286,19 +288,18 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   const std::vector<TransitionBatch> episodes =
       options.episodes_file().empty() ? collect_episodes(run, options, &result.held_out)
                                       : file_episodes(run, options, &result.held_out);
+  const auto model_options = ModelDiagnosticsOptions()
+                                 .horizon(options.horizon())
+                                 .samples(options.samples())
+                                 .history(options.history());
   std::vector<StepBatch> dreamer_steps;
   if (dreamer) {
     dreamer_steps = dreamer_episodes(*dreamer, episodes);
-    result.model = diagnose_world_model(dreamer->world_model(), dreamer_steps, options.horizon());
+    result.model = diagnose_world_model(dreamer->world_model(), dreamer_steps, model_options);
     result.held_out += "; the world model predicts after each episode's whole history";
   } else {
     auto gen = run.context().generator("diagnose");
-    result.model = diagnose_model(*run.model(), episodes,
-                                  ModelDiagnosticsOptions()
-                                      .horizon(options.horizon())
-                                      .samples(options.samples())
-                                      .history(options.history()),
-                                  gen);
+    result.model = diagnose_model(*run.model(), episodes, model_options, gen);
   }
   const ModelDiagnostics& d = result.model;
 
@@ -321,7 +322,8 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
 
   // last: it loads each kept model into the run's model
   if (dreamer) {
-    world_model_mismatch_table(run_dir, dreamer->world_model(), dreamer_steps, &result);
+    world_model_mismatch_table(run_dir, dreamer->world_model(), dreamer_steps,
+                               ModelDiagnosticsOptions(model_options).horizon(1), &result);
   } else {
     mismatch_table(run_dir, *run.model(), TransitionBatch::cat(episodes), &result);
   }

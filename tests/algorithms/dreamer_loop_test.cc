@@ -273,7 +273,7 @@ TEST_F(DreamerLoopTest, ATrainedRunLoadsAndActsAsTrained) {
 }
 
 // keep_models: one world model per evaluation, which `mbrl diagnose` scores on held-out episodes
-// against that evaluation's return; the final model's k-step errors, no calibration
+// against that evaluation's return; the final model's k-step errors and calibration
 TEST_F(DreamerLoopTest, DiagnoseScoresTheWorldModelOfEachEvaluation) {
   auto overrides = tiny_overrides();
   overrides.insert(overrides.end(), {"algorithm.num_steps=250", "algorithm.keep_models=true"});
@@ -285,11 +285,12 @@ TEST_F(DreamerLoopTest, DiagnoseScoresTheWorldModelOfEachEvaluation) {
         std::filesystem::exists(dir.path() / "models" / ("step_" + std::to_string(step) + ".pt")));
   std::string summary;
   const RunDiagnostics d =
-      diagnose_run(dir.path(), DiagnoseOptions().episodes(2).horizon(4), {}, &summary);
+      diagnose_run(dir.path(), DiagnoseOptions().episodes(2).horizon(4).samples(8), {}, &summary);
   EXPECT_EQ(d.model.kstep_mse.sizes(), (std::vector<int64_t>{4, 3}));
   EXPECT_EQ(d.model.kstep_starts, 2 * (50 - 4 + 1));
   EXPECT_TRUE(torch::isfinite(d.model.kstep_mse).all().item<bool>());
-  EXPECT_FALSE(d.model.coverage.defined());
+  EXPECT_EQ(d.model.coverage.sizes(), (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(d.model.transitions, 2 * 50);
   ASSERT_EQ(d.mismatch.size(), 2u);
   const auto eval_rows = read_lines(dir.path() / "eval.csv");
   ASSERT_EQ(eval_rows.size(), 3u);
@@ -300,10 +301,10 @@ TEST_F(DreamerLoopTest, DiagnoseScoresTheWorldModelOfEachEvaluation) {
   }
   // two models trained for different lengths score differently on the same episodes
   EXPECT_NE(d.mismatch[0].holdout_loss, d.mismatch[1].holdout_loss);
-  EXPECT_NE(summary.find("not measured (a Dreamer world model"), std::string::npos) << summary;
-  EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / "kstep_error.csv"));
-  EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / "mismatch.csv"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "diagnostics" / "calibration.csv"));
+  EXPECT_NE(summary.find("after each episode's whole history"), std::string::npos) << summary;
+  for (const char* file :
+       {"kstep_error.csv", "calibration.csv", "disagreement.csv", "mismatch.csv"})
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / file)) << file;
 }
 
 // a world-model learning rate of 1e30 blows the weights up in the first update's model step, so

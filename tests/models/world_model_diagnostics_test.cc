@@ -1,8 +1,10 @@
 // Tests for models/world/world_model_diagnostics.cc and episode_steps: a world model's k-step
-// open-loop error on held-out episodes equals the same predictions made one start at a time, its
-// held-out losses are the mean over every step, and kept world models load back.
+// open-loop error on held-out episodes equals the same predictions made one start at a time, the
+// draws' coverage and spread, its held-out losses are the mean over every step, and kept world
+// models load back.
 #include "mbrl/models/world/world_model_diagnostics.h"
 
+#include <cmath>
 #include <string>
 #include <tuple>
 
@@ -24,13 +26,18 @@ namespace {
 
 constexpr int64_t kObs = 3, kAct = 2, kLatents = 3, kClasses = 2;
 
-std::shared_ptr<SequenceBackbone> backbone(const std::string& type) {
+std::shared_ptr<SequenceBackbone> backbone(const std::string& type,
+                                           int64_t latent_size = kLatents * kClasses) {
   register_builtins();
   std::string yaml = "type: " + type + "\n";
   if (type == "gru") yaml += "hidden_size: 16\nblocks: 2\n";
   if (type == "s4d") yaml += "d_model: 16\nnum_layers: 1\nd_state: 4\n";
   return backbone_registry().create(load_config_string(yaml, "backbone.yaml"), BuildContext{},
-                                    kLatents * kClasses + kAct);
+                                    latent_size + kAct);
+}
+
+std::shared_ptr<SequenceBackbone> backbone_with_latents(int64_t latent_size) {
+  return backbone("gru", latent_size);
 }
 
 // A world model whose latents are certain: the prior's and the posterior's output layers give
@@ -102,12 +109,17 @@ TEST_P(WorldModelDiagnosticsTest, KStepErrorsEqualEachStartPredictedOnItsOwn) {
     const TransitionBatch e = episode(n, phase);
     steps.push_back(episode_steps(e, e.act));
   }
-  const ModelDiagnostics d = diagnose_world_model(*model, steps, H);
+  // the latents are certain, so the 4 draws of each start agree and their mean is each of them
+  const ModelDiagnostics d =
+      diagnose_world_model(*model, steps, ModelDiagnosticsOptions().horizon(H).samples(4));
   ASSERT_EQ(d.kstep_starts, 4 + 7);
+  ASSERT_EQ(d.transitions, 6 + 2 + 9);
   ASSERT_EQ(d.kstep_mse.sizes(), (std::vector<int64_t>{H, kObs}));
-  EXPECT_FALSE(d.coverage.defined());
-  EXPECT_FALSE(d.disagreement_spearman.defined());
-  EXPECT_NE(d.missing.find("no predictive distribution"), std::string::npos);
+  // draws that all miss the real value hold it in no central interval below 100 %: coverage 0,
+  // and the calibration error the mean of the levels 0.05 .. 0.95
+  ASSERT_TRUE(d.coverage.defined());
+  EXPECT_EQ(d.coverage.abs().sum().item<double>(), 0.0) << d.coverage;
+  EXPECT_NEAR(d.calibration_error, 0.5, 1e-12);
 
   // every start by hand, one at a time: observe steps 0..t, then imagine with the actions taken at
   // t .. t+H-1 and compare the decoded observations with the real t+1 .. t+H
@@ -128,8 +140,12 @@ TEST_P(WorldModelDiagnosticsTest, KStepErrorsEqualEachStartPredictedOnItsOwn) {
   EXPECT_TRUE(torch::allclose(d.kstep_mse, (sum / 11).to(torch::kFloat64), 1e-4, 1e-6))
       << d.kstep_mse << "\n"
       << sum / 11;
-  // the open-loop error grows where the real path leaves what the model imagines
   EXPECT_GT(d.kstep_mse.sum().item<double>(), 0.0);
+  // 4096 draws per start go 4 starts at a time: the chunks give the same figures
+  const ModelDiagnostics many =
+      diagnose_world_model(*model, steps, ModelDiagnosticsOptions().horizon(H).samples(4096));
+  EXPECT_TRUE(torch::allclose(many.kstep_mse, d.kstep_mse, 1e-4, 1e-6));
+  EXPECT_TRUE(torch::equal(many.coverage, d.coverage));
 }
 
 TEST_P(WorldModelDiagnosticsTest, HeldOutLossesAreTheMeanOverEveryStep) {
@@ -167,9 +183,50 @@ TEST(WorldModelDiagnosticsErrorsTest, NamesTheHorizonAndTooShortEpisodes) {
   auto model = certain_model("gru", "history");
   const TransitionBatch e = episode(4, 0.0);
   const std::vector<StepBatch> steps{episode_steps(e, e.act)};
-  EXPECT_THROW_WITH(diagnose_world_model(*model, steps, 0), InvalidArgument, "horizon");
-  EXPECT_THROW_WITH(diagnose_world_model(*model, steps, 5), Error, "5 transitions");
-  EXPECT_NO_THROW(diagnose_world_model(*model, steps, 4));
+  const auto options = [](int64_t h, int64_t s) {
+    return ModelDiagnosticsOptions().horizon(h).samples(s);
+  };
+  EXPECT_THROW_WITH(diagnose_world_model(*model, steps, options(0, 2)), InvalidArgument, "horizon");
+  EXPECT_THROW_WITH(diagnose_world_model(*model, steps, options(2, 0)), InvalidArgument, "samples");
+  EXPECT_THROW_WITH(diagnose_world_model(*model, steps, options(5, 2)), Error, "5 transitions");
+  EXPECT_NO_THROW(diagnose_world_model(*model, steps, options(4, 2)));
+  // one draw per start: no spread, said
+  const ModelDiagnostics one = diagnose_world_model(*model, steps, options(2, 1));
+  EXPECT_FALSE(one.coverage.defined());
+  EXPECT_FALSE(one.disagreement_spearman.defined());
+  EXPECT_NE(one.missing.find("no spread"), std::string::npos);
+}
+
+// sampled latents spread the draws: wider intervals hold more, and the spread ranks the errors
+TEST(WorldModelDiagnosticsSpreadTest, SampledLatentsGiveIntervalsAndAnUncertainty) {
+  torch::manual_seed(5);
+  WorldModel model(WorldModelOptions(kObs, kAct).latents(8).classes(8).units(16).layers(1),
+                   backbone_with_latents(8 * 8), make_generator(2, torch::kCPU));
+  std::vector<StepBatch> steps;
+  for (double phase : {0.0, 0.7, 1.9}) {
+    const TransitionBatch e = episode(12, phase);
+    steps.push_back(episode_steps(e, e.act));
+  }
+  const ModelDiagnostics d =
+      diagnose_world_model(model, steps, ModelDiagnosticsOptions().horizon(3).samples(32));
+  ASSERT_TRUE(d.coverage.defined());
+  ASSERT_EQ(d.coverage.sizes(), (std::vector<int64_t>{3, kObs}));
+  EXPECT_TRUE((d.coverage.select(0, 1) >= d.coverage.select(0, 0)).all().item<bool>());
+  EXPECT_TRUE((d.coverage.select(0, 2) >= d.coverage.select(0, 1)).all().item<bool>());
+  EXPECT_GT(d.coverage.sum().item<double>(), 0.0) << d.coverage;
+  EXPECT_TRUE(std::isfinite(d.calibration_error));
+  EXPECT_TRUE(torch::isfinite(d.disagreement_spearman).all().item<bool>())
+      << d.disagreement_spearman;
+  // the same generator state gives the same figures
+  WorldModel again(WorldModelOptions(kObs, kAct).latents(8).classes(8).units(16).layers(1),
+                   backbone_with_latents(8 * 8), make_generator(2, torch::kCPU));
+  torch::NoGradGuard no_grad;
+  auto mine = model.named_parameters();
+  for (auto& p : again.named_parameters()) p.value().copy_(mine[p.key()]);
+  const ModelDiagnostics d2 =
+      diagnose_world_model(again, steps, ModelDiagnosticsOptions().horizon(3).samples(32));
+  EXPECT_TRUE(torch::equal(d.kstep_mse, d2.kstep_mse));
+  EXPECT_TRUE(torch::equal(d.coverage, d2.coverage));
 }
 
 TEST(WorldModelFileTest, AKeptModelLoadsBackAndAnotherSizeIsNamed) {

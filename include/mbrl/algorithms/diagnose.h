@@ -57,7 +57,7 @@ struct RunDiagnostics {
 /// Loads the trained run in `run_dir` (load_trained_run, with `overrides` in --set syntax),
 /// collects the held-out episodes (or reads them from `episodes_file`), runs diagnose_model on the
 /// run's model (a Dreamer run's world model: diagnose_world_model, each prediction after the
-/// episode's whole history, `history` and `samples` unused) and writes into
+/// episode's whole history, `history` unused) and writes into
 /// `<run_dir>/diagnostics/` (each file atomically):
 ///   kstep_error.csv   k, then the mean squared open-loop error of each obs dim (obs_0, ...) and
 ///                     their mean (all), k = 1..horizon;
@@ -70,7 +70,7 @@ struct RunDiagnostics {
 ///                     every `models/step_<t>.pt` (MBPO), all scored on the held-out transitions
 ///                     (when the run kept its models); for Dreamer's kept world models
 ///                     holdout_loss is the world-model loss (holdout_world_model_losses) and
-///                     holdout_mse the one-step open-loop MSE of the decoded observations;
+///                     holdout_mse the one-step MSE of the mean of `samples` decoded draws;
 ///   mismatch.png      the return against the held-out loss of those models (with gnuplot).
 /// Throws ConfigError naming the option on a bad value, DataError when the run has no model (nor a
 /// Dreamer world model) or the episodes file does not fit it (IoError/DataError naming the file

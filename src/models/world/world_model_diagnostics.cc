@@ -1,6 +1,9 @@
 // diagnose_world_model and holdout_world_model_losses.
 #include "mbrl/models/world/world_model_diagnostics.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
@@ -9,10 +12,11 @@
 namespace mbrl {
 namespace {
 
-// rows [0, n) of every tensor of a batch-first state
-LatentState first_rows(const LatentState& s, int64_t n) {
-  LatentState out{{}, s.h.narrow(0, 0, n), s.z.narrow(0, 0, n)};
-  for (const auto& t : s.memory.tensors) out.memory.tensors.push_back(t.narrow(0, 0, n));
+// `f` applied to every batch-first tensor of a state
+template <class F>
+LatentState map_rows(const LatentState& s, F f) {
+  LatentState out{{}, f(s.h), f(s.z)};
+  for (const auto& t : s.memory.tensors) out.memory.tensors.push_back(f(t));
   return out;
 }
 
@@ -31,49 +35,120 @@ LatentState cat_rows(const std::vector<LatentState>& parts) {
   return out;
 }
 
-}  // namespace
+// Every held-out transition t = 0 .. n - 1 of every episode as a start: the posterior state after
+// step t, the actions taken at t .. t + H - 1 and the real observations t + 1 .. t + H (zeros past
+// the episode's end), and whether the whole horizon lies inside the episode.
+struct Starts {
+  LatentState state;  // [N] rows
+  at::Tensor act;     // [H, N, act_dim]
+  at::Tensor real;    // [H, N, obs_dim]
+  at::Tensor full;    // [N] bool: t + H <= n
+};
 
-ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepBatch>& episodes,
-                                      int64_t horizon) {
-  MBRL_CHECK_ARG(horizon >= 1, "horizon", "expected an integer >= 1, got ", horizon);
-  torch::NoGradGuard no_grad;
-  const int64_t H = horizon;
-  // per episode: the posterior state after each start t, the actions a_t .. a_{t+H-1} (stored
-  // as prev_act of steps t+1 .. t+H) and the real observations t+1 .. t+H
-  std::vector<LatentState> starts;
-  std::vector<at::Tensor> actions, targets;  // [H, S_e, ...] each
+Starts collect_starts(WorldModel& model, const std::vector<StepBatch>& episodes, int64_t H) {
+  std::vector<LatentState> states;
+  std::vector<at::Tensor> act, real, full;
   for (const StepBatch& ep : episodes) {
     MBRL_CHECK(ep.batch() == 1, "diagnose_world_model: expected one episode per chunk, got ",
                ep.batch());
     const int64_t n = ep.length() - 1;  // transitions
-    if (n < H) continue;
-    const int64_t s = n - H + 1;  // starts t = 0 .. n - H
+    if (n < 1) continue;
     const Observation o = model.observe(ep, /*keep_states=*/true);
-    starts.push_back(first_rows(o.every, s));
-    const at::Tensor t = torch::arange(s, torch::kInt64).unsqueeze(0) +
-                         torch::arange(1, H + 1, torch::kInt64).unsqueeze(1);  // [H, S_e]
-    const at::Tensor steps = t.flatten().to(ep.obs.device());
-    actions.push_back(ep.prev_act.squeeze(1).index_select(0, steps).view({H, s, -1}));
-    targets.push_back(ep.obs.squeeze(1).index_select(0, steps).view({H, s, -1}));
+    states.push_back(map_rows(o.every, [n](const at::Tensor& t) { return t.narrow(0, 0, n); }));
+    // steps t + k of every start, k = 1 .. H, those past the end pointing at a zero row
+    const auto device = ep.obs.device();
+    const at::Tensor step = torch::arange(n, torch::kInt64).unsqueeze(0) +
+                            torch::arange(1, H + 1, torch::kInt64).unsqueeze(1);  // [H, n]
+    const at::Tensor inside = step <= n;
+    const at::Tensor index = torch::where(inside, step, n + 1).flatten().to(device);
+    const auto padded = [&](const at::Tensor& x) {  // x [n + 1, 1, d] -> [H, n, d]
+      const at::Tensor rows = torch::cat({x.squeeze(1), torch::zeros({1, x.size(2)}, x.options())});
+      return rows.index_select(0, index).view({H, n, -1});
+    };
+    act.push_back(padded(ep.prev_act));
+    real.push_back(padded(ep.obs));
+    full.push_back(inside.all(0).to(device));
   }
-  if (starts.empty()) {
+  MBRL_CHECK(!states.empty(), "diagnose_world_model: no held-out episode has a transition");
+  return {cat_rows(states), torch::cat(act, 1), torch::cat(real, 1), torch::cat(full)};
+}
+
+}  // namespace
+
+ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepBatch>& episodes,
+                                      const ModelDiagnosticsOptions& options) {
+  MBRL_CHECK_ARG(options.horizon() >= 1, "horizon", "expected an integer >= 1, got ",
+                 options.horizon());
+  MBRL_CHECK_ARG(options.samples() >= 1, "samples", "expected an integer >= 1, got ",
+                 options.samples());
+  torch::NoGradGuard no_grad;
+  const int64_t H = options.horizon(), S = options.samples();
+  const Starts starts = collect_starts(model, episodes, H);
+  const int64_t n_all = starts.full.size(0);
+  const int64_t n_full = starts.full.sum().item<int64_t>();
+  if (n_full == 0) {
     throw Error(detail::str("diagnose_world_model: no held-out episode has the ", H,
                             " transitions a k-step rollout needs"));
   }
-  LatentState state = cat_rows(starts);
-  const at::Tensor act = torch::cat(actions, 1), real = torch::cat(targets, 1);  // [H, S, ...]
-  std::vector<at::Tensor> sq_err;
-  for (int64_t k = 0; k < H; ++k) {
-    state = model.imagine_step(state, act[k]);
-    sq_err.push_back((model.decode(model.features(state)) - real[k]).square().mean(0));
+  ModelDiagnostics out;
+  out.kstep_starts = n_full;
+  out.transitions = n_all;
+  std::vector<double> ece_levels;
+  for (int i = 1; i <= 19; ++i) ece_levels.push_back(0.05 * i);
+  std::vector<double> levels = out.levels;
+  levels.insert(levels.end(), ece_levels.begin(), ece_levels.end());
+
+  // S imagined rollouts of every start, a chunk of starts at a time (sample-major rows)
+  const int64_t chunk = std::max<int64_t>(1, 16384 / S);
+  at::Tensor sq_err = torch::zeros({H, starts.real.size(2)}, torch::kFloat64);
+  at::Tensor covered;  // [levels, obs_dim], one-step, summed over chunks
+  std::vector<std::vector<at::Tensor>> spread(H), error(H);
+  for (int64_t r = 0; r < n_all; r += chunk) {
+    const int64_t m = std::min(chunk, n_all - r);
+    LatentState state = map_rows(starts.state, [&](const at::Tensor& t) {
+      std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
+      times[0] = S;
+      return t.narrow(0, r, m).repeat(times);
+    });
+    const at::Tensor full = starts.full.narrow(0, r, m);
+    for (int64_t k = 0; k < H; ++k) {
+      const at::Tensor act = starts.act[k].narrow(0, r, m).repeat({S, 1});
+      state = model.imagine_step(state, act);
+      const at::Tensor draws =
+          model.decode(model.features(state)).view({S, m, -1}).to(torch::kFloat64);
+      const at::Tensor real = starts.real[k].narrow(0, r, m).to(torch::kFloat64);
+      if (k == 0 && S >= 2) {
+        const at::Tensor c =
+            central_interval_coverage(draws, real, levels) * static_cast<double>(m);
+        covered = covered.defined() ? covered + c : c;
+      }
+      // the mean of the S rollouts is the prediction, their spread its uncertainty
+      const at::Tensor e = (draws.mean(0) - real).index({full});
+      sq_err[k] += e.square().sum(0).cpu();
+      error[k].push_back(e.norm(2, 1).cpu());
+      spread[k].push_back(draws.var(0, /*unbiased=*/false).mean(-1).sqrt().index({full}).cpu());
+    }
   }
-  ModelDiagnostics d;
-  d.kstep_mse = torch::stack(sq_err).to(torch::kCPU, torch::kFloat64);
-  d.kstep_starts = real.size(1);
-  d.missing =
-      "a Dreamer world model decodes one observation per latent (a symlog regression), "
-      "so it gives no predictive distribution over observations";
-  return d;
+  out.kstep_mse = sq_err / static_cast<double>(n_full);
+  if (S < 2) {
+    out.missing = "one imagined rollout per start (--samples 1): no spread to calibrate";
+    out.calibration_error = std::numeric_limits<double>::quiet_NaN();
+    return out;
+  }
+  covered = covered / static_cast<double>(n_all);
+  const auto n_report = static_cast<int64_t>(out.levels.size());
+  out.coverage = covered.narrow(0, 0, n_report).clone();
+  const at::Tensor ece = covered.narrow(0, n_report, static_cast<int64_t>(ece_levels.size()));
+  const at::Tensor target = torch::tensor(ece_levels, torch::kFloat64).unsqueeze(1);
+  out.calibration_error = (ece - target).abs().mean().item<double>();
+  std::vector<double> correlation;
+  for (int64_t k = 0; k < H; ++k) {
+    correlation.push_back(n_full >= 2
+                              ? spearman_correlation(torch::cat(spread[k]), torch::cat(error[k]))
+                              : std::numeric_limits<double>::quiet_NaN());
+  }
+  out.disagreement_spearman = torch::tensor(correlation, torch::kFloat64);
+  return out;
 }
 
 WorldModelLosses holdout_world_model_losses(WorldModel& model,
