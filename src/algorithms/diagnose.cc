@@ -197,6 +197,11 @@ std::string diagnostics_summary(const RunDiagnostics& run) {
       << " kept models: Spearman(held-out loss, return) " << number(run.loss_return_spearman)
       << ", Spearman(held-out MSE, return) " << number(run.mse_return_spearman) << "\n";
   }
+  if (d.heads_spearman.defined()) {
+    s << "Spearman(disagreement heads, error): k=1 " << number(d.heads_spearman[0].item<double>());
+    if (h > 1) s << ", k=" << h << " " << number(d.heads_spearman[h - 1].item<double>());
+    s << "\n";
+  }
   if (!d.missing.empty()) {
     s << "calibration and disagreement: not measured (" << d.missing << ")\n";
     return s.str();
@@ -295,7 +300,8 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
   std::vector<StepBatch> dreamer_steps;
   if (dreamer) {
     dreamer_steps = dreamer_episodes(*dreamer, episodes);
-    result.model = diagnose_world_model(dreamer->world_model(), dreamer_steps, model_options);
+    result.model = diagnose_world_model(dreamer->world_model(), dreamer_steps, model_options,
+                                        dreamer->disagreement());
     result.held_out += "; the world model predicts after each episode's whole history";
   } else {
     auto gen = run.context().generator("diagnose");
@@ -312,9 +318,16 @@ RunDiagnostics diagnose_run(const std::filesystem::path& run_dir, const Diagnose
     write_file_atomic(dir / "calibration.csv",
                       table_csv(
                           "level", [&](int64_t r) { return number(d.levels[r]); }, d.coverage));
-    std::string csv = "k,spearman\n";
-    for (int64_t k = 0; k < d.disagreement_spearman.size(0); ++k) {
-      csv += std::to_string(k + 1) + "," + number(d.disagreement_spearman[k].item<double>()) + "\n";
+  }
+  if (d.disagreement_spearman.defined() || d.heads_spearman.defined()) {
+    const bool own = d.disagreement_spearman.defined(), heads = d.heads_spearman.defined();
+    std::string csv =
+        std::string("k") + (own ? ",spearman" : "") + (heads ? ",heads_spearman" : "") + "\n";
+    for (int64_t k = 0; k < d.kstep_mse.size(0); ++k) {
+      csv += std::to_string(k + 1);
+      if (own) csv += "," + number(d.disagreement_spearman[k].item<double>());
+      if (heads) csv += "," + number(d.heads_spearman[k].item<double>());
+      csv += "\n";
     }
     write_file_atomic(dir / "disagreement.csv", csv);
   }

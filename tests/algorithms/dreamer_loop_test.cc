@@ -307,6 +307,27 @@ TEST_F(DreamerLoopTest, DiagnoseScoresTheWorldModelOfEachEvaluation) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "diagnostics" / file)) << file;
 }
 
+// a COPlanner-Dreamer run also has its disagreement heads ranked against the errors
+TEST_F(DreamerLoopTest, DiagnoseRanksTheCoplannerHeadsAgainstTheErrors) {
+  auto overrides = tiny_overrides();
+  overrides.insert(overrides.end(),
+                   {"algorithm.num_steps=200", "agent.coplanner.candidates=2",
+                    "agent.coplanner.horizon=2", "agent.coplanner.disagreement.units=16"});
+  Experiment experiment = pendulum_experiment(overrides);
+  RunDir dir = experiment.create_run_dir();
+  experiment.run(dir);
+  std::string summary;
+  const RunDiagnostics d =
+      diagnose_run(dir.path(), DiagnoseOptions().episodes(2).horizon(3).samples(4), {}, &summary);
+  ASSERT_TRUE(d.model.heads_spearman.defined());
+  EXPECT_EQ(d.model.heads_spearman.size(0), 3);
+  EXPECT_TRUE(torch::isfinite(d.model.heads_spearman).all().item<bool>());
+  EXPECT_NE(summary.find("Spearman(disagreement heads, error): k=1"), std::string::npos) << summary;
+  const auto rows = read_lines(dir.path() / "diagnostics" / "disagreement.csv");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], "k,spearman,heads_spearman");
+}
+
 // a world-model learning rate of 1e30 blows the weights up in the first update's model step, so
 // the same update's imagination already gives a non-finite actor loss: the run stops there
 // naming the loop, the env step, the update and the component, and the checkpoint of step 100

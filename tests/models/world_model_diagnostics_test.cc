@@ -110,8 +110,11 @@ TEST_P(WorldModelDiagnosticsTest, KStepErrorsEqualEachStartPredictedOnItsOwn) {
     steps.push_back(episode_steps(e, e.act));
   }
   // the latents are certain, so the 4 draws of each start agree and their mean is each of them
+  torch::manual_seed(8);
+  LatentDisagreement heads(
+      LatentDisagreementOptions(model->feature_size(), kAct, kLatents * kClasses).units(8));
   const ModelDiagnostics d =
-      diagnose_world_model(*model, steps, ModelDiagnosticsOptions().horizon(H).samples(4));
+      diagnose_world_model(*model, steps, ModelDiagnosticsOptions().horizon(H).samples(4), &heads);
   ASSERT_EQ(d.kstep_starts, 4 + 7);
   ASSERT_EQ(d.transitions, 6 + 2 + 9);
   ASSERT_EQ(d.kstep_mse.sizes(), (std::vector<int64_t>{H, kObs}));
@@ -123,8 +126,10 @@ TEST_P(WorldModelDiagnosticsTest, KStepErrorsEqualEachStartPredictedOnItsOwn) {
 
   // every start by hand, one at a time: observe steps 0..t, then imagine with the actions taken at
   // t .. t+H-1 and compare the decoded observations with the real t+1 .. t+H
+  // (and the heads' score of each imagined transition, from the features before it)
   torch::NoGradGuard no_grad;
   at::Tensor sum = torch::zeros({H, kObs});
+  std::vector<std::vector<double>> score(H), error(H);
   for (const StepBatch& ep : steps) {
     const int64_t n = ep.length() - 1;
     for (int64_t t = 0; t + H <= n; ++t) {
@@ -132,20 +137,31 @@ TEST_P(WorldModelDiagnosticsTest, KStepErrorsEqualEachStartPredictedOnItsOwn) {
       for (int64_t s = 0; s <= t; ++s)
         state = model->observe_step(state, ep.obs[s], ep.prev_act[s], ep.is_first[s]);
       for (int64_t k = 1; k <= H; ++k) {
+        score[k - 1].push_back(
+            heads.disagreement(model->features(state), ep.prev_act[t + k]).item<double>());
         state = model->imagine_step(state, ep.prev_act[t + k]);
-        sum[k - 1] += (model->decode(model->features(state)) - ep.obs[t + k]).square().squeeze(0);
+        const at::Tensor e = model->decode(model->features(state)) - ep.obs[t + k];
+        sum[k - 1] += e.square().squeeze(0);
+        error[k - 1].push_back(e.norm().item<double>());
       }
     }
   }
   EXPECT_TRUE(torch::allclose(d.kstep_mse, (sum / 11).to(torch::kFloat64), 1e-4, 1e-6))
       << d.kstep_mse << "\n"
       << sum / 11;
+  ASSERT_TRUE(d.heads_spearman.defined());
+  for (int64_t k = 0; k < H; ++k) {
+    const double expected = spearman_correlation(torch::tensor(score[k], torch::kFloat64),
+                                                 torch::tensor(error[k], torch::kFloat64));
+    EXPECT_NEAR(d.heads_spearman[k].item<double>(), expected, 1e-9) << "k = " << k + 1;
+  }
   EXPECT_GT(d.kstep_mse.sum().item<double>(), 0.0);
   // 4096 draws per start go 4 starts at a time: the chunks give the same figures
   const ModelDiagnostics many =
       diagnose_world_model(*model, steps, ModelDiagnosticsOptions().horizon(H).samples(4096));
   EXPECT_TRUE(torch::allclose(many.kstep_mse, d.kstep_mse, 1e-4, 1e-6));
   EXPECT_TRUE(torch::equal(many.coverage, d.coverage));
+  EXPECT_FALSE(many.heads_spearman.defined());  // no heads given
 }
 
 TEST_P(WorldModelDiagnosticsTest, HeldOutLossesAreTheMeanOverEveryStep) {

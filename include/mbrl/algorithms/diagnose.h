@@ -62,7 +62,8 @@ struct RunDiagnostics {
 ///   kstep_error.csv   k, then the mean squared open-loop error of each obs dim (obs_0, ...) and
 ///                     their mean (all), k = 1..horizon;
 ///   calibration.csv   level, then the coverage of each obs dim and their mean (when measured);
-///   disagreement.csv  k, spearman (when measured);
+///   disagreement.csv  k, spearman (when measured), heads_spearman (a Dreamer agent with
+///                     COPlanner's disagreement heads);
 ///   summary.txt       the figures of the three tables in a few lines (also returned);
 ///   kstep_error.png   the k-step error of each dim and their mean (when gnuplot is installed);
 ///   mismatch.csv      trial, holdout_loss, holdout_mse, episode_return of every model in

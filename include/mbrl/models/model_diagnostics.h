@@ -53,6 +53,10 @@ struct ModelDiagnostics {
   /// the norm of the actual error after k steps (NaN with a single start state). Undefined when
   /// the model is not UncertaintyAware.
   at::Tensor disagreement_spearman;
+  /// [H]: the same correlation for a learned disagreement model's score of each imagined
+  /// transition (a Dreamer agent's COPlanner heads, LatentDisagreement), when the model has one;
+  /// undefined otherwise.
+  at::Tensor heads_spearman;
   /// Why calibration and disagreement are missing (empty when they were measured).
   std::string missing;
 };

@@ -76,7 +76,8 @@ Starts collect_starts(WorldModel& model, const std::vector<StepBatch>& episodes,
 }  // namespace
 
 ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepBatch>& episodes,
-                                      const ModelDiagnosticsOptions& options) {
+                                      const ModelDiagnosticsOptions& options,
+                                      LatentDisagreement* heads) {
   MBRL_CHECK_ARG(options.horizon() >= 1, "horizon", "expected an integer >= 1, got ",
                  options.horizon());
   MBRL_CHECK_ARG(options.samples() >= 1, "samples", "expected an integer >= 1, got ",
@@ -102,7 +103,7 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
   const int64_t chunk = std::max<int64_t>(1, 16384 / S);
   at::Tensor sq_err = torch::zeros({H, starts.real.size(2)}, torch::kFloat64);
   at::Tensor covered;  // [levels, obs_dim], one-step, summed over chunks
-  std::vector<std::vector<at::Tensor>> spread(H), error(H);
+  std::vector<std::vector<at::Tensor>> spread(H), error(H), scored(H);
   for (int64_t r = 0; r < n_all; r += chunk) {
     const int64_t m = std::min(chunk, n_all - r);
     LatentState state = map_rows(starts.state, [&](const at::Tensor& t) {
@@ -113,6 +114,10 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
     const at::Tensor full = starts.full.narrow(0, r, m);
     for (int64_t k = 0; k < H; ++k) {
       const at::Tensor act = starts.act[k].narrow(0, r, m).repeat({S, 1});
+      if (heads != nullptr) {  // the heads score the transition about to be imagined
+        const at::Tensor u = heads->disagreement(model.features(state), act).view({S, m});
+        scored[k].push_back(u.mean(0).to(torch::kFloat64).index({full}).cpu());
+      }
       state = model.imagine_step(state, act);
       const at::Tensor draws =
           model.decode(model.features(state)).view({S, m, -1}).to(torch::kFloat64);
@@ -130,6 +135,15 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
     }
   }
   out.kstep_mse = sq_err / static_cast<double>(n_full);
+  const auto correlations = [&](const std::vector<std::vector<at::Tensor>>& signal) {
+    std::vector<double> c;
+    for (int64_t k = 0; k < H; ++k) {
+      c.push_back(n_full >= 2 ? spearman_correlation(torch::cat(signal[k]), torch::cat(error[k]))
+                              : std::numeric_limits<double>::quiet_NaN());
+    }
+    return torch::tensor(c, torch::kFloat64);
+  };
+  if (heads != nullptr) out.heads_spearman = correlations(scored);
   if (S < 2) {
     out.missing = "one imagined rollout per start (--samples 1): no spread to calibrate";
     out.calibration_error = std::numeric_limits<double>::quiet_NaN();
@@ -141,13 +155,7 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
   const at::Tensor ece = covered.narrow(0, n_report, static_cast<int64_t>(ece_levels.size()));
   const at::Tensor target = torch::tensor(ece_levels, torch::kFloat64).unsqueeze(1);
   out.calibration_error = (ece - target).abs().mean().item<double>();
-  std::vector<double> correlation;
-  for (int64_t k = 0; k < H; ++k) {
-    correlation.push_back(n_full >= 2
-                              ? spearman_correlation(torch::cat(spread[k]), torch::cat(error[k]))
-                              : std::numeric_limits<double>::quiet_NaN());
-  }
-  out.disagreement_spearman = torch::tensor(correlation, torch::kFloat64);
+  out.disagreement_spearman = correlations(spread);
   return out;
 }
 

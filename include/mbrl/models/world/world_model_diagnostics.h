@@ -8,6 +8,7 @@
 
 #include "mbrl/data/step_replay.h"
 #include "mbrl/models/model_diagnostics.h"
+#include "mbrl/models/world/latent_disagreement.h"
 #include "mbrl/models/world/world_model.h"
 
 namespace mbrl {
@@ -28,11 +29,16 @@ namespace mbrl {
 /// - disagreement_spearman [H]: Spearman correlation over those starts between the draws'
 ///   spread (sqrt of the mean over obs dims of their variance, as UncertaintyAware's
 ///   epistemic_std) and the norm of the error, at each k (S >= 2).
+/// - heads_spearman [H], with `heads` (COPlanner's disagreement model of the same agent): the
+///   Spearman correlation between the heads' disagreement on imagined transition k (from the
+///   features before it and its action, the mean over the S draws) and the norm of the error
+///   after k steps, the signal COPlanner's planner scores with.
 /// With samples = 1 coverage and disagreement_spearman stay undefined and `missing` says why.
 /// Tensors are float64 on the CPU. Throws InvalidArgument naming `horizon` or `samples` when < 1,
 /// Error when no episode has N >= horizon transitions.
 ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepBatch>& episodes,
-                                      const ModelDiagnosticsOptions& options);
+                                      const ModelDiagnosticsOptions& options,
+                                      LatentDisagreement* heads = nullptr);
 
 /// The world model's losses on held-out episodes (as diagnose_world_model takes them): each term
 /// the mean over every step of every episode (WorldModel::loss per episode, weighted by its
