@@ -295,7 +295,7 @@ void plot_curves(const std::vector<CurveBand>& bands, const PlotOptions& options
          << " noenhanced\n"
          << "set xlabel " << gnuplot_quote(options.x) << " noenhanced\n"
          << "set ylabel " << gnuplot_quote(options.metric) << " noenhanced\n"
-         << "set grid\nset key bottom right noenhanced\n";
+         << "set grid\nset key below noenhanced\n";  // under the axes: it never hides a point
   std::vector<std::string> plots;
   for (size_t i = 0; i < bands.size(); ++i) {
     const auto& b = bands[i];
