@@ -13,6 +13,7 @@
 #include "mbrl/core/thread_pool.h"
 #include "mbrl/envs/env_registry.h"
 #include "mbrl/io/atomic_file.h"
+#include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/log/log.h"
 #include "mbrl/log/metrics.h"
 #include "mbrl/models/dynamics_model.h"
@@ -121,12 +122,7 @@ void Experiment::resume(const RunDir& run_dir) {
   std::error_code ec;
   if (!fs::exists(path, ec))
     throw DataError(path.string() + ": the run has no checkpoint to resume from");
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-  } catch (const c10::Error&) {
-    throw DataError(path.string() + ": not a checkpoint (cannot be read as a torch archive)");
-  }
+  torch::serialize::InputArchive archive = checkpoint::load_file(path, "a checkpoint");
   std::map<std::string, size_t> rows;
   try {
     torch::serialize::InputArchive algorithm, metrics;
@@ -158,8 +154,9 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
   metrics.write_text("config", "```yaml\n" + resolved_yaml() + "```\n");
   if (algorithm_->supports_checkpoints()) {
     run.checkpoint = [this, &run_dir, &metrics] {
-      write_atomic(run_dir.checkpoints_dir() / "checkpoint.pt", [&](const fs::path& tmp) {
-        torch::serialize::OutputArchive archive, algorithm, rows;
+      const fs::path file = run_dir.checkpoints_dir() / "checkpoint.pt";
+      checkpoint::save_file(file, "the checkpoint", [&](torch::serialize::OutputArchive& archive) {
+        torch::serialize::OutputArchive algorithm, rows;
         algorithm_->save_checkpoint(algorithm);
         archive.write("algorithm", algorithm);
         for (const auto& [group, n] : metrics.row_counts()) {
@@ -169,7 +166,6 @@ void Experiment::run_algorithm(const RunDir& run_dir, bool resumed,
         archive.write("config", c10::IValue(resolved_yaml()));  // the checkpoint is self-contained
         archive.write("global_rng",
                       at::globalContext().defaultGenerator(c10::Device(c10::kCPU)).get_state());
-        archive.save_to(tmp.string());
       });
     };
   }
@@ -237,28 +233,14 @@ std::string default_run_name(const std::string& config_path) {
 }
 
 void Experiment::save_agent(const fs::path& path) const {
-  write_atomic(path, [&](const fs::path& tmp) {
-    torch::serialize::OutputArchive archive, agent;
-    agent_->save(agent);
-    archive.write("agent", agent);
-    if (model_) {
-      torch::serialize::OutputArchive model;
-      model_->save(model);
-      archive.write("model", model);
-    }
-    archive.save_to(tmp.string());
+  checkpoint::save_file(path, "the agent", [&](torch::serialize::OutputArchive& archive) {
+    checkpoint::write_nested(archive, "agent", [&](auto& a) { agent_->save(a); });
+    if (model_) checkpoint::write_nested(archive, "model", [&](auto& a) { model_->save(a); });
   });
 }
 
 void Experiment::load_agent(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError(path.string() + ": agent file does not exist");
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-  } catch (const c10::Error&) {
-    throw DataError(path.string() + ": not an agent file (cannot be read as a torch archive)");
-  }
+  torch::serialize::InputArchive archive = checkpoint::load_file(path, "an agent file");
   try {
     torch::serialize::InputArchive agent;
     archive.read("agent", agent);

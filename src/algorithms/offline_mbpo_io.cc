@@ -11,7 +11,6 @@
 #include "mbrl/core/build_context.h"
 #include "mbrl/core/check.h"
 #include "mbrl/envs/env_registry.h"
-#include "mbrl/io/atomic_file.h"
 #include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
@@ -47,24 +46,17 @@ void OfflineMbpo::save_checkpoint(OutputArchive& archive) const {
 }
 
 void OfflineMbpo::write_model_file(const std::filesystem::path& path) const {
-  write_atomic(path, [&](const std::filesystem::path& tmp) {
-    OutputArchive archive;
+  checkpoint::save_file(path, "the model file", [&](OutputArchive& archive) {
     checkpoint::write_int(archive, "dataset_rows", real_->size());
     checkpoint::write_double(archive, "dataset_checksum", dataset_checksum_);
     checkpoint::write_nested(archive, "model", [&](OutputArchive& a) { model_->save(a); });
-    archive.save_to(tmp.string());
   });
 }
 
 void OfflineMbpo::read_model_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path, "no such file");
-  InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error&) {
-    throw DataError(path + ": not a model file (cannot be read as a torch archive)");
-  }
+  InputArchive archive = checkpoint::load_file(path, "a model file");
   try {
     const int64_t rows = checkpoint::read_int(archive, "dataset_rows");
     const double sum = checkpoint::read_double(archive, "dataset_checksum");

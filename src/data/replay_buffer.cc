@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/check.h"
-#include "mbrl/io/atomic_file.h"
+#include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
 
@@ -253,27 +253,12 @@ void ReplayBuffer::load(torch::serialize::InputArchive& archive, const std::stri
 }
 
 void ReplayBuffer::save(const std::filesystem::path& path) const {
-  write_atomic(path, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    save(archive);
-    try {
-      archive.save_to(tmp.string());
-    } catch (const c10::Error& e) {
-      throw IoError(tmp.string(), "cannot write the replay buffer");
-    }
-  });
+  checkpoint::save_file(path, "the replay buffer",
+                        [&](torch::serialize::OutputArchive& a) { save(a); });
 }
 
 void ReplayBuffer::load(const std::filesystem::path& path) {
-  torch::serialize::InputArchive archive;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
-  try {
-    archive.load_from(path.string());
-  } catch (const c10::Error&) {
-    throw DataError(path.string() +
-                    ": not a replay buffer file (cannot be read as a torch archive)");
-  }
+  torch::serialize::InputArchive archive = checkpoint::load_file(path, "a replay buffer file");
   load(archive, path.string());
 }
 

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/error.h"
+#include "mbrl/io/atomic_file.h"
 
 namespace mbrl::checkpoint {
 namespace {
@@ -49,6 +50,32 @@ torch::serialize::InputArchive read_nested(torch::serialize::InputArchive& archi
   torch::serialize::InputArchive nested;
   if (!archive.try_read(key, nested)) throw DataError("checkpoint entry '" + key + "' is missing");
   return nested;
+}
+
+void save_file(const std::filesystem::path& path, const std::string& what,
+               const std::function<void(torch::serialize::OutputArchive&)>& fill) {
+  write_atomic(path, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    fill(archive);
+    try {
+      archive.save_to(tmp.string());
+    } catch (const c10::Error&) {
+      throw IoError(tmp.string(), "cannot write " + what);
+    }
+  });
+}
+
+torch::serialize::InputArchive load_file(const std::filesystem::path& path,
+                                         const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error&) {
+    throw DataError(path.string() + ": not " + what + " (cannot be read as a torch archive)");
+  }
+  return archive;
 }
 
 }  // namespace mbrl::checkpoint

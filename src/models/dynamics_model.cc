@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 
 #include "mbrl/core/error.h"
-#include "mbrl/io/atomic_file.h"
+#include "mbrl/io/checkpoint_archive.h"
 
 namespace mbrl {
 
@@ -28,26 +28,12 @@ const UncertaintyAware* uncertainty_aware(const DynamicsModel& model) {
 }
 
 void save_model(const DynamicsModel& model, const std::filesystem::path& path) {
-  write_atomic(path, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
-    try {
-      archive.save_to(tmp.string());
-    } catch (const c10::Error&) {
-      throw IoError(tmp.string(), "cannot write the " + model.type() + " model");
-    }
-  });
+  checkpoint::save_file(path, "the " + model.type() + " model",
+                        [&](torch::serialize::OutputArchive& a) { model.save(a); });
 }
 
 void load_model(DynamicsModel& model, const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-  } catch (const c10::Error&) {
-    throw DataError(path.string() + ": not a model file (cannot be read as a torch archive)");
-  }
+  torch::serialize::InputArchive archive = checkpoint::load_file(path, "a model file");
   model.load(archive, path.string());
 }
 

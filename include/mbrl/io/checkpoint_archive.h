@@ -1,8 +1,11 @@
 // Helpers for checkpoint archives (algorithms, learners): scalars, generators and nested archives
-// by key, with errors that name the missing entry.
+// by key, with errors that name the missing entry; archive files written atomically and read back
+// with errors that name the file.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <string>
 
 #include <ATen/core/Generator.h>
@@ -35,5 +38,16 @@ void write_nested(torch::serialize::OutputArchive& archive, const std::string& k
 /// The nested archive under `key`; throws DataError naming `key` when it is missing.
 torch::serialize::InputArchive read_nested(torch::serialize::InputArchive& archive,
                                            const std::string& key);
+
+/// Writes the archive `fill` builds to the file `path` atomically (write_atomic: an existing file
+/// is replaced whole or not at all); IoError naming the file, "cannot write <what>" (e.g. "the
+/// replay buffer"), when it cannot be written.
+void save_file(const std::filesystem::path& path, const std::string& what,
+               const std::function<void(torch::serialize::OutputArchive&)>& fill);
+/// The archive in the file `path`; DataError "<path>: file does not exist" when it is missing,
+/// "<path>: not <what> (cannot be read as a torch archive)" (e.g. "a model file") when it is not
+/// an archive.
+torch::serialize::InputArchive load_file(const std::filesystem::path& path,
+                                         const std::string& what);
 
 }  // namespace mbrl::checkpoint

@@ -7,7 +7,7 @@
 
 #include "mbrl/core/check.h"
 #include "mbrl/core/error.h"
-#include "mbrl/io/atomic_file.h"
+#include "mbrl/io/checkpoint_archive.h"
 #include "mbrl/models/world/categorical_latent.h"
 #include "mbrl/nn/symlog.h"
 
@@ -232,27 +232,16 @@ WorldModelLosses WorldModel::loss(const StepBatch& steps, Observation* observed)
 }
 
 void save_world_model(const WorldModel& model, const std::filesystem::path& path) {
-  write_atomic(path, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
-    try {
-      archive.save_to(tmp.string());
-    } catch (const c10::Error&) {
-      throw IoError(tmp.string(), "cannot write the world model");
-    }
-  });
+  checkpoint::save_file(path, "the world model",
+                        [&](torch::serialize::OutputArchive& a) { model.save(a); });
 }
 
 void load_world_model(WorldModel& model, const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw DataError(path.string() + ": file does not exist");
-  torch::serialize::InputArchive archive;
+  torch::serialize::InputArchive archive = checkpoint::load_file(path, "a world model file");
   try {
-    archive.load_from(path.string());
     model.load(archive);
   } catch (const c10::Error&) {
-    throw DataError(path.string() +
-                    ": not a world model of this run's sizes (cannot be read into it)");
+    throw DataError(path.string() + ": holds a world model of other sizes than this run's");
   }
 }
 
