@@ -662,10 +662,12 @@ int main(int argc, char** argv) {
   diagnose_cmd->add_option("--horizon", diagnose_args.horizon,
                            "Open-loop steps of the k-step error (default 10)");
   diagnose_cmd->add_option("--samples", diagnose_args.samples,
-                           "Draws per member for the calibration (default 100)");
+                           "Draws per member for the calibration; a Dreamer run: imagined "
+                           "rollouts per start (default 100)");
   diagnose_cmd->add_option("--history", diagnose_args.history,
                            "A model with memory first reads up to this many real transitions "
-                           "before each prediction (default 0: a fresh memory)");
+                           "before each prediction (default 0: a fresh memory; a Dreamer run's "
+                           "world model always reads the whole episode so far)");
   diagnose_cmd->add_option("--seed", diagnose_args.seed, "Seed of the held-out episodes");
   diagnose_cmd->add_option("--device", diagnose_args.device, "auto, cpu or cuda");
 
