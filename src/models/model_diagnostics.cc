@@ -234,10 +234,7 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
   const at::Tensor all_next = torch::cat(next).to(device, torch::kFloat32);
   out.transitions = all_obs.size(0);
   if (uncertain == nullptr) return out;
-  std::vector<double> ece_levels;
-  for (int i = 1; i <= 19; ++i) ece_levels.push_back(0.05 * i);
-  std::vector<double> levels = out.levels;
-  levels.insert(levels.end(), ece_levels.begin(), ece_levels.end());
+  const std::vector<double> levels = calibration_levels(out);
   constexpr int64_t kChunk = 1024;
   at::Tensor covered;  // [levels, obs_dim], summed over chunks
   for (int64_t r = 0; r < out.transitions; r += kChunk) {
@@ -253,13 +250,26 @@ ModelDiagnostics diagnose_model(DynamicsModel& model, const std::vector<Transiti
                          static_cast<double>(m);
     covered = covered.defined() ? covered + c : c;
   }
-  covered = covered / static_cast<double>(out.transitions);
-  const auto n_report = static_cast<int64_t>(out.levels.size());
-  out.coverage = covered.narrow(0, 0, n_report).clone();
-  const at::Tensor ece = covered.narrow(0, n_report, static_cast<int64_t>(ece_levels.size()));
-  const at::Tensor target = torch::tensor(ece_levels, torch::kFloat64).unsqueeze(1);
-  out.calibration_error = (ece - target).abs().mean().item<double>();
+  record_calibration(covered / static_cast<double>(out.transitions), &out);
   return out;
+}
+
+std::vector<double> calibration_levels(const ModelDiagnostics& out) {
+  std::vector<double> levels = out.levels;
+  for (int i = 1; i <= 19; ++i) levels.push_back(0.05 * i);
+  return levels;
+}
+
+void record_calibration(const at::Tensor& covered, ModelDiagnostics* out) {
+  const std::vector<double> levels = calibration_levels(*out);
+  const auto n_report = static_cast<int64_t>(out->levels.size());
+  const auto n_ece = static_cast<int64_t>(levels.size()) - n_report;
+  out->coverage = covered.narrow(0, 0, n_report).clone();
+  const at::Tensor target =
+      torch::tensor(std::vector<double>(levels.begin() + n_report, levels.end()), torch::kFloat64)
+          .unsqueeze(1);
+  out->calibration_error =
+      (covered.narrow(0, n_report, n_ece) - target).abs().mean().item<double>();
 }
 
 }  // namespace mbrl

@@ -79,4 +79,11 @@ double spearman_correlation(const at::Tensor& a, const at::Tensor& b);
 at::Tensor central_interval_coverage(const at::Tensor& samples, const at::Tensor& real,
                                      const std::vector<double>& levels);
 
+/// The levels central_interval_coverage is measured at for `out`: its reported `levels`, then
+/// 0.05, 0.10, ..., 0.95 for the expected calibration error.
+std::vector<double> calibration_levels(const ModelDiagnostics& out);
+/// Fills out.coverage and out.calibration_error from the coverage [calibration_levels(out),
+/// obs_dim] of every held-out transition.
+void record_calibration(const at::Tensor& covered, ModelDiagnostics* out);
+
 }  // namespace mbrl

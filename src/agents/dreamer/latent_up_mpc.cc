@@ -7,19 +7,6 @@
 
 namespace mbrl {
 
-LatentState repeat_rows(const LatentState& state, int64_t k) {
-  const auto repeat = [k](const at::Tensor& t) {
-    std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
-    times[0] = k;
-    return t.repeat(times);
-  };
-  LatentState out;
-  out.h = repeat(state.h);
-  out.z = repeat(state.z);
-  for (const auto& t : state.memory.tensors) out.memory.tensors.push_back(repeat(t));
-  return out;
-}
-
 LatentUpMpc::LatentUpMpc(UpMpcOptions options) : options_(options) {
   check_up_mpc_options(options_);
 }

@@ -95,32 +95,33 @@ at::Tensor WorldModel::features(const LatentState& state) const {
   return torch::cat({state.h, state.z}, -1);
 }
 
-namespace {
-
-// T states of B sequences -> one state of T * B rows, row t * B + b
-LatentState stack_states(const std::vector<LatentState>& states) {
-  auto rows = [](std::vector<at::Tensor> per_step) {
-    at::Tensor s = torch::stack(per_step);  // [T, B, ...]
-    return s.flatten(0, 1);
+LatentState cat_rows(const std::vector<LatentState>& parts) {
+  MBRL_CHECK(!parts.empty(), "cat_rows: no state");
+  const auto cat = [&](auto field) {
+    std::vector<at::Tensor> rows;
+    for (const auto& p : parts) rows.push_back(field(p));
+    return torch::cat(rows);
   };
   LatentState all;
-  const size_t memories = states.front().memory.tensors.size();
-  for (size_t i = 0; i < memories; ++i) {
-    std::vector<at::Tensor> per_step;
-    for (const auto& st : states) per_step.push_back(st.memory.tensors[i]);
-    all.memory.tensors.push_back(rows(per_step));
-  }
-  std::vector<at::Tensor> h, z;
-  for (const auto& st : states) {
-    h.push_back(st.h);
-    z.push_back(st.z);
-  }
-  all.h = rows(h);
-  all.z = rows(z);
+  for (size_t i = 0; i < parts.front().memory.tensors.size(); ++i)
+    all.memory.tensors.push_back(cat([i](const LatentState& p) { return p.memory.tensors[i]; }));
+  all.h = cat([](const LatentState& p) { return p.h; });
+  all.z = cat([](const LatentState& p) { return p.z; });
   return all;
 }
 
-}  // namespace
+LatentState repeat_rows(const LatentState& state, int64_t k) {
+  const auto repeat = [k](const at::Tensor& t) {
+    std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
+    times[0] = k;
+    return t.repeat(times);
+  };
+  LatentState out;
+  out.h = repeat(state.h);
+  out.z = repeat(state.z);
+  for (const auto& t : state.memory.tensors) out.memory.tensors.push_back(repeat(t));
+  return out;
+}
 
 Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
   const int64_t T = steps.length(), B = steps.batch();
@@ -143,7 +144,7 @@ Observation WorldModel::observe(const StepBatch& steps, bool keep_states) {
     if (keep_states) states.push_back(state);
   }
   Observation o{torch::stack(features), torch::stack(posteriors), torch::stack(priors), state, {}};
-  if (keep_states) o.every = stack_states(states);
+  if (keep_states) o.every = cat_rows(states);
   return o;
 }
 

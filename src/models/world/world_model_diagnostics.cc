@@ -20,21 +20,6 @@ LatentState map_rows(const LatentState& s, F f) {
   return out;
 }
 
-LatentState cat_rows(const std::vector<LatentState>& parts) {
-  std::vector<at::Tensor> h, z;
-  for (const auto& p : parts) {
-    h.push_back(p.h);
-    z.push_back(p.z);
-  }
-  LatentState out{{}, torch::cat(h), torch::cat(z)};
-  for (size_t i = 0; i < parts.front().memory.tensors.size(); ++i) {
-    std::vector<at::Tensor> m;
-    for (const auto& p : parts) m.push_back(p.memory.tensors[i]);
-    out.memory.tensors.push_back(torch::cat(m));
-  }
-  return out;
-}
-
 // Every held-out transition t = 0 .. n - 1 of every episode as a start: the posterior state after
 // step t, the actions taken at t .. t + H - 1 and the real observations t + 1 .. t + H (zeros past
 // the episode's end), and whether the whole horizon lies inside the episode.
@@ -94,10 +79,7 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
   ModelDiagnostics out;
   out.kstep_starts = n_full;
   out.transitions = n_all;
-  std::vector<double> ece_levels;
-  for (int i = 1; i <= 19; ++i) ece_levels.push_back(0.05 * i);
-  std::vector<double> levels = out.levels;
-  levels.insert(levels.end(), ece_levels.begin(), ece_levels.end());
+  const std::vector<double> levels = calibration_levels(out);
 
   // S imagined rollouts of every start, a chunk of starts at a time (sample-major rows)
   const int64_t chunk = std::max<int64_t>(1, 16384 / S);
@@ -106,11 +88,8 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
   std::vector<std::vector<at::Tensor>> spread(H), error(H), scored(H);
   for (int64_t r = 0; r < n_all; r += chunk) {
     const int64_t m = std::min(chunk, n_all - r);
-    LatentState state = map_rows(starts.state, [&](const at::Tensor& t) {
-      std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
-      times[0] = S;
-      return t.narrow(0, r, m).repeat(times);
-    });
+    LatentState state = repeat_rows(
+        map_rows(starts.state, [&](const at::Tensor& t) { return t.narrow(0, r, m); }), S);
     const at::Tensor full = starts.full.narrow(0, r, m);
     for (int64_t k = 0; k < H; ++k) {
       const at::Tensor act = starts.act[k].narrow(0, r, m).repeat({S, 1});
@@ -149,12 +128,7 @@ ModelDiagnostics diagnose_world_model(WorldModel& model, const std::vector<StepB
     out.calibration_error = std::numeric_limits<double>::quiet_NaN();
     return out;
   }
-  covered = covered / static_cast<double>(n_all);
-  const auto n_report = static_cast<int64_t>(out.levels.size());
-  out.coverage = covered.narrow(0, 0, n_report).clone();
-  const at::Tensor ece = covered.narrow(0, n_report, static_cast<int64_t>(ece_levels.size()));
-  const at::Tensor target = torch::tensor(ece_levels, torch::kFloat64).unsqueeze(1);
-  out.calibration_error = (ece - target).abs().mean().item<double>();
+  record_calibration(covered / static_cast<double>(n_all), &out);
   out.disagreement_spearman = correlations(spread);
   return out;
 }

@@ -55,7 +55,4 @@ class LatentUpMpc {
   UpMpcOptions options_;
 };
 
-/// The state of N rows repeated k times, candidate-major (row c N + n is row n).
-LatentState repeat_rows(const LatentState& state, int64_t k);
-
 }  // namespace mbrl

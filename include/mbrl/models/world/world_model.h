@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -151,6 +152,12 @@ class WorldModel : public torch::nn::Module {
   Mlp encoder_{nullptr}, posterior_{nullptr}, prior_{nullptr}, decoder_{nullptr}, reward_{nullptr},
       continue_{nullptr};
 };
+
+/// The rows of every state in `parts`, in order, as one state (every tensor is batch-first, so
+/// they concatenate): T states of B rows give row t * B + b.
+LatentState cat_rows(const std::vector<LatentState>& parts);
+/// The state of N rows repeated k times, copy-major (row c N + n is row n).
+LatentState repeat_rows(const LatentState& state, int64_t k);
 
 /// Writes the world model's weights to `path` atomically (a torch archive; its generator is not
 /// kept); IoError naming the path when it cannot be written.
